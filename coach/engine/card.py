@@ -1,0 +1,185 @@
+"""Drafting the outcome card from filled slots, and its four self-checks.
+
+The drafting is deterministic; the LLM writer may rephrase the prose fields, but
+the self-checks always come from the classifier run on the drafted outcome itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+from coach.engine.classifier import classify
+from coach.engine.session import Session
+from coach.models import OKR, Assumption, Check, Kind, Metric, OutcomeCard, Slot, Trap
+
+_SUBJECT = re.compile(
+    r"^\s*(?:(?:they|we|people|customers|users|he|she|them|i|our customers|our users|the customers|the users)"
+    r"(?:\s+(?:will|would|could|can|should|might|may|'ll|do|does))?\s+|(?:more|fewer) (?:of them )?)",
+    re.IGNORECASE,
+)
+_FROM_TO = re.compile(r"from\s+(~?\d[\d.,]*\s*%?)\s*(?:to|->|-)\s*(~?\d[\d.,]*\s*%?)", re.IGNORECASE)
+_TARGET = re.compile(r"(?:to|reach|hit|at least|>=?)\s+(\d[\d.,]*\s*%?)", re.IGNORECASE)
+_BY_PCT = re.compile(r"\bby\s+(\d[\d.,]*\s*%)", re.IGNORECASE)
+_TIMEFRAME = re.compile(
+    r"\b(?:by (?:the end of )?(?:q[1-4]|h[12]|(?:end of )?(?:the )?(?:quarter|year|month|half)|\w+ \d{4}|\w+)|"
+    r"(?:this|next) (?:quarter|half|year|month)|in (?:\d+|one|two|three|six) (?:weeks?|months?|quarters?)|"
+    r"within (?:\d+|one|two|three|six) (?:weeks?|months?|days?)|(?:per|each|every) (?:week|month))\b",
+    re.IGNORECASE,
+)
+_WINDOW = re.compile(r"\b(?:each|every|per|a) (?:day|week|month)\b|\bweekly\b|\bmonthly\b|\bdaily\b", re.IGNORECASE)
+
+THEME_ALTERNATIVES: list[tuple[re.Pattern[str], list[str]]] = [
+    (re.compile(r"\b(?:mobile|phone|android|ios|app)\b", re.I),
+     ["a responsive mobile web version of the key screens", "alerts by push or email that open straight on the action"]),
+    (re.compile(r"\b(?:onboard\w*|sign[- ]?up|activation|first (?:week|value)|setup|new (?:users|teams|customers))\b", re.I),
+     ["a guided first task with a ready-made template", "a concierge onboarding call for new accounts"]),
+    (re.compile(r"\b(?:search|find|discover\w*|browse)\b", re.I),
+     ["better default sorting and filters", "recommendations based on what similar customers chose"]),
+    (re.compile(r"\b(?:reviews?|ratings?|content|articles?|help)\b", re.I),
+     ["showing existing reviews or answers where the decision is made", "a prompt to ask for help at the moment of doubt"]),
+    (re.compile(r"\b(?:support|tickets?|calls?|contact\w*)\b", re.I),
+     ["fixing the top cause of contacts at its source", "in-context help on the screen where people get stuck"]),
+    (re.compile(r"\b(?:checkout|pay\w*|purchase\w*|order\w*|convert\w*|conversion|cart)\b", re.I),
+     ["removing a step or a form field from checkout", "saved payment details for returning customers"]),
+    (re.compile(r"\b(?:invite\w*|share\w*|collaborat\w*|teammates?|team)\b", re.I),
+     ["an invite prompt at the moment work is ready to share", "shared links that open without an account"]),
+    (re.compile(r"\b(?:report\w*|dashboard\w*|insights?|analytics|data)\b", re.I),
+     ["a weekly digest email with the one number that changed", "alerts when a metric crosses a threshold"]),
+    (re.compile(r"\b(?:churn|retention|renew\w*|cancel\w*)\b", re.I),
+     ["a save offer or pause option at cancellation", "a check-in when usage drops"]),
+]
+GENERIC_ALTERNATIVES = [
+    "a smaller version tested as a prototype with five customers",
+    "an email or in-app prompt at the value moment",
+    "removing the biggest step that blocks customers today",
+]
+
+
+def predicate(text: str) -> str:
+    """An answer turned into a verb phrase: 'they check it weekly' -> 'check it weekly'."""
+    text = text.strip().rstrip(".!")
+    stripped = _SUBJECT.sub("", text, count=1).strip()
+    return stripped or text
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:1].isupper() and not text[:2].isupper() else text
+
+
+def _clause(text: str, limit: int = 140) -> str:
+    text = _lower_first(text.strip().rstrip(".!"))
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
+
+
+def parse_metric(metric_text: str, who: str, behavior: str) -> Metric:
+    """Name, definition, baseline, target and time frame from the user's metric answer."""
+    name = _clause(metric_text, 90) if metric_text else f"share of {who} who {predicate(behavior)}"
+    baseline, target = "unknown: instrument first", ""
+    if m := _FROM_TO.search(metric_text):
+        baseline, target = m.group(1).strip(), m.group(2).strip()
+    elif m := _TARGET.search(metric_text) or _BY_PCT.search(metric_text):
+        target = (("+" if m.re is _BY_PCT else "") + m.group(1)).strip()
+    window = "" if _WINDOW.search(metric_text) else " each week"
+    time = _TIMEFRAME.search(metric_text)
+    return Metric(
+        name=name,
+        definition=f"{_clause(metric_text or name)}; counted among {who}{window}",
+        baseline=baseline,
+        target=target or "set once two weeks of baseline are in",
+        time_frame=time.group(0) if time and not _WINDOW.fullmatch(time.group(0)) else "this quarter",
+    )
+
+
+def alternatives(session: Session) -> list[str]:
+    text = " ".join([session.statement, session.filled(Slot.behavior), session.filled(Slot.value)])
+    options: list[str] = []
+    for pattern, ideas in THEME_ALTERNATIVES:
+        if pattern.search(text):
+            options.extend(ideas)
+    options.extend(GENERIC_ALTERNATIVES)
+    first = [f"{session.statement.rstrip('.')} (the original bet)"] if session.classification.kind is Kind.output else []
+    return first + list(dict.fromkeys(options))[: 4 - len(first)]
+
+
+def outcome_sentence(who: str, behavior: str, moment: str, guardrail: str) -> str:
+    """One sentence: who does what differently, at the value moment, within the guardrail."""
+    moment_part = f" ({_clause(moment, 100)})" if moment and moment.lower() not in behavior.lower() else ""
+    guard = _clause(guardrail, 90)
+    guard_part = f", without {guard}" if guard and not guard.startswith("without") else (f", {guard}" if guard else "")
+    return f"More {_clause(who, 80)} {_clause(predicate(behavior))}{moment_part}{guard_part}."
+
+
+def self_checks(product_outcome: str, guardrail: str) -> list[Check]:
+    """The four self-checks of coaching-model.md, computed by classifying the outcome itself."""
+    verdict = classify(product_outcome)
+    traps = set(verdict.traps)
+    behaviour = verdict.kind is Kind.product_outcome and Trap.sentiment_only not in traps
+    value_traps = traps & {Trap.output_in_disguise, Trap.vanity_metric, Trap.wrong_moment}
+    return [
+        Check(name="behavior_change", passed=behaviour,
+              reason="Measures what customers do." if behaviour else f"Reads as {verdict.kind.value}, not a behaviour change."),
+        Check(name="needs_customer_value", passed=not value_traps,
+              reason="Can't rise without customers getting value." if not value_traps
+              else "Could rise without value: " + ", ".join(t.value for t in value_traps)),
+        Check(name="not_single_feature", passed=Trap.traction_metric not in traps,
+              reason="Not tied to one feature." if Trap.traction_metric not in traps else "Measures use of one feature."),
+        Check(name="has_counter_metric", passed=bool(guardrail.strip()),
+              reason=f"Guardrail: {guardrail}" if guardrail.strip() else "No counter-metric yet."),
+    ]
+
+
+def draft_card(session: Session, business_default: str, guardrail_default: str) -> OutcomeCard:
+    """Assemble the card from the session's slots (assumed ones already filled in)."""
+    s = session.filled
+    who, behavior = s(Slot.who) or "customers", s(Slot.behavior) or s(Slot.success) or s(Slot.value)
+    guardrail = s(Slot.guardrail) or guardrail_default
+    moment = s(Slot.value_moment)
+    candidates = [(behavior, moment), (moment, ""), (s(Slot.success), moment), (s(Slot.value), moment)]
+    product_outcome = ""
+    for what, when in candidates:
+        if not what:
+            continue
+        sentence = outcome_sentence(who, what, when, guardrail)
+        product_outcome = product_outcome or sentence
+        if not classify(sentence).traps:
+            product_outcome, behavior = sentence, what
+            break
+    metric_text = s(Slot.metric)
+    if session.unresolved_traps.get(Slot.metric):
+        metric_text = ""  # the user's metric kept a trap; count the behaviour instead
+    metric = parse_metric(metric_text, who, behavior)
+    business = s(Slot.business_link) or business_default
+    outcome_type = "performance" if s(Slot.confidence) == "performance" else "learning"
+    krs = [
+        f"{metric.name[:1].upper()}{metric.name[1:]}: from {metric.baseline} to {metric.target} ({metric.time_frame})",
+        f"{guardrail[:1].upper()}{guardrail[1:]} (guardrail holds)",
+        f"{business[:1].upper()}{business[1:]} moves the same way for {who}",
+    ]
+    if outcome_type == "learning":
+        krs[0] = f"Know what moves {metric.name}: baseline measured and the first bets' effect on it known ({metric.time_frame})"
+    output = session.statement
+    checks = self_checks(product_outcome, guardrail)
+    return OutcomeCard(
+        output=output,
+        product_outcome=product_outcome,
+        who=who,
+        behavior=predicate(behavior),
+        value_moment=moment,
+        metric=metric,
+        guardrail=guardrail,
+        business_outcome=business,
+        outcome_type=outcome_type,
+        okr=OKR(objective=f"{_clause(who, 80)[:1].upper()}{_clause(who, 80)[1:]} {_clause(predicate(behavior), 100)}", key_results=krs),
+        alternatives=alternatives(session),
+        assumptions=[
+            Assumption(assumption=f"{who} want to {predicate(behavior)} more than they do today",
+                       test=f"Pull the current baseline and ask five {who} when they last tried and what stopped them."),
+            Assumption(assumption=f"{_clause(output, 80)} is what helps them do it",
+                       test="Show a clickable prototype or a fake door to 5-10 of them and count who tries to act."),
+            Assumption(assumption=f"More of this leads to {business}",
+                       test=f"Compare {business} for customers who already do this with those who don't (a data slice)."),
+        ],
+        checks=checks,
+        sources=[],
+        assumed_slots=session.assumed_slots(),
+    )

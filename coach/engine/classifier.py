@@ -1,0 +1,291 @@
+"""The offline classifier: one kind and zero or more traps for a statement.
+
+It reads the statement the way a coach would: drop lead-ins ("our goal is to"),
+negated parts ("not just ship X but"), the guardrail clause ("without ...") and the
+bet ("by launching ..."), then asks what is being measured and when.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from coach.engine import lexicon as lx
+from coach.models import Classification, Kind, Trap
+from coach.prompts import load_offline
+
+# Where the measured phrase of a metric-like statement starts.
+_MEASURE_START = re.compile(
+    r"\b(?:increas\w*|reduc\w*|improv\w*|grow\w*|rais\w*|lift\w*|decreas\w*|cut|lower\w*|boost\w*|doubl\w*|"
+    r"halv\w*|maximi[sz]\w*|minimi[sz]\w*|drive|more|fewer|get)\s+(?:the\s+|our\s+|a\s+|in\s+)?"
+    r"(?:(?:total|overall|weekly|monthly|daily|average|avg)\s+)?"
+    r"(?:(?:number|count|share|percentage|proportion|rate|amount|volume|quantity|ratio|%)\s+of\s+)?",
+    re.IGNORECASE,
+)
+_HEAD_STOP = re.compile(
+    r"\s(?:that|which|who|whom|where|with|per|from|by|to|in|on|at|for|among|across|within|without|while|"
+    r"each|every|this|next|during|over|after|before|so|and|or|as|than|into|via|through)\b|\d|[,;:.()]",
+    re.IGNORECASE,
+)
+_QUALIFIER = re.compile(r"^\s*(?:that|which|where|with|who)\s+(?:\w+\s+){0,3}\w+", re.IGNORECASE)
+_FEATURE_USE = re.compile(
+    lx.TRACTION_VERB.pattern + r"\s+(?:(?:the|our|a|an|this|that|new|their|its)\s+)+(?:[\w-]+\s+){0,3}?"
+    + lx.FEATURE_NOUN.pattern,
+    re.IGNORECASE,
+)
+_EXPLICIT_CHANGE = lx.words(
+    r"increas\w*", r"reduc\w*", r"improv\w*", r"grow\w*", r"rais\w*", r"lift\w*", r"decreas\w*", r"cut",
+    r"lower", r"boost\w*", r"doubl\w*", r"halv\w*", r"shorten\w*", r"speed up", r"maximi[sz]\w*",
+    r"minimi[sz]\w*", r"drive", r"expand", r"accelerat\w*", r"get more", r"more", r"fewer", r"higher",
+)
+_VALUE_REACHED = lx.words(
+    r"hires?", r"hired", r"first value", r"activat\w*", r"retained", r"complete (?:their|the|a) first \w+",
+    r"repeat", r"active use", r"actively", r"who go on to", r"that lead to", r"paid",
+)
+_PRODUCED_BY = re.compile(
+    r"^\s*(?:(?:that|which)\s+)?(?:(?:our|the|new|all)\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:creat|writ|wrote|post|publish|upload|add|submit|mak|made|build|built|ship|leav|left|send|sent|produc|"
+    r"generat|contribut|record|translat|list)\w*\b",
+    re.IGNORECASE,
+)
+_SEARCHES = lx.words(r"searches", r"search(?:es)? (?:run|performed|made)", r"number of searches")
+_ACTOR_AFTER_VERB = re.compile(
+    r"^\s*(?:make|get|help|enable|let|allow|bring)\s+(?:(?:our|the|more|all|every|each|new)\s+)*" + lx.ACTOR.pattern,
+    re.IGNORECASE,
+)
+_GENERIC_BEHAVIOR = {"use", "uses", "used", "using", "do", "does", "get", "gets", "take", "takes", "taken",
+                     "weekly", "daily", "monthly", "feel", "feels", "trust"}
+_MOVES = lx.words(r"should (?:fall|rise|drop|grow|go up|go down|double|halve|improve|get)", r"less", r"fewer",
+                  r"(?:fall|drop|rise)s? (?:by|to)", r"win more", r"spend less")
+_QUOTED = re.compile(r"[\"“']([^\"”']{12,})[\"”']")
+
+_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
+    ("revenue", lx.words(r"revenue", r"arr", r"mrr", r"nrr", r"gmv", r"sales", r"bookings", r"profit\w*",
+                         r"margins?", r"upsell\w*", r"expansion", r"aov", r"arpu", r"average order value", r"spend")),
+    ("retention", lx.words(r"churn\w*", r"retention", r"retain\w*", r"renew\w*")),
+    ("cost", lx.words(r"costs?", r"cost to serve", r"cac", r"tickets?", r"calls?", r"contacts?")),
+    ("sentiment", lx.SENTIMENT),
+    ("engagement", lx.words(r"engag\w*", r"active", r"dau", r"wau", r"mau", r"time spent", r"sessions?")),
+    ("acquisition", lx.words(r"sign[- ]?ups?", r"new (?:users|customers)", r"downloads?", r"installs?",
+                             r"leads?", r"registrations?", r"trials?", r"traffic", r"visitors?")),
+    ("activation", lx.words(r"activation", r"onboard\w*", r"first value", r"time[- ]to[- ]\w+", r"setup")),
+    ("conversion", lx.words(r"conversion", r"convert\w*", r"checkout", r"purchases?")),
+    ("reach", lx.words(r"page ?views", r"followers", r"impressions", r"reach", r"views")),
+    ("quality", lx.words(r"errors?", r"bugs?", r"crash\w*", r"uptime", r"latency", r"incidents?")),
+]
+
+
+@dataclass
+class Reading:
+    """What the classifier read in a statement; kept for explanations and the engine."""
+
+    text: str
+    main: str = ""
+    guarded: bool = False
+    bet: str = ""
+    measured: str = ""
+    kind: Kind = Kind.output
+    traps: list[Trap] = field(default_factory=list)
+    cues: dict[str, str] = field(default_factory=dict)
+
+
+def _strip_lead_in(text: str) -> str:
+    stripped = lx.LEAD_IN.sub("", text, count=1).strip()
+    return stripped or text
+
+
+def _measured_phrase(main: str) -> tuple[str, bool, str]:
+    """The noun phrase being counted and whether a qualifier ('that include ...') follows it."""
+    m = _MEASURE_START.search(main)
+    rest = main[m.end():] if m else main
+    stop = _HEAD_STOP.search(" " + rest)
+    head = (" " + rest)[: stop.start()] if stop else " " + rest
+    tail = (" " + rest)[stop.start():] if stop else ""
+    return head.strip(), bool(_QUALIFIER.match(tail)) and not _PRODUCED_BY.match(tail), tail
+
+
+def _has_behavior(text: str) -> bool:
+    return any(m.group(0).lower() not in _GENERIC_BEHAVIOR for m in lx.BEHAVIOR.finditer(text))
+
+
+def _families(text: str) -> set[str]:
+    return {name for name, pattern in _FAMILIES if pattern.search(text)}
+
+
+def _outcome_clauses(main: str) -> list[str]:
+    """The clauses of a statement that each set a goal of their own."""
+    clauses = [c.strip() for c in lx.CLAUSE_SPLIT.split(main) if c and c.strip()]
+    goals: list[str] = []
+    for clause in clauses:
+        changes = bool(_EXPLICIT_CHANGE.search(clause)) or bool(_MOVES.search(clause))
+        if changes or (goals and _families(clause) and len(clause.split()) <= 6) or (goals and lx.DELIVERY_VERB.match(clause)):
+            goals.append(clause)
+    return goals
+
+
+def _several_outcomes(main: str) -> bool:
+    goals = _outcome_clauses(main)
+    if len(goals) < 2:
+        return False
+    fams = [frozenset(_families(g)) or frozenset({g.split()[-1].lower()}) for g in goals]
+    return len(set(fams)) >= 2
+
+
+def _focus(text: str) -> str:
+    """The part of a multi-sentence or quoted statement that states what is measured."""
+    quoted = _QUOTED.search(text)
+    if quoted and len(quoted.group(1).split()) >= 3:
+        text = quoted.group(1)
+    sentences = [s.strip() for s in lx.SENTENCE_SPLIT.split(text) if s.strip()]
+    if len(sentences) <= 1:
+        return text
+    for s in sentences:
+        if lx.SUCCESS_LEADIN.search(s):
+            return lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1] if lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1].strip() else s
+    outcome_like = [s.rstrip(".!? ") for s in sentences if _EXPLICIT_CHANGE.search(s) or _MOVES.search(s) or lx.BUSINESS.search(s)]
+    return "; ".join(outcome_like) if outcome_like else " ".join(sentences)
+
+
+def read(statement: str) -> Reading:
+    """Read a statement into its measured part and the verdict."""
+    r = Reading(text=statement)
+    text = statement.replace("\u2019", "'").replace("\u2018", "'").strip()
+    text = _focus(text)
+    text = lx.NEGATED.sub(" ", text)
+    text = _strip_lead_in(text.strip(" .!?"))
+    guard = lx.GUARD_CLAUSE.search(text)
+    if guard and guard.start() > 0:
+        r.guarded = True
+        r.cues["guardrail"] = guard.group(0)
+        text = text[: guard.start()].strip(" ,")
+    bet = lx.BET_CLAUSE.search(text)
+    if bet and bet.start() > 0 and (_EXPLICIT_CHANGE.search(text[: bet.start()]) or lx.BUSINESS.search(text[: bet.start()])):
+        r.bet = bet.group(0).strip(" ,")
+        text = text[: bet.start()]
+    starts_delivery = bool(lx.DELIVERY_VERB.match(text)) and not _ACTOR_AFTER_VERB.match(text)
+    purpose = lx.PURPOSE_CLAUSE.search(text)
+    if starts_delivery and purpose:
+        after = text[purpose.end():]
+        if _EXPLICIT_CHANGE.search(after) or lx.BUSINESS.search(after) or _has_behavior(after):
+            r.bet = text[: purpose.start()].strip(" ,")
+            text = after
+            starts_delivery = bool(lx.DELIVERY_VERB.match(text))
+    r.main = text.strip()
+    r.kind, r.traps = _verdict(r, starts_delivery)
+    return r
+
+
+def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
+    main = r.main
+    if _several_outcomes(main):
+        first = _outcome_clauses(main)[0]
+        sub = Reading(text=first, main=first)
+        kind, _ = _verdict(sub, bool(lx.DELIVERY_VERB.match(first)))
+        r.measured = sub.measured
+        return kind, [Trap.multiple_outcomes]
+    measured, qualified, tail = _measured_phrase(main)
+    r.measured = measured
+    has_change = bool(_EXPLICIT_CHANGE.search(main)) or bool(re.search(r"\d+ ?%|\bfrom \d", main))
+    produced_head = bool(measured) and bool(lx.PRODUCED.search(measured.split()[-1] if measured.split() else ""))
+    inner = lx.PRODUCED.search(measured or "")
+    if inner and not produced_head and re.match(r"\s+(?:" + lx.ACTOR.pattern + r")\s+\w+", measured[inner.end():], re.I):
+        after = re.sub(r"^\s+\S+", "", measured[inner.end():])
+        produced_head = bool(_PRODUCED_BY.match(after))
+    participle = lx.PRODUCED.search(main) and lx.PRODUCE_PARTICIPLE.search(main)
+    count_frame = bool(lx.COUNT_FRAME.search(main)) or bool(re.search(r"\bper (?:week|month|sprint|quarter|day)\b", main))
+
+    if produced_head and not qualified and (count_frame or participle or _PRODUCED_BY.match(tail)) and not starts_delivery:
+        r.cues["produced"] = measured
+        return Kind.output, [Trap.output_in_disguise]
+    if participle and count_frame and not starts_delivery and not lx.ACTOR.search(measured or ""):
+        r.cues["produced"] = participle.group(0)
+        return Kind.output, [Trap.output_in_disguise]
+    if starts_delivery and not (has_change and (_has_behavior(main) or lx.BUSINESS.search(main))):
+        return Kind.output, []
+
+    business_head = bool(lx.BUSINESS.search(measured)) if measured else False
+    behaviour = _has_behavior(main) and lx.ACTOR.search(main)
+    sentiment = lx.SENTIMENT.search(main)
+    if business_head or (lx.BUSINESS.search(main) and not behaviour and not sentiment and not lx.VANITY.search(main)):
+        r.cues["business"] = (lx.BUSINESS.search(main) or lx.BUSINESS.search(measured)).group(0)
+        return Kind.business_outcome, []
+
+    looks_outcome = has_change or _has_behavior(main) or sentiment or lx.VANITY.search(main) or lx.WRONG_MOMENT.search(main)
+    if not looks_outcome:
+        return Kind.output, []
+    return Kind.product_outcome, _product_traps(r, main, measured, qualified)
+
+
+def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> list[Trap]:
+    traps: list[Trap] = []
+    feature = _FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main) or _SEARCHES.search(main)
+    clicks = re.search(r"\bclick\w*|\bctr\b|click[- ]through", main, re.IGNORECASE)
+    if not feature and clicks and lx.FEATURE_NOUN.search(r.text):
+        feature = clicks
+    if feature:
+        r.cues["feature"] = feature.group(0)
+        traps.append(Trap.traction_metric)
+    moment = lx.WRONG_MOMENT.search(main)
+    rank = re.search(r"\b(?:rank|ranking|chart)\b", main, re.IGNORECASE)
+    if moment and not rank and not _VALUE_REACHED.search(main[moment.end():]) and not feature:
+        r.cues["moment"] = moment.group(0)
+        traps.append(Trap.wrong_moment)
+    vanity = lx.VANITY.search(measured if measured else main) or (lx.VANITY.search(main) if not qualified else None)
+    if vanity and not feature and not (qualified and vanity.group(0).lower() == "views"):
+        if not re.fullmatch(r"clicks?|click[- ]through|ctr", vanity.group(0), re.IGNORECASE) or not feature:
+            r.cues["vanity"] = vanity.group(0)
+            traps.append(Trap.vanity_metric)
+    sentiment = lx.SENTIMENT.search(main)
+    if sentiment:
+        rest = lx.SENTIMENT.sub(" ", main)
+        if not (_has_behavior(rest) and lx.ACTOR.search(rest)) and not lx.ENGAGEMENT_PUSH.search(rest):
+            r.cues["sentiment"] = sentiment.group(0)
+            traps.append(Trap.sentiment_only)
+    push = lx.ENGAGEMENT_PUSH.search(main)
+    if push and not r.guarded and not (sentiment and Trap.sentiment_only not in traps):
+        r.cues["push"] = push.group(0)
+        traps.append(Trap.no_guardrail)
+    return traps
+
+
+# Notes that explain each verdict; ids of knowledge/.
+KIND_NOTES = {
+    Kind.output: ["output-vs-outcome", "value-ladder"],
+    Kind.product_outcome: ["four-self-checks"],
+    Kind.business_outcome: ["business-vs-product-outcomes", "product-outcomes-from-business-outcomes"],
+}
+TRAP_NOTES = {
+    Trap.output_in_disguise: "output-in-disguise",
+    Trap.traction_metric: "traction-metric",
+    Trap.wrong_moment: "value-creation-moment",
+    Trap.sentiment_only: "sentiment-pairing",
+    Trap.vanity_metric: "vanity-metrics",
+    Trap.no_guardrail: "guardrails",
+    Trap.multiple_outcomes: "one-outcome-at-a-time",
+}
+
+
+def explain(r: Reading) -> str:
+    """A few plain sentences saying why, naming the words that gave it away."""
+    templates = load_offline("classify")
+    parts = [templates["kind"][r.kind.value].format(measured=r.measured or r.main, bet=r.bet)]
+    if r.bet and r.kind is not Kind.output:
+        parts.append(templates["bet"].format(bet=r.bet))
+    for trap in r.traps:
+        cue = r.cues.get({"output_in_disguise": "produced", "traction_metric": "feature", "wrong_moment": "moment",
+                          "sentiment_only": "sentiment", "vanity_metric": "vanity", "no_guardrail": "push"}.get(trap.value, ""), "")
+        parts.append(templates["trap"][trap.value].format(cue=cue or r.measured or "this"))
+    if not r.traps and r.kind is Kind.product_outcome:
+        parts.append(templates["clean"])
+    return " ".join(p.strip() for p in parts if p.strip())
+
+
+def sources_for(kind: Kind, traps: list[Trap]) -> list[str]:
+    ids = [TRAP_NOTES[t] for t in traps] + KIND_NOTES[kind]
+    return list(dict.fromkeys(ids))
+
+
+def classify(statement: str) -> Classification:
+    """Classify one statement offline and deterministically."""
+    r = read(statement)
+    return Classification(kind=r.kind, traps=r.traps, explanation=explain(r), sources=sources_for(r.kind, r.traps))

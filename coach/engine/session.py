@@ -1,0 +1,85 @@
+"""A coaching session: the statement, the slots filled so far and the transcript.
+
+Sessions are plain pydantic objects: `model_dump_json()` saves one and
+`Session.model_validate_json()` resumes it exactly where it was.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from coach.models import Classification, OutcomeCard, Role, Slot, Turn, utcnow
+
+#: A card is always handed back within this many coach messages.
+TURN_BUDGET = 12
+
+SLOT_ORDER: list[Slot] = list(Slot)
+
+
+class SlotFill(BaseModel):
+    """What we know for one slot and where it came from."""
+
+    text: str
+    origin: Literal["user", "statement", "assumed"] = "user"
+
+
+class Usage(BaseModel):
+    """Token counts reported by an LLM provider."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, other: Usage) -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+
+
+class Session(BaseModel):
+    """Everything needed to show, resume or export one coaching conversation."""
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    statement: str
+    classification: Classification
+    slots: dict[Slot, SlotFill] = Field(default_factory=dict)
+    transcript: list[Turn] = Field(default_factory=list)
+    pending: Slot | None = Field(default=None, description="The slot the last coach question is after.")
+    status: Literal["active", "done"] = "active"
+    card: OutcomeCard | None = None
+    # How often each slot was re-asked (ladder steps, nudges, trap counters), so no loop can form.
+    reasks: dict[str, int] = Field(default_factory=dict)
+    countered: list[str] = Field(default_factory=list, description="'slot:trap' pairs already challenged.")
+    unresolved_traps: dict[Slot, list[str]] = Field(default_factory=dict)
+    engine: str = "offline"
+    usage: Usage = Field(default_factory=Usage)
+    created: datetime = Field(default_factory=utcnow)
+    updated: datetime = Field(default_factory=utcnow)
+
+    @property
+    def coach_turns(self) -> int:
+        return sum(1 for t in self.transcript if t.role is Role.coach)
+
+    @property
+    def title(self) -> str:
+        return self.statement if len(self.statement) <= 60 else self.statement[:57] + "..."
+
+    def filled(self, slot: Slot) -> str:
+        fill = self.slots.get(slot)
+        return fill.text if fill else ""
+
+    def fill(self, slot: Slot, text: str, origin: Literal["user", "statement", "assumed"] = "user") -> None:
+        self.slots[slot] = SlotFill(text=text.strip(), origin=origin)
+
+    def assumed_slots(self) -> list[Slot]:
+        return [s for s, f in self.slots.items() if f.origin == "assumed"]
+
+    def bump(self, key: str) -> int:
+        self.reasks[key] = self.reasks.get(key, 0) + 1
+        return self.reasks[key]

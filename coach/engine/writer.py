@@ -1,0 +1,112 @@
+"""Writers phrase what the protocol decided: a question, a counter-question, the card.
+
+The protocol hands a `Move`; the offline writer phrases it from the phrase bank in
+`prompts/offline/dialogue.yaml`, the LLM writer (coach.llm) with a model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from coach.engine.card import _clause
+from coach.engine.session import Session
+from coach.models import Kind, OutcomeCard, Passage, Slot, Trap
+from coach.prompts import load_offline
+
+Act = Literal["ask", "ladder", "counter", "dont_know", "evasive", "bad_input"]
+
+
+class Move(BaseModel):
+    """What the coach does next; the writer only decides the words."""
+
+    act: Act
+    slot: Slot
+    trap: Trap | None = None
+    answer: str = Field(default="", description="The user's last answer, when the move reacts to it.")
+    opening: bool = Field(default=False, description="True for the first message of a session.")
+    variant: str = Field(default="", description="A question family other than the slot's own, e.g. behavior_business.")
+
+
+class Writer(Protocol):
+    name: str
+
+    def phrase(self, session: Session, move: Move, evidence: list[Passage]) -> str: ...
+
+    def polish(self, session: Session, card: OutcomeCard, evidence: list[Passage]) -> OutcomeCard: ...
+
+
+def _pick(options: list[str] | str, seed: str) -> str:
+    if isinstance(options, str):
+        return options
+    digest = int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16)
+    return options[digest % len(options)]
+
+
+def slot_words(session: Session) -> dict[str, str]:
+    """The user's own words, short enough to quote back."""
+    s = session.filled
+    return {
+        "output": _clause(session.statement, 120),
+        "value": _clause(s(Slot.value) or session.statement, 100),
+        "success": _clause(s(Slot.success), 100),
+        "who": _clause(s(Slot.who) or "your customers", 60),
+        "behavior": _clause(s(Slot.behavior) or s(Slot.success) or "this", 100),
+        "value_moment": _clause(s(Slot.value_moment), 100),
+        "metric": _clause(s(Slot.metric), 100),
+    }
+
+
+class OfflineWriter:
+    """Phrases moves from the phrase bank; varies wording by session and turn."""
+
+    name = "offline"
+
+    def __init__(self) -> None:
+        self.bank = load_offline("dialogue")
+
+    def phrase(self, session: Session, move: Move, evidence: list[Passage]) -> str:
+        bank, words = self.bank, slot_words(session)
+        words["answer"] = _clause(move.answer, 100)
+        seed = f"{session.id}:{session.coach_turns}:{move.slot}"
+        hint = bank["hints"][move.slot.value]
+        examples = bank["examples"][move.slot.value]
+        family = move.variant or ("value_again" if move.act == "ladder" else move.slot.value)
+        question = _pick(bank["questions"][family], seed).format(**words)
+        parts: list[str] = []
+        if move.opening:
+            parts.append(self._opening(session, words))
+        if move.act == "counter" and move.trap:
+            parts.append(bank["counter"][move.trap.value].format(**words))
+            return " ".join(parts)
+        if move.act == "dont_know":
+            parts.append(bank["dont_know"].format(hint=hint, examples=examples))
+        elif move.act == "evasive":
+            parts.append(bank["evasive"].format(hint=hint, examples=examples))
+            return " ".join(parts) + " " + question
+        elif move.act == "bad_input":
+            parts.append(bank["bad_input"].format(hint=hint))
+        parts.append(question)
+        return " ".join(parts)
+
+    def _opening(self, session: Session, words: dict[str, str]) -> str:
+        c, opening = session.classification, self.bank["opening"]
+        if Trap.multiple_outcomes in c.traps:
+            return opening["multiple"].format(**words)
+        if c.kind is Kind.product_outcome and c.traps:
+            first = c.explanation.split(". ")
+            reason = next((p for p in first if "(" in p and '"' in p), c.explanation.split(". ")[-1])
+            return opening["product_outcome_trapped"].format(trap_reason=reason.rstrip(".") + ".", **words)
+        return opening[c.kind.value].format(**words)
+
+    def card_message(self, session: Session, card: OutcomeCard) -> str:
+        bank = self.bank
+        intro = _pick(bank["card_intro"], session.id)
+        assumed = card.assumed_slots
+        note = " " + bank["card_assumed"].format(slots=", ".join(s.value for s in assumed)) if assumed else ""
+        return f"{intro} **Outcome:** {card.product_outcome}{note} {bank['card_done']}"
+
+    def polish(self, session: Session, card: OutcomeCard, evidence: list[Passage]) -> OutcomeCard:
+        return card

@@ -1,0 +1,199 @@
+"""`KnowledgeBase`: build the index, search it (dense, BM25 or hybrid), ingest user documents.
+
+Hybrid search fuses the chroma nearest neighbours and the in-memory BM25 ranking by
+reciprocal rank fusion over documents, each shown by its best chunk. Searches cover the
+shipped corpus and the user's ingested documents.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from coach.knowledge.embedder import MiniLMEmbedder
+from coach.knowledge.lexical import LexicalIndex
+from coach.knowledge.notes import Chunk, Note, load_notes
+from coach.knowledge.store import COLLECTIONS, CORPUS, USER_DOCS, IndexStore
+from coach.knowledge.userdocs import IngestReport, UserDocStore, ingest_path
+from coach.models import Passage
+from coach.settings import Settings
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+RRF_K = 60
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    notes: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    user_docs: int = 0
+    seconds: float = 0.0
+    notices: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return asdict(self) | {"seconds": round(self.seconds, 3)}
+
+    def line(self) -> str:
+        """One line for humans."""
+        return (f"{self.notes} notes, {self.chunks} chunks ({self.embedded} embedded), "
+                f"{self.user_docs} user documents, {self.seconds:.2f}s")
+
+
+def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion of ranked id lists: score = sum of 1 / (k + rank)."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: -kv[1])
+
+
+class KnowledgeBase:
+    """The knowledge corpus plus ingested documents, searchable by meaning and by words."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Any | None = None) -> None:
+        self.settings = settings or Settings()
+        self.embedder = embedder if embedder is not None else MiniLMEmbedder()
+        self.user_docs = UserDocStore(Path(self.settings.data_dir))
+        self._store: IndexStore | None = None
+        self._notes: list[Note] | None = None
+        self._chunks: dict[str, Chunk] = {}
+        self._lexical: LexicalIndex | None = None
+        self._lock = threading.RLock()
+
+    @property
+    def store(self) -> IndexStore:
+        """The chromadb store, opened on first use."""
+        with self._lock:
+            if self._store is None:
+                self._store = IndexStore(self.settings, self.embedder)
+            return self._store
+
+    @property
+    def notes(self) -> list[Note]:
+        """The shipped notes, loaded from `settings.knowledge_dir`."""
+        if self._notes is None:
+            self._notes = load_notes(Path(self.settings.knowledge_dir))
+        return self._notes
+
+    @property
+    def notices(self) -> list[str]:
+        """Things worth telling the user, e.g. that a corrupt index was rebuilt."""
+        return list(self._store.notices) if self._store else []
+
+    def build(self, force: bool = False) -> BuildReport:
+        """Embed what changed (or everything with force) and drop what is gone; reload BM25."""
+        started = time.perf_counter()
+        with self._lock:
+            self._notes = load_notes(Path(self.settings.knowledge_dir))
+            corpus = {n.id: (n.hash, n.chunks()) for n in self._notes}
+            embedded = self.store.sync(CORPUS, corpus, force=force)
+            docs = self.user_docs.load()
+            user = {d.doc_id: (d.hash, d.chunks(self.user_docs.text(d))) for d in docs}
+            embedded += self.store.sync(USER_DOCS, user, force=force)
+            self._reload()
+            return BuildReport(notes=len(self._notes), chunks=len(self._chunks), embedded=embedded,
+                               user_docs=len(docs), seconds=time.perf_counter() - started,
+                               notices=list(self.store.notices))
+
+    def _reload(self) -> None:
+        """Read every chunk back from the index and rebuild the BM25 index over them."""
+        chunks = [c for name in COLLECTIONS for c in self.store.chunks(name)]
+        self._chunks = {c.chunk_id: c for c in chunks}
+        self._lexical = LexicalIndex(chunks)
+
+    def _ensure_ready(self) -> None:
+        with self._lock:
+            if self._lexical is None:
+                self.build()
+
+    def search(self, query: str, k: int | None = None, mode: Mode = "hybrid") -> list[Passage]:
+        """The top `k` passages for a query, at most one per document; empty query -> []."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        text = " ".join((query or "").split())
+        if not text:
+            return []
+        k = k or self.settings.top_k
+        self._ensure_ready()
+        pool = max(4 * k, 20)
+        dense: list[tuple[str, float]] = []
+        lexical: list[tuple[str, float]] = []
+        if mode in ("dense", "hybrid"):
+            vector = self.embedder.embed([text])[0]
+            dense = [(h.chunk_id, h.score) for h in self.store.dense(vector, pool) if h.chunk_id in self._chunks]
+        if mode in ("bm25", "hybrid"):
+            assert self._lexical is not None
+            lexical = [(c.chunk_id, s) for c, s in self._lexical.search(text, pool)]
+        if mode == "hybrid":
+            ranked = self._fuse([[cid for cid, _ in dense], [cid for cid, _ in lexical]])
+        else:
+            ranked = dense or lexical
+        return self._passages(ranked, k)
+
+    def _fuse(self, rankings: list[list[str]]) -> list[tuple[str, float]]:
+        """RRF over documents (the unit returned), each shown by its best chunk by chunk-level RRF."""
+        best: dict[str, str] = {}
+        for chunk_id, _ in rrf(rankings):
+            best.setdefault(self._chunks[chunk_id].doc_id, chunk_id)
+        doc_rankings = [list(dict.fromkeys(self._chunks[c].doc_id for c in ranking)) for ranking in rankings]
+        return [(best[doc_id], score) for doc_id, score in rrf(doc_rankings)]
+
+    def _passages(self, ranked: list[tuple[str, float]], k: int) -> list[Passage]:
+        """Best chunk per document, as passages, best first."""
+        out: list[Passage] = []
+        seen: set[str] = set()
+        for chunk_id, score in ranked:
+            chunk = self._chunks.get(chunk_id)
+            if chunk is None or chunk.doc_id in seen:
+                continue
+            seen.add(chunk.doc_id)
+            out.append(Passage(id=chunk.doc_id, title=chunk.title, section=chunk.section, text=chunk.text,
+                               score=round(score, 6), chunk_id=chunk.chunk_id,
+                               source="user" if chunk.source == "user" else "corpus"))
+            if len(out) == k:
+                break
+        return out
+
+    def note(self, note_id: str) -> Note | None:
+        """A shipped note (or an ingested document) by id, or None."""
+        for note in self.notes:
+            if note.id == note_id:
+                return note
+        for doc in self.user_docs.load():
+            if doc.doc_id == note_id:
+                return Note(id=doc.doc_id, title=doc.title, body=self.user_docs.text(doc),
+                            path=self.user_docs.copy_path(doc), hash=doc.hash)
+        return None
+
+    def ingest(self, path: str | Path) -> IngestReport:
+        """Add a file, or a folder of .md/.txt files, to the user's documents; see the report per file."""
+        with self._lock:
+            self._ensure_ready()
+            report = ingest_path(self.store, self.user_docs, Path(path))
+            if report.ingested:
+                self._reload()
+            return report
+
+    def close(self) -> None:
+        """Release the index client."""
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+            self._lexical = None
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

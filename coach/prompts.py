@@ -1,0 +1,53 @@
+"""Prompt templates as files: `prompts/llm/*.md` for the model, `prompts/offline/*.yaml` for the offline writer.
+
+An LLM template starts with front matter naming its variables; rendering fails loudly
+when one is missing or unknown, so a template and its caller cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import string
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+
+class MissingVariables(KeyError):
+    """A template was rendered without all of its declared variables."""
+
+
+class Template:
+    """A prompt file with declared variables."""
+
+    def __init__(self, name: str, text: str, variables: list[str]):
+        self.name, self.text, self.variables = name, text, variables
+        used = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+        undeclared = used - set(variables)
+        if undeclared:
+            raise ValueError(f"prompt {name}: undeclared variables {sorted(undeclared)}")
+
+    def render(self, **values: object) -> str:
+        missing = [v for v in self.variables if v not in values]
+        if missing:
+            raise MissingVariables(f"prompt {self.name} needs {missing}")
+        return self.text.format(**{v: values[v] for v in self.variables})
+
+
+@cache
+def load_template(name: str) -> Template:
+    """Load `prompts/llm/NAME.md`."""
+    raw = (PROMPTS_DIR / "llm" / f"{name}.md").read_text(encoding="utf-8")
+    variables: list[str] = []
+    if raw.startswith("---\n"):
+        head, _, raw = raw[4:].partition("\n---\n")
+        variables = list((yaml.safe_load(head) or {}).get("variables", []))
+    return Template(name, raw.strip() + "\n", variables)
+
+
+@cache
+def load_offline(name: str) -> dict:
+    """Load the phrase bank `prompts/offline/NAME.yaml`."""
+    return yaml.safe_load((PROMPTS_DIR / "offline" / f"{name}.yaml").read_text(encoding="utf-8"))

@@ -1,0 +1,54 @@
+"""Checks and cleans what a user types before anything else sees it."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from coach.settings import MAX_INPUT_CHARS
+
+
+class InputError(ValueError):
+    """Bad input, with a message fit to show the user as it is."""
+
+
+_ALLOWED_CONTROLS = {"\n", "\t"}
+
+
+def clean_text(text: object, *, what: str = "statement", max_chars: int = MAX_INPUT_CHARS) -> str:
+    """Return the text normalised (NFC, no control characters, trimmed) or raise InputError."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"The {what} is not readable text (it is not UTF-8).") from None
+    if not isinstance(text, str):
+        raise InputError(f"The {what} must be text.")
+    if "\x00" in text:
+        raise InputError(f"The {what} contains binary data; please paste plain text.")
+    if len(text) > max_chars * 4:
+        # Cut before normalising so a huge paste costs nothing.
+        raise InputError(f"The {what} is too long ({len(text):,} characters); the limit is {max_chars:,}.")
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(
+        ch for ch in text
+        if ch in _ALLOWED_CONTROLS or unicodedata.category(ch)[0] != "C" or ch == "\u200d"
+    )
+    text = text.strip()
+    if not text:
+        raise InputError(f"The {what} is empty; type a goal, a roadmap item or a metric.")
+    if len(text) > max_chars:
+        raise InputError(f"The {what} is too long ({len(text):,} characters); the limit is {max_chars:,}.")
+    return text
+
+
+def looks_like_words(text: str) -> bool:
+    """True when the text has at least one word of two or more letters."""
+    letters = 0
+    for ch in text:
+        if ch.isalpha():
+            letters += 1
+            if letters >= 2:
+                return True
+        else:
+            letters = 0
+    return False

@@ -1,0 +1,113 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+REAL_KNOWLEDGE = REPO / "knowledge"
+
+# --- knowledge (retrieval layer) fixtures ------------------------------------------------
+
+TINY_NOTES = {
+    "value-creation-moment": """---
+id: value-creation-moment
+title: Measure at the moment value is created
+tags: [traps, wrong-moment]
+sources: [seed]
+---
+# Measure at the moment value is created
+
+Measure where customers actually get value, not a step before it.
+
+## Hires, not applications
+
+A job board that counts applications measures a step before value. Employers get value
+when they hire someone. Measure hires instead of applications.
+
+## Why it matters
+
+Early steps can rise while nobody gets any value at all.
+""",
+    "sentiment-pairing": """---
+id: sentiment-pairing
+title: Pair sentiment with behaviour
+tags: [nps]
+---
+NPS alone is not enough to steer a team. Sentiment scores move slowly and do not say where to look.
+
+## Pair it with behaviour
+
+Pair NPS with a behaviour such as weekly active use, and keep satisfaction as the guardrail.
+""",
+    "guardrails": """---
+id: guardrails
+title: Guardrails stop harm
+---
+## What a guardrail is
+
+A guardrail is a counter-metric that must not get worse while the team pushes its main metric.
+Maximising time in app without a guardrail can make the product addictive.
+""",
+}
+
+
+def write_tiny_corpus(folder: Path) -> Path:
+    """Write the three tiny notes into a folder and return it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for note_id, text in TINY_NOTES.items():
+        (folder / f"{note_id}.md").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    """A small knowledge folder of three notes, fresh for each test."""
+    return write_tiny_corpus(tmp_path / "knowledge")
+
+
+@pytest.fixture(scope="session")
+def kb_data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data_dir root for the whole session, so tests never touch ./data."""
+    return tmp_path_factory.mktemp("coach-data")
+
+
+@pytest.fixture
+def kb_settings(tmp_path: Path, tiny_corpus: Path) -> Callable[..., object]:
+    """Factory of local (no Chroma server) settings over a tmp data dir and the tiny corpus."""
+    from coach.settings import Settings
+
+    def make(**overrides: object) -> Settings:
+        values: dict[str, object] = {"data_dir": tmp_path / "data", "knowledge_dir": tiny_corpus, "chroma_host": None}
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def real_corpus_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shipped knowledge notes; skips when the corpus is not written yet."""
+    if len(list(REAL_KNOWLEDGE.glob("*.md"))) < 10:
+        pytest.skip("the shipped knowledge corpus (knowledge/*.md) is not there yet")
+    dest = tmp_path_factory.mktemp("knowledge")
+    for path in REAL_KNOWLEDGE.glob("*.md"):
+        shutil.copy(path, dest / path.name)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def real_kb(kb_data_root: Path, real_corpus_copy: Path) -> Iterator[object]:
+    """A KnowledgeBase over the shipped corpus with the real MiniLM embedder, built once."""
+    from coach.knowledge import KnowledgeBase, MiniLMEmbedder
+    from coach.settings import Settings
+
+    settings = Settings(data_dir=kb_data_root / "real", knowledge_dir=real_corpus_copy, chroma_host=None)
+    kb = KnowledgeBase(settings, embedder=MiniLMEmbedder())
+    kb.build()
+    yield kb
+    kb.close()
