@@ -55,11 +55,25 @@ GENERIC_ALTERNATIVES = [
 ]
 
 
+_MODAL_SUBJECT = re.compile(r"^(?:[\w'-]+\s+){1,5}?(?:can|could|will|would|should|might|may|are able to|get to)\s+", re.I)
+
+
 def predicate(text: str) -> str:
     """An answer turned into a verb phrase: 'they check it weekly' -> 'check it weekly'."""
     text = text.strip().rstrip(".!")
     stripped = _SUBJECT.sub("", text, count=1).strip()
+    stripped = _MODAL_SUBJECT.sub("", stripped, count=1).strip() or stripped
     return stripped or text
+
+
+def output_object(statement: str) -> str:
+    """What the output is, without its delivery verb: 'Ship the bulk import tool' -> 'the bulk import tool'."""
+    from coach.engine.classifier import read
+    from coach.engine.lexicon import DELIVERY_VERB
+
+    main = read(statement).main or statement
+    m = DELIVERY_VERB.match(main)
+    return _clause(main[m.end():].strip() if m and main[m.end():].strip() else main, 80)
 
 
 def _lower_first(text: str) -> str:
@@ -101,11 +115,52 @@ def alternatives(session: Session) -> list[str]:
     return first + list(dict.fromkeys(options))[: 4 - len(first)]
 
 
+_GUARD_FORMS = [
+    (re.compile(r"^(?:no (drop|fall|decrease|decline|increase|rise) in) (.+)$", re.I), "a {0} in {1}"),
+    (re.compile(r"^(.+?) (?:does not|doesn't|must not|mustn't|should not|shouldn't|won't|will not|do not|don't|never) "
+                r"(drop|fall|decrease|decline|go down|get worse|worsen|rise|increase|go up|grow)s?$", re.I), "{0} {1}"),
+    (re.compile(r"^(.+?) (?:stays?|remains?|holds?|is kept) (above|over|at least|below|under|at most) (.+)$", re.I), "{0} {1} {2}"),
+    (re.compile(r"^(.+?) (?:stays?|remains?|holds?|is kept) at (.+?) or (above|higher|better|more|below|lower|less)$", re.I),
+     "{0} {1} {2}"),
+    (re.compile(r"^(?:keep|keeping|hold|holding|protect|protecting|maintain|maintaining) (.+?)(?: steady| flat| stable)?$", re.I), "{0} getting worse"),
+]
+_ING = {"drop": "dropping", "fall": "falling", "decrease": "decreasing", "decline": "declining", "go down": "going down",
+        "get worse": "getting worse", "worsen": "getting worse", "rise": "rising", "increase": "increasing",
+        "go up": "going up", "grow": "growing", "above": "falling below", "over": "falling below",
+        "at least": "falling below", "below": "rising above", "under": "rising above", "at most": "rising above"}
+
+
+def guard_clause(guardrail: str) -> str:
+    """'desktop satisfaction does not drop' -> 'without desktop satisfaction dropping'."""
+    g = _clause(guardrail, 90)
+    if not g:
+        return ""
+    if g.lower().startswith(("without ", "while ")):
+        return g
+    for pattern, _form in _GUARD_FORMS:
+        m = pattern.match(g)
+        if not m:
+            continue
+        parts = m.groups()
+        if pattern is _GUARD_FORMS[0][0]:
+            return f"without a {parts[0].lower()} in {parts[1]}"
+        if len(parts) == 3 and parts[2].lower() in ("above", "higher", "better", "more", "below", "lower", "less"):
+            way = "falling below" if parts[2].lower() in ("above", "higher", "better", "more") else "rising above"
+            return f"without {parts[0]} {way} {parts[1]}"
+        if len(parts) == 3:
+            return f"without {parts[0]} {_ING[parts[1].lower()]} {parts[2]}"
+        if len(parts) == 2:
+            return f"without {parts[0]} {_ING.get(parts[1].lower(), parts[1])}"
+        return f"without {parts[0]} getting worse"
+    if re.search(r"\b(?:not|n't|no|never)\b", g, re.I):
+        return f"while making sure {g}"
+    return f"without {g} getting worse"
+
+
 def outcome_sentence(who: str, behavior: str, moment: str, guardrail: str) -> str:
     """One sentence: who does what differently, at the value moment, within the guardrail."""
     moment_part = f" ({_clause(moment, 100)})" if moment and moment.lower() not in behavior.lower() else ""
-    guard = _clause(guardrail, 90)
-    guard_part = f", without {guard}" if guard and not guard.startswith("without") else (f", {guard}" if guard else "")
+    guard_part = f", {guard_clause(guardrail)}" if guardrail.strip() else ""
     return f"More {_clause(who, 80)} {_clause(predicate(behavior))}{moment_part}{guard_part}."
 
 

@@ -101,6 +101,20 @@ def _measured_phrase(main: str) -> tuple[str, bool, str]:
     stop = _HEAD_STOP.search(" " + rest)
     head = (" " + rest)[: stop.start()] if stop else " " + rest
     tail = (" " + rest)[stop.start():] if stop else ""
+    actor = lx.ACTOR.search(head)
+    if actor:
+        a_start, a_end = actor.start(), actor.end()
+        while more := re.match(r"\s+(?:" + lx.ACTOR.pattern + ")", head[a_end:], re.IGNORECASE):
+            a_end += more.end()  # "team admins", "job seekers users"
+        after = head[a_end:]
+        next_word = after.split()[0] if after.split() else ""
+        acts = bool(next_word) and not after.startswith("'") and any(
+            p.fullmatch(next_word) for p in (lx.BEHAVIOR, lx.TRACTION_VERB, lx.DELIVERY_VERB))
+        if (acts and len(head[:a_start].split()) <= 3 and not lx.PRODUCED.search(head[:a_start])
+                and not lx.BUSINESS.search(head)):
+            # "more team admins share a report": the head is who acts, the rest is what they do
+            tail = after + tail
+            head = head[:a_end]
     return head.strip(), bool(_QUALIFIER.match(tail)) and not _PRODUCED_BY.match(tail), tail
 
 
@@ -151,6 +165,7 @@ def read(statement: str) -> Reading:
     r = Reading(text=statement)
     text = statement.replace("\u2019", "'").replace("\u2018", "'").strip()
     text = _focus(text)
+    text = re.sub(r"\s*\([^()]*\)", "", text)  # asides in brackets do not change what is measured
     text = lx.NEGATED.sub(" ", text)
     text = _strip_lead_in(text.strip(" .!?"))
     guard = lx.GUARD_CLAUSE.search(text)
@@ -210,7 +225,7 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
         r.cues["business"] = (lx.BUSINESS.search(main) or lx.BUSINESS.search(measured)).group(0)
         return Kind.business_outcome, []
 
-    looks_outcome = has_change or _has_behavior(main) or sentiment or lx.VANITY.search(main) or lx.WRONG_MOMENT.search(main)
+    looks_outcome = has_change or lx.METRIC_START.match(main) or _has_behavior(main) or sentiment or lx.VANITY.search(main) or lx.WRONG_MOMENT.search(main)
     if not looks_outcome:
         return Kind.output, []
     return Kind.product_outcome, _product_traps(r, main, measured, qualified)

@@ -17,6 +17,14 @@ from coach.models import Kind, Slot, Trap
 Intent = Literal["answer", "dont_know", "draft", "approve", "evasive", "restart"]
 
 
+_BUILD_TALK = re.compile(
+    r"^\s*(?:we\s+(?:will|would|could|can|should|'ll)?\s*)?(?:ship|build|launch|add|release|deliver|create|make|"
+    r"develop|implement|integrate|publish|roll out|redesign)\b|\bwe(?:'ll| will| would| can| could)? "
+    r"(?:ship|build|launch|add|release|deliver|create|develop|implement|integrate|roll out)\b",
+    re.IGNORECASE,
+)
+
+
 class Interpretation(BaseModel):
     """What an answer means for the protocol."""
 
@@ -25,6 +33,7 @@ class Interpretation(BaseModel):
     kind: Kind | None = Field(default=None, description="The kind of the answer, when it is a statement.")
     traps: list[Trap] = Field(default_factory=list, description="Traps in the answer, when it is a metric.")
     outcome_type: Literal["learning", "performance"] | None = None
+    still_output: bool = Field(default=False, description="The answer describes more work to build, not its value.")
 
 
 class Interpreter(Protocol):
@@ -68,14 +77,16 @@ _LEARNING = re.compile(
     re.IGNORECASE,
 )
 _LEADING_FILLER = re.compile(
-    r"^\s*(?:well|so|um+|uh+|i think|i guess|probably|maybe|basically|honestly|hmm+)[,\s]+", re.IGNORECASE
+    r"^\s*(?:(?:well|so|um+|uh+|i think|i guess|probably|maybe|perhaps|basically|honestly|hmm+|not sure|"
+    r"i'?m not sure|no idea|good question)[,\s]+)+",
+    re.IGNORECASE,
 )
 
 
 def tidy(answer: str) -> str:
     """The answer without filler openings or a trailing full stop."""
-    text = _LEADING_FILLER.sub("", answer.strip())
-    return text.rstrip(" .!")
+    text = _LEADING_FILLER.sub("", answer.strip()).strip()
+    return text.rstrip(" .!") if len(text) >= 3 else answer.strip().rstrip(" .!")
 
 
 class OfflineInterpreter:
@@ -84,7 +95,9 @@ class OfflineInterpreter:
     name = "offline"
 
     def interpret(self, slot: Slot, answer: str, context: str = "") -> Interpretation:
-        text = tidy(answer)
+        raw, text = answer.strip(), tidy(answer)
+        if _DONT_KNOW.search(raw) and len(raw.split()) <= 4:
+            return Interpretation(intent="dont_know")
         if _RESTART.match(text):
             return Interpretation(intent="restart")
         if _DRAFT.search(text):
@@ -104,4 +117,5 @@ class OfflineInterpreter:
         if slot in (Slot.value, Slot.success, Slot.behavior, Slot.metric, Slot.value_moment):
             verdict = classify(text)
             result.kind, result.traps = verdict.kind, verdict.traps
+            result.still_output = verdict.kind is Kind.output and bool(_BUILD_TALK.search(text))
         return result

@@ -78,7 +78,7 @@ BEHAVIOR = words(
 
 BUSINESS = words(
     r"revenue", r"arr", r"mrr", r"nrr", r"grr", r"gmv", r"churn(?:s|ed|ing)?", r"profit(?:s|ability)?",
-    r"margins?", r"market share", r"bookings", r"sales", r"cost to serve", r"cost[- ]to[- ]serve",
+    r"margins?", r"market share", r"bookings", r"sales(?! (?:managers?|reps?|teams?|people|staff|leaders?|calls?|org))", r"cost to serve", r"cost[- ]to[- ]serve",
     r"cost per \w+", r"costs?", r"ltv", r"clv", r"lifetime value", r"cac", r"acquisition cost",
     r"average (?:order|deal|basket|contract|revenue)(?: value| size)?", r"aov", r"arpu", r"arpa", r"acv",
     r"new (?:customers|logos|paying customers|accounts|subscribers)", r"paying customers", r"renewals?",
@@ -189,7 +189,7 @@ ENGAGEMENT_PUSH = words(
 
 # A clause that protects something; its presence answers the no_guardrail trap.
 GUARD_CLAUSE = re.compile(
-    r"\b(?:without|while (?:keeping|maintaining|holding|protecting|not|still)|whilst|but not at the expense of|"
+    r"\b(?:without|while making sure|making sure|while (?:keeping|maintaining|holding|protecting|not|still)|whilst|but not at the expense of|"
     r"not at the expense of|as long as|provided that|guardrails?|counter[- ]metrics?|"
     r"(?:and|while) keep(?:ing)?|with(?:out)? (?:hurting|harming|lowering|reducing|dropping)|"
     r"must not (?:drop|fall|get worse|decrease|increase)|holding .{0,40} (?:steady|flat|constant)|"
@@ -222,3 +222,8 @@ SUCCESS_LEADIN = re.compile(
 CLAUSE_SPLIT = re.compile(r"\s*(?:;|,\s*and\s+|\band also\b|\bas well as\b|\bplus\b|,\s*(?=\w+\s)|\band\b)\s*", re.IGNORECASE)
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])|\n+")
 NUMBERS = re.compile(r"\d")
+METRIC_START = re.compile(
+    r"^\s*(?:the\s+)?(?:percentage|percent|share|number|rate|ratio|proportion|count|fraction|average|median|mean|"
+    r"time to|time-to|\d+\s*%|% of|weekly|monthly|daily)\b",
+    re.IGNORECASE,
+)

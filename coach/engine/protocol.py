@@ -15,7 +15,7 @@ from coach.engine.classifier import TRAP_NOTES, classify, read
 from coach.engine.interpreter import Interpretation, Interpreter, OfflineInterpreter
 from coach.engine.session import SLOT_ORDER, TURN_BUDGET, Session
 from coach.engine.writer import Move, OfflineWriter, Writer
-from coach.models import Kind, OutcomeCard, Passage, Role, Slot, Trap, Turn
+from coach.models import Kind, Passage, Role, Slot, Trap, Turn
 from coach.textinput import InputError, clean_text
 
 #: Finds passages for a query, preferring the given note ids: (query, note_ids) -> passages.
@@ -143,10 +143,12 @@ class Coach:
 
     def _take_answer(self, session: Session, slot: Slot, meaning: Interpretation) -> Turn:
         answer = meaning.text
-        if slot is Slot.value and meaning.kind is Kind.output and session.bump("ladder") <= LADDER_LIMIT:
+        previous = [t.text for t in session.transcript[:-1] if t.role is Role.user and t.slot is slot]
+        repeated = answer in previous
+        if slot is Slot.value and meaning.still_output and not repeated and session.bump("ladder") <= LADDER_LIMIT:
             return self._say(session, Move(act="ladder", slot=Slot.value, answer=answer))
         traps = [t for t in meaning.traps if t in CHALLENGED.get(slot, set())]
-        fresh = [t for t in traps if f"{slot}:{t}" not in session.countered]
+        fresh = [t for t in traps if f"{slot}:{t}" not in session.countered and not repeated]
         if fresh:
             trap = fresh[0]
             session.countered.append(f"{slot}:{trap}")
@@ -218,7 +220,7 @@ class Coach:
     def _assume(self, session: Session, slot: Slot) -> None:
         s = session.filled
         defaults = {
-            Slot.value: f"customers get more done with {cards._clause(session.statement, 60)}",
+            Slot.value: f"get more done with {cards.output_object(session.statement)}",
             Slot.success: s(Slot.value) or session.statement,
             Slot.who: "active customers",
             Slot.behavior: s(Slot.success) or s(Slot.value) or session.statement,

@@ -12,6 +12,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, Field
 
 from coach.engine.card import _clause
+from coach.engine.classifier import read
 from coach.engine.session import Session
 from coach.models import Kind, OutcomeCard, Passage, Slot, Trap
 from coach.prompts import load_offline
@@ -49,7 +50,7 @@ def slot_words(session: Session) -> dict[str, str]:
     """The user's own words, short enough to quote back."""
     s = session.filled
     return {
-        "output": _clause(session.statement, 120),
+        "output": _clause(read(session.statement).main or session.statement, 120),
         "value": _clause(s(Slot.value) or session.statement, 100),
         "success": _clause(s(Slot.success), 100),
         "who": _clause(s(Slot.who) or "your customers", 60),

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from coach.knowledge.embedder import MiniLMEmbedder
+from coach.knowledge.embedder import EmbedderUnavailable, MiniLMEmbedder
 from coach.knowledge.lexical import LexicalIndex
 from coach.knowledge.notes import Chunk, Note, load_notes
 from coach.knowledge.store import COLLECTIONS, CORPUS, USER_DOCS, IndexStore
@@ -57,6 +57,32 @@ def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, fl
     return sorted(scores.items(), key=lambda kv: -kv[1])
 
 
+def fuse_by_document(rankings: list[list[str]], chunks: dict[str, Chunk]) -> list[tuple[str, float]]:
+    """RRF over documents (the unit returned), each shown by its best chunk by chunk-level RRF."""
+    best: dict[str, str] = {}
+    for chunk_id, _ in rrf(rankings):
+        best.setdefault(chunks[chunk_id].doc_id, chunk_id)
+    doc_rankings = [list(dict.fromkeys(chunks[c].doc_id for c in ranking)) for ranking in rankings]
+    return [(best[doc_id], score) for doc_id, score in rrf(doc_rankings)]
+
+
+def _passages(ranked: list[tuple[str, float]], chunks: dict[str, Chunk], k: int) -> list[Passage]:
+    """Best chunk per document, as passages, best first."""
+    out: list[Passage] = []
+    seen: set[str] = set()
+    for chunk_id, score in ranked:
+        chunk = chunks.get(chunk_id)
+        if chunk is None or chunk.doc_id in seen:
+            continue
+        seen.add(chunk.doc_id)
+        out.append(Passage(id=chunk.doc_id, title=chunk.title, section=chunk.section, text=chunk.text,
+                           score=round(score, 6), chunk_id=chunk.chunk_id,
+                           source="user" if chunk.source == "user" else "corpus"))
+        if len(out) == k:
+            break
+    return out
+
+
 class KnowledgeBase:
     """The knowledge corpus plus ingested documents, searchable by meaning and by words."""
 
@@ -66,8 +92,8 @@ class KnowledgeBase:
         self.user_docs = UserDocStore(Path(self.settings.data_dir))
         self._store: IndexStore | None = None
         self._notes: list[Note] | None = None
-        self._chunks: dict[str, Chunk] = {}
-        self._lexical: LexicalIndex | None = None
+        # Chunks by id and the BM25 index over them, swapped as one tuple so a search never mixes two.
+        self._index: tuple[dict[str, Chunk], LexicalIndex] | None = None
         self._lock = threading.RLock()
 
     @property
@@ -96,25 +122,34 @@ class KnowledgeBase:
         with self._lock:
             self._notes = load_notes(Path(self.settings.knowledge_dir))
             corpus = {n.id: (n.hash, n.chunks()) for n in self._notes}
-            embedded = self.store.sync(CORPUS, corpus, force=force)
             docs = self.user_docs.load()
             user = {d.doc_id: (d.hash, d.chunks(self.user_docs.text(d))) for d in docs}
-            embedded += self.store.sync(USER_DOCS, user, force=force)
-            self._reload()
-            return BuildReport(notes=len(self._notes), chunks=len(self._chunks), embedded=embedded,
+            try:
+                embedded = self.store.sync(CORPUS, corpus, force=force) + self.store.sync(USER_DOCS, user, force=force)
+                self._reload()
+            except EmbedderUnavailable:
+                raise
+            except Exception as exc:
+                if self.settings.chroma_host:
+                    raise
+                self.store.reset(f"failed while syncing ({exc.__class__.__name__}: {exc})")
+                embedded = self.store.sync(CORPUS, corpus, force=True) + self.store.sync(USER_DOCS, user, force=True)
+                self._reload()
+            return BuildReport(notes=len(self._notes), chunks=len(self._index[0]) if self._index else 0, embedded=embedded,
                                user_docs=len(docs), seconds=time.perf_counter() - started,
                                notices=list(self.store.notices))
 
     def _reload(self) -> None:
         """Read every chunk back from the index and rebuild the BM25 index over them."""
         chunks = [c for name in COLLECTIONS for c in self.store.chunks(name)]
-        self._chunks = {c.chunk_id: c for c in chunks}
-        self._lexical = LexicalIndex(chunks)
+        self._index = ({c.chunk_id: c for c in chunks}, LexicalIndex(chunks))
 
-    def _ensure_ready(self) -> None:
+    def _ensure_ready(self) -> tuple[dict[str, Chunk], LexicalIndex]:
         with self._lock:
-            if self._lexical is None:
+            if self._index is None:
                 self.build()
+            assert self._index is not None
+            return self._index
 
     def search(self, query: str, k: int | None = None, mode: Mode = "hybrid") -> list[Passage]:
         """The top `k` passages for a query, at most one per document; empty query -> []."""
@@ -124,45 +159,20 @@ class KnowledgeBase:
         if not text:
             return []
         k = k or self.settings.top_k
-        self._ensure_ready()
+        chunks, lexical_index = self._ensure_ready()
         pool = max(4 * k, 20)
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
         if mode in ("dense", "hybrid"):
             vector = self.embedder.embed([text])[0]
-            dense = [(h.chunk_id, h.score) for h in self.store.dense(vector, pool) if h.chunk_id in self._chunks]
+            dense = [(h.chunk_id, h.score) for h in self.store.dense(vector, pool) if h.chunk_id in chunks]
         if mode in ("bm25", "hybrid"):
-            assert self._lexical is not None
-            lexical = [(c.chunk_id, s) for c, s in self._lexical.search(text, pool)]
+            lexical = [(c.chunk_id, s) for c, s in lexical_index.search(text, pool)]
         if mode == "hybrid":
-            ranked = self._fuse([[cid for cid, _ in dense], [cid for cid, _ in lexical]])
+            ranked = fuse_by_document([[cid for cid, _ in dense], [cid for cid, _ in lexical]], chunks)
         else:
             ranked = dense or lexical
-        return self._passages(ranked, k)
-
-    def _fuse(self, rankings: list[list[str]]) -> list[tuple[str, float]]:
-        """RRF over documents (the unit returned), each shown by its best chunk by chunk-level RRF."""
-        best: dict[str, str] = {}
-        for chunk_id, _ in rrf(rankings):
-            best.setdefault(self._chunks[chunk_id].doc_id, chunk_id)
-        doc_rankings = [list(dict.fromkeys(self._chunks[c].doc_id for c in ranking)) for ranking in rankings]
-        return [(best[doc_id], score) for doc_id, score in rrf(doc_rankings)]
-
-    def _passages(self, ranked: list[tuple[str, float]], k: int) -> list[Passage]:
-        """Best chunk per document, as passages, best first."""
-        out: list[Passage] = []
-        seen: set[str] = set()
-        for chunk_id, score in ranked:
-            chunk = self._chunks.get(chunk_id)
-            if chunk is None or chunk.doc_id in seen:
-                continue
-            seen.add(chunk.doc_id)
-            out.append(Passage(id=chunk.doc_id, title=chunk.title, section=chunk.section, text=chunk.text,
-                               score=round(score, 6), chunk_id=chunk.chunk_id,
-                               source="user" if chunk.source == "user" else "corpus"))
-            if len(out) == k:
-                break
-        return out
+        return _passages(ranked, chunks, k)
 
     def note(self, note_id: str) -> Note | None:
         """A shipped note (or an ingested document) by id, or None."""
@@ -190,7 +200,7 @@ class KnowledgeBase:
             if self._store is not None:
                 self._store.close()
                 self._store = None
-            self._lexical = None
+            self._index = None
 
     def __enter__(self) -> KnowledgeBase:
         return self

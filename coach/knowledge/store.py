@@ -87,13 +87,26 @@ class IndexStore:
                 raise RuntimeError(
                     f"Cannot reach the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}: {exc}"
                 ) from exc
-            path = chroma_path(self.settings)
-            self._notice(f"The index at {path} could not be opened ({exc.__class__.__name__}); rebuilding it.")
-            _forget_local_system(path)
-            shutil.rmtree(path, ignore_errors=True)
+            self._wipe(f"could not be opened ({exc.__class__.__name__})")
             client = make_client(self.settings)
             client.list_collections()
             return client
+
+    def _wipe(self, why: str) -> None:
+        path = chroma_path(self.settings)
+        self._notice(f"The index at {path} {why}; rebuilding it.")
+        _forget_local_system(path)
+        shutil.rmtree(path, ignore_errors=True)
+
+    def reset(self, why: str) -> None:
+        """Throw away a broken local index and start an empty one (never touches a server)."""
+        if self.settings.chroma_host:
+            raise RuntimeError("reset() is only for the local index")
+        self.close()
+        self._collections.clear()
+        self._counts.clear()
+        self._wipe(why)
+        self.client = make_client(self.settings)
 
     def collection(self, name: str) -> Collection:
         """The named collection, created if absent and recreated if built by another embedder."""
@@ -190,13 +203,15 @@ class IndexStore:
         return sorted(hits, key=lambda h: -h.score)[:n]
 
     def close(self) -> None:
-        """Release the client (a no-op for clients without close())."""
-        closer = getattr(self.client, "close", None)
-        if callable(closer):
-            try:
-                closer()
-            except Exception:  # noqa: BLE001 - closing is best effort
-                pass
+        """Release the client, and for a server its HTTP connections (best effort)."""
+        # chromadb 1.5's HttpClient.close() leaves its httpx session open; close it here.
+        session = getattr(getattr(self.client, "_server", None), "_session", None)
+        for closer in (getattr(self.client, "close", None), getattr(session, "close", None)):
+            if callable(closer):
+                try:
+                    closer()
+                except Exception:  # noqa: BLE001 - closing is best effort
+                    pass
 
 
 def _metadata(chunk: Chunk, order: int) -> dict[str, Any]:

@@ -1,0 +1,200 @@
+"""The `coach` command: classify, ask, reframe, eval, index and ingest.
+
+The `--json` shapes of classify, ask and eval are a public interface
+(../shared/coaching-model.md section 6). Bad input gets one line and exit 2,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coach import __version__
+from coach.settings import Settings, get_settings
+from coach.textinput import InputError, clean_text
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Outcome Coach: turn outputs into outcomes.")
+
+
+class EngineChoice(StrEnum):
+    offline = "offline"
+    llm = "llm"
+
+
+EngineOpt = Annotated[EngineChoice, typer.Option("--engine", help="offline (default, no network) or llm.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"coach: {message}", err=True)
+    return typer.Exit(code)
+
+
+def emit(data: object) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def notice(text: str) -> None:
+    if text:
+        typer.echo(f"note: {text}", err=True)
+
+
+def settings_for(engine: EngineChoice) -> Settings:
+    return get_settings(engine=engine.value)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"coach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """Outcome Coach: turn a proposed feature (an output) into a customer outcome."""
+
+
+@app.command()
+def classify(text: str, json_out: JsonOpt = False, engine: EngineOpt = EngineChoice.offline) -> None:
+    """Say what a statement is (output, product or business outcome) and which traps it falls into."""
+    from coach.service import classify_statement
+
+    try:
+        statement = clean_text(text)
+    except InputError as err:
+        raise fail(str(err)) from None
+    result, note = classify_statement(settings_for(engine), statement)
+    notice(note)
+    if json_out:
+        emit(result.model_dump(mode="json"))
+        return
+    traps = ", ".join(t.value for t in result.traps) or "none"
+    typer.echo(f"kind:  {result.kind.value}\ntraps: {traps}\n\n{result.explanation}\n\nsources: {', '.join(result.sources)}")
+
+
+@app.command()
+def ask(question: str, json_out: JsonOpt = False, engine: EngineOpt = EngineChoice.offline,
+        k: Annotated[int, typer.Option("-k", min=1, max=10, help="Passages to draw on.")] = 3) -> None:
+    """Answer a question from the knowledge library, with citations."""
+    from coach.service import ask_library
+
+    try:
+        text = clean_text(question, what="question")
+    except InputError as err:
+        raise fail(str(err)) from None
+    answer, note = ask_library(settings_for(engine), text, k)
+    notice(note)
+    if json_out:
+        emit({"answer": answer.answer,
+              "sources": [{"id": p.id, "title": p.title, "text": p.text} for p in answer.sources]})
+        return
+    typer.echo(answer.answer + "\n")
+    for p in answer.sources:
+        typer.echo(f"[{p.id}] {p.title}" + (f" / {p.section}" if p.section else ""))
+
+
+@app.command()
+def reframe(
+    statement: str,
+    answers: Annotated[Path | None, typer.Option(help="A file with one answer per line (scripted mode).")] = None,
+    persona: Annotated[Path | None, typer.Option(help="A dialogue case file; answers come from a case's persona.")] = None,
+    case: Annotated[str | None, typer.Option(help="With --persona: the case id (default: the first case).")] = None,
+    export: Annotated[Path | None, typer.Option(help="Write the card to this .md or .json file.")] = None,
+    json_out: JsonOpt = False,
+    engine: EngineOpt = EngineChoice.offline,
+) -> None:
+    """Coach a statement into an outcome card: interactively, or scripted with --answers / --persona."""
+    from coach.service import run_dialogue, scripted_answers
+
+    try:
+        statement = clean_text(statement)
+        script = scripted_answers(answers, persona, case)
+    except (InputError, OSError, ValueError) as err:
+        raise fail(str(err)) from None
+    interactive = script is None and sys.stdin.isatty() and not json_out
+    if script is None and not interactive:
+        script = [line for line in sys.stdin.read().splitlines() if line.strip()] if not sys.stdin.isatty() else []
+    session, note = run_dialogue(settings_for(engine), statement, script, echo=None if json_out else typer.echo,
+                                 prompt=(lambda: typer.prompt("you", default="", show_default=False)) if interactive else None)
+    notice(note)
+    if export:
+        from coach.export import write_card
+
+        try:
+            write_card(session.card, export)
+        except (OSError, ValueError) as err:
+            raise fail(str(err)) from None
+    if json_out:
+        emit({"session": session.id, "card": session.card.model_dump(mode="json") if session.card else None,
+              "transcript": [t.model_dump(mode="json", exclude={"evidence"}) for t in session.transcript],
+              "usage": session.usage.model_dump()})
+
+
+@app.command("eval")
+def eval_cmd(
+    cases: Annotated[Path, typer.Option("--cases", help="A case file or a folder of them.")],
+    json_out: JsonOpt = False,
+    engine: EngineOpt = EngineChoice.offline,
+    gate: Annotated[bool, typer.Option(help="Exit 1 when a summary figure is below evals/thresholds.yaml.")] = False,
+    report: Annotated[Path, typer.Option(help="Folder for the Markdown report.")] = Path("reports"),
+) -> None:
+    """Run example cases and score the coach (kind, traps, dialogue, retrieval)."""
+    from coach.evals import below_thresholds, load_cases, run_eval, write_report
+
+    try:
+        loaded = load_cases(cases)
+    except (OSError, ValueError) as err:
+        raise fail(str(err)) from None
+    result = run_eval(loaded, settings_for(engine))
+    path = write_report(result, report, name=cases.stem if cases.is_file() else cases.name)
+    failures = below_thresholds(result.summary) if gate else []
+    if json_out:
+        emit(result.as_json())
+    else:
+        typer.echo(result.summary_table())
+        typer.echo(f"report: {path}")
+    for line in failures:
+        typer.echo(f"below threshold: {line}", err=True)
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def index(force: Annotated[bool, typer.Option(help="Re-embed every note.")] = False) -> None:
+    """Build or refresh the knowledge index (only changed notes are re-embedded)."""
+    from coach.service import build_index
+
+    try:
+        typer.echo(build_index(get_settings(), force=force))
+    except Exception as err:  # noqa: BLE001 - one line for the user, whatever broke
+        raise fail(f"could not build the index: {err}") from None
+
+
+@app.command()
+def ingest(path: Path) -> None:
+    """Add your own .md/.txt documents to the library (kept apart from the shipped notes)."""
+    from coach.service import ingest_documents
+
+    if not path.exists():
+        raise fail(f"{path} does not exist")
+    typer.echo(ingest_documents(get_settings(), path))
+
+
+def run() -> None:
+    """Console entry point: no traceback ever reaches the user."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("\ninterrupted", err=True)
+        sys.exit(130)
+    except Exception as err:  # noqa: BLE001 - the last line of defence
+        typer.echo(f"coach: unexpected error ({type(err).__name__}): {err}", err=True)
+        sys.exit(1)

@@ -1,0 +1,135 @@
+"""The application services the CLI and the app share: one place that wires settings,
+the knowledge base, the engines and the LLM fallback together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from coach.engine.classifier import classify
+from coach.engine.protocol import Coach, Retriever
+from coach.engine.session import Session
+from coach.models import Answer, Classification, Passage
+from coach.settings import Settings
+
+
+@cache
+def _knowledge_base(data_dir: str, knowledge_dir: str, chroma_host: str | None, chroma_port: int):
+    from coach.knowledge import KnowledgeBase
+
+    return KnowledgeBase(Settings(data_dir=Path(data_dir), knowledge_dir=Path(knowledge_dir),
+                                  chroma_host=chroma_host, chroma_port=chroma_port))
+
+
+def knowledge_base(settings: Settings):
+    """The knowledge base for these settings, opened once per process."""
+    return _knowledge_base(str(settings.data_dir), str(settings.knowledge_dir), settings.chroma_host, settings.chroma_port)
+
+
+def make_retriever(kb) -> Retriever:
+    """A retriever for the engine: the best passage of the notes a move cites, else the best overall."""
+
+    def retrieve(query: str, note_ids: list[str]) -> list[Passage]:
+        hits = kb.search(query, k=12)
+        preferred = [p for p in hits if p.id in note_ids]
+        if preferred:
+            return preferred
+        for note_id in note_ids:
+            hits = kb.search(f"{note_id.replace('-', ' ')} {query}", k=12)
+            own = [p for p in hits if p.id == note_id]
+            if own:
+                return own
+        return hits[:1]
+
+    return retrieve
+
+
+def _llm():
+    """The LLM layer, or None when it is not installed in this build."""
+    try:
+        import coach.llm as llm
+    except ImportError:
+        return None
+    return llm
+
+
+def classify_statement(settings: Settings, statement: str) -> tuple[Classification, str]:
+    llm = _llm()
+    if settings.engine == "llm" and llm is not None:
+        return llm.classify_with(settings, statement)
+    return classify(statement), ""
+
+
+def ask_library(settings: Settings, question: str, k: int = 3) -> tuple[Answer, str]:
+    from coach.knowledge import answer_offline
+
+    kb = knowledge_base(settings)
+    llm = _llm()
+    if settings.engine == "llm" and llm is not None:
+        return llm.ask_with(settings, kb, question)
+    return answer_offline(kb, question, k=k), ""
+
+
+def make_coach(settings: Settings, grounded: bool = True) -> tuple[Coach, str]:
+    """The coach for these settings (offline or LLM with fallback), grounded in the library."""
+    retriever = make_retriever(knowledge_base(settings)) if grounded else None
+    llm = _llm()
+    if settings.engine == "llm" and llm is not None:
+        return llm.build_coach(settings, retriever=retriever)
+    return Coach(retriever=retriever), ""
+
+
+def scripted_answers(answers: Path | None, persona: Path | None, case: str | None) -> list[str] | dict | None:
+    """Answers for a scripted dialogue: a list from a file, or a persona (slot -> answer) from a case file."""
+    if answers is not None:
+        return [line.strip() for line in answers.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if persona is not None:
+        cases = yaml.safe_load(persona.read_text(encoding="utf-8")) or []
+        if not isinstance(cases, list) or not cases:
+            raise ValueError(f"{persona} holds no cases")
+        chosen = next((c for c in cases if c.get("id") == case), None) if case else cases[0]
+        if chosen is None:
+            raise ValueError(f"no case {case!r} in {persona}")
+        return dict(chosen.get("persona") or {})
+    return None
+
+
+def run_dialogue(settings: Settings, statement: str, script: list[str] | dict | None,
+                 echo: Callable[[str], None] | None = None, prompt: Callable[[], str] | None = None) -> tuple[Session, str]:
+    """Coach a statement to a card, answering from a script, a persona, or a prompt."""
+    coach, note = make_coach(settings)
+    session = coach.start(statement)
+    if echo:
+        echo(f"coach: {session.transcript[-1].text}")
+    queue = list(script) if isinstance(script, list) else None
+    while session.status != "done":
+        slot = session.transcript[-1].slot
+        if isinstance(script, dict):
+            answer = str(script.get(slot.value if slot else "", "") or "not sure")
+        elif queue is not None:
+            answer = queue.pop(0) if queue else "just give me a draft"
+        elif prompt is not None:
+            answer = prompt() or "not sure"
+        else:
+            answer = "just give me a draft"
+        if echo:
+            echo(f"you:   {answer}")
+        turn = coach.reply(session, answer)
+        if echo:
+            echo(f"coach: {turn.text}")
+    return session, note
+
+
+def build_index(settings: Settings, force: bool = False) -> str:
+    kb = knowledge_base(settings)
+    report = kb.build(force=force)
+    lines = [report.line()] + list(kb.notices)
+    return "\n".join(lines)
+
+
+def ingest_documents(settings: Settings, path: Path) -> str:
+    report = knowledge_base(settings).ingest(path)
+    return "\n".join(report.lines())
