@@ -8,6 +8,7 @@ file is never replaced silently: a copy is kept next to it and `StoreError` says
 
 from __future__ import annotations
 
+import filecmp
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -46,6 +47,10 @@ Feedback = Literal["up", "down"]
 class StoreError(RuntimeError):
     """The session store cannot be used; the message is fit to show the user."""
 
+    def __init__(self, message: str, damaged: bool = False) -> None:
+        super().__init__(message)
+        self.damaged = damaged
+
 
 @dataclass(frozen=True)
 class SessionSummary:
@@ -82,6 +87,28 @@ class PracticeScore:
         """Traps missed at least `min_misses` times and at least half the time, worst first."""
         weak = [t for t in self.traps if t.misses >= min_misses and t.misses * 2 >= t.attempts]
         return sorted(weak, key=lambda t: (-t.misses, t.trap))
+
+
+def keep_copy(path: Path, clock: Callable[[], datetime] = utcnow) -> Path | None:
+    """Copy a database file (and its WAL side files) to `<name>.corrupt-<timestamp>`; None when that fails."""
+    for earlier in sorted(path.parent.glob(f"{path.name}.corrupt-*")):
+        if not earlier.name.endswith(("-wal", "-shm")) and filecmp.cmp(path, earlier, shallow=False):
+            return earlier  # this damage is already kept; one copy is enough
+    stamp = clock().strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    try:
+        shutil.copy2(path, target)
+        for suffix in ("-wal", "-shm"):
+            side = path.with_name(path.name + suffix)
+            if side.exists():
+                shutil.copy2(side, target.with_name(target.name + suffix))
+    except OSError:
+        return None
+    return target
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
@@ -166,33 +193,22 @@ class SessionStore:
         kept = f"a copy was kept at {copy}" if copy else "no copy could be made"
         return StoreError(
             f"The sessions database at {self.path} is damaged ({err}); {kept}. "
-            "Move the damaged file away (or start a fresh database) to go on."
+            "Move the damaged file away (or start a fresh database) to go on.",
+            damaged=True,
         )
 
     def _keep_copy(self) -> Path | None:
-        stamp = self.clock().strftime("%Y%m%dT%H%M%SZ")
-        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        n = 1
-        while target.exists():
-            n += 1
-            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
-        try:
-            shutil.copy2(self.path, target)
-            for suffix in ("-wal", "-shm"):
-                side = self.path.with_name(self.path.name + suffix)
-                if side.exists():
-                    shutil.copy2(side, target.with_name(target.name + suffix))
-        except OSError:
-            return None
-        return target
+        return keep_copy(self.path, self.clock)
 
-    def start_fresh(self) -> Path | None:
-        """After a `StoreError` for damage: keep a copy, remove the damaged file, start empty."""
-        copy = self._keep_copy() if self.path.exists() else None
+    @classmethod
+    def start_fresh(cls, path: Path | str, **kwargs: object) -> tuple[SessionStore, Path | None]:
+        """On the user's say-so after damage: keep a copy, remove the damaged file, open an empty store."""
+        path = Path(path)
+        clock = kwargs.get("clock", utcnow)
+        copy = keep_copy(path, clock) if path.exists() else None  # type: ignore[arg-type]
         for suffix in ("", "-wal", "-shm"):
-            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
-        self._init()
-        return copy
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        return cls(path, **kwargs), copy  # type: ignore[arg-type]
 
     # -- sessions ---------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from coach.models import Kind, Trap
         ("Integrate with Salesforce", Kind.output, []),
         ("Increase the number of course reviews on our platform", Kind.output, [Trap.output_in_disguise]),
         ("Increase the number of course views that include reviews", Kind.product_outcome, []),
-        ("Increase the percentage of users who viewed the performance report", Kind.product_outcome,
+        ("Increase the percentage of customers who viewed the performance report", Kind.product_outcome,
          [Trap.traction_metric]),
         ("Increase job applications", Kind.product_outcome, [Trap.wrong_moment]),
         ("Increase NPS from 31 to 45", Kind.product_outcome, [Trap.sentiment_only]),

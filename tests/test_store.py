@@ -142,20 +142,26 @@ def test_a_damaged_file_is_kept_and_reported(tmp_path: Path) -> None:
     assert copy.read_bytes() == garbage
     assert path.read_bytes() == garbage  # never replaced silently
 
-    with pytest.raises(StoreError):  # a second attempt keeps a second copy, not overwriting the first
+    with pytest.raises(StoreError):  # trying again keeps no second copy of the same damage
         SessionStore(path, clock=lambda: FIXED)
-    assert (tmp_path / f"{DB_NAME}.corrupt-20250102T030405Z-2").exists()
+    assert len(list(tmp_path.glob("*.corrupt-*"))) == 1
+    path.write_bytes(garbage + b"more")  # other damage: another copy, the first is not overwritten
+    with pytest.raises(StoreError):
+        SessionStore(path, clock=lambda: FIXED)
+    assert (tmp_path / f"{DB_NAME}.corrupt-20250102T030405Z-2").read_bytes() == garbage + b"more"
+    assert copy.read_bytes() == garbage
 
 
 def test_start_fresh_after_damage(tmp_path: Path) -> None:
     store = SessionStore.for_data_dir(tmp_path)
     store.save(Coach().start("Launch dark mode"))
     store.path.write_bytes(b"\x00garbage" * 512)
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreError) as caught:
         store.list()
-    kept = store.start_fresh()
-    assert kept is not None and kept.exists()
-    assert store.list() == []
+    assert caught.value.damaged
+    fresh, kept = SessionStore.start_fresh(store.path)
+    assert kept is not None and kept.read_bytes().startswith(b"\x00garbage")
+    assert fresh.list() == []
 
 
 def test_an_unreadable_row_is_an_error_not_a_loss(tmp_path: Path) -> None:

@@ -33,10 +33,13 @@ _FEATURE_USE = re.compile(
     + lx.FEATURE_NOUN.pattern,
     re.IGNORECASE,
 )
+_QUOTED_FEATURE = re.compile(lx.TRACTION_VERB.pattern + r"\s+(?:on\s+)?(?:the\s+)?[\"'\u2018\u201c][^\"'\u2019\u201d]{2,40}[\"'\u2019\u201d]", re.I)
+_THE_FEATURE = re.compile(r"\b(?:the|our|a|this) (?:new )?(?:[\w-]+ ){0,3}(?:feature|widget|button|module|tab|mode)\b", re.I)
 _EXPLICIT_CHANGE = lx.words(
     r"increas\w*", r"reduc\w*", r"improv\w*", r"grow\w*", r"rais\w*", r"lift\w*", r"decreas\w*", r"cut",
     r"lower", r"boost\w*", r"doubl\w*", r"halv\w*", r"shorten\w*", r"speed up", r"maximi[sz]\w*",
     r"minimi[sz]\w*", r"drive", r"expand", r"accelerat\w*", r"get more", r"more", r"fewer", r"higher",
+    r"hit", r"reach", r"achieve", r"break into", r"get to", r"bring \w+(?: \w+){0,3} (?:down|up)", r"up \d+", r"down \d+",
 )
 _VALUE_REACHED = lx.words(
     r"hires?", r"hired", r"first value", r"activat\w*", r"retained", r"complete (?:their|the|a) first \w+",
@@ -56,7 +59,31 @@ _ACTOR_AFTER_VERB = re.compile(
 _GENERIC_BEHAVIOR = {"use", "uses", "used", "using", "do", "does", "get", "gets", "take", "takes", "taken",
                      "weekly", "daily", "monthly", "feel", "feels", "trust"}
 _MOVES = lx.words(r"should (?:fall|rise|drop|grow|go up|go down|double|halve|improve|get)", r"less", r"fewer",
-                  r"(?:fall|drop|rise)s? (?:by|to)", r"win more", r"spend less")
+                  r"(?:fall|drop|rise)s? (?:by|to)", r"win more", r"spend less", r"faster", r"sooner", r"quicker",
+                  r"(?:under|below|above|over|at least|within|at most) \d[\d.,]*\s*(?:%|days?|hours?|minutes?|seconds?|weeks?)?",
+                  r"down", r"up")
+_TARGET = re.compile(r"\b(?:under|below|above|over|at least|within|at most|to) \d|\d+ ?%|\bfrom \d", re.IGNORECASE)
+_NOT_THE_GOAL = re.compile(r"\b(?:is not|isn't|is n't|not) (?:the|our) (?:goal|point|aim|outcome)\b", re.IGNORECASE)
+_ASKS_ABOUT_QUOTE = re.compile(
+    r"\?|\b(?:good|right|ok|okay|valid|real|proper|decent|bad|an?) (?:outcome|kr|key result|metric|goal|okr|objective)s?\b",
+    re.IGNORECASE,
+)
+_PRODUCED_THEN_VERB = re.compile(
+    lx.PRODUCED.pattern + r"\s+(?:(?:our|the|their|its|new)\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:creat|writ|wrote|post|publish|upload|add|submit|list|mak|made)\w*\b",
+    re.IGNORECASE,
+)
+_FEATURE_SESSIONS = re.compile(
+    r"\b(?:mode|feature|widget|tool|tab|button|module|wizard|builder|checker|tracker|planner|assistant|copilot|"
+    r"chatbot|bot|optimi[sz]er|calculator|generator|editor)[\s-]+(?:sessions?|usage|use|views?|opens?|clicks?|adoption|visits?|launches)\b", re.I)
+_AND_NEW_GOAL = re.compile(r"\s+and\s+(?=(?:" + r"increas|reduc|improv|grow|rais|lift|decreas|cut|lower|boost|doubl|halv|"
+                           r"maximi|minimi|drive|expand|get more|win|launch|ship|build|bring|make|keep" + r"))", re.I)
+_PRODUCE_NEAR = re.compile(
+    r"\b(?:creat|writ|wrote|post|publish|upload|add|submit|list|produc(?:e|es|ed|ing)\b|generat|contribut|record|build|built|"
+    r"ship|send|sent|translat|author)\w*\s+(?P<frame>(?:(?:\d[\d.,]*\s*%?|more|new|extra|additional|their|our|the|an?)\s+){0,3})"
+    r"(?:[\w-]+\s+){0,2}?(?P<noun>" + lx.PRODUCED.pattern[5:-3] + r")\b",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile(r"[\"“']([^\"”']{12,})[\"”']")
 
 _FAMILIES: list[tuple[str, re.Pattern[str]]] = [
@@ -128,10 +155,11 @@ def _families(text: str) -> set[str]:
 
 def _outcome_clauses(main: str) -> list[str]:
     """The clauses of a statement that each set a goal of their own."""
-    clauses = [c.strip() for c in lx.CLAUSE_SPLIT.split(main) if c and c.strip()]
+    clauses = [c.strip() for part in lx.CLAUSE_SPLIT.split(main) if part for c in _AND_NEW_GOAL.split(part) if c.strip()]
     goals: list[str] = []
     for clause in clauses:
-        changes = bool(_EXPLICIT_CHANGE.search(clause)) or bool(_MOVES.search(clause))
+        acting = bool(lx.ACTOR.search(clause)) and _has_behavior(clause) and len(clause.split()) >= 3
+        changes = bool(_EXPLICIT_CHANGE.search(clause)) or bool(_MOVES.search(clause)) or (acting and len(clauses) >= 3)
         if changes or (goals and _families(clause) and len(clause.split()) <= 6) or (goals and lx.DELIVERY_VERB.match(clause)):
             goals.append(clause)
     return goals
@@ -149,10 +177,15 @@ def _focus(text: str) -> str:
     """The part of a multi-sentence or quoted statement that states what is measured."""
     quoted = _QUOTED.search(text)
     if quoted and len(quoted.group(1).split()) >= 3:
-        text = quoted.group(1)
-    sentences = [s.strip() for s in lx.SENTENCE_SPLIT.split(text) if s.strip()]
+        outside = text[: quoted.start()] + text[quoted.end():]
+        if _ASKS_ABOUT_QUOTE.search(outside) or len(quoted.group(1)) > 0.6 * len(text):
+            text = quoted.group(1)
+    sentences = [s.strip() for s in lx.SENTENCE_SPLIT.split(text) if s.strip() and not _NOT_THE_GOAL.search(s)]
     if len(sentences) <= 1:
-        return text
+        return sentences[0] if sentences else text
+    goals = [s for s in sentences if _families(s) and (_EXPLICIT_CHANGE.search(s) or _MOVES.search(s) or _TARGET.search(s))]
+    if len(goals) >= 2:
+        return "; ".join(s.rstrip(".!? ") for s in goals)
     for s in sentences:
         if lx.SUCCESS_LEADIN.search(s):
             return lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1] if lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1].strip() else s
@@ -171,8 +204,10 @@ def read(statement: str) -> Reading:
     guard = lx.GUARD_CLAUSE.search(text)
     if guard and guard.start() > 0:
         r.guarded = True
-        r.cues["guardrail"] = guard.group(0)
-        text = text[: guard.start()].strip(" ,")
+        # The guard runs to the end of its clause; a further goal after ", and" stays in the statement.
+        guard_text, _, rest = (re.split(r"(,\s*and\s+|;\s*)", guard.group(0), maxsplit=1) + ["", ""])[:3]
+        r.cues["guardrail"] = guard_text
+        text = (text[: guard.start()].strip(" ,") + ("; " + rest if rest else "")).strip()
     bet = lx.BET_CLAUSE.search(text)
     if bet and bet.start() > 0 and (_EXPLICIT_CHANGE.search(text[: bet.start()]) or lx.BUSINESS.search(text[: bet.start()])):
         r.bet = bet.group(0).strip(" ,")
@@ -181,7 +216,7 @@ def read(statement: str) -> Reading:
     purpose = lx.PURPOSE_CLAUSE.search(text)
     if starts_delivery and purpose:
         after = text[purpose.end():]
-        if _EXPLICIT_CHANGE.search(after) or lx.BUSINESS.search(after) or _has_behavior(after):
+        if _EXPLICIT_CHANGE.search(after) or lx.BUSINESS.search(after) or _TARGET.search(after):
             r.bet = text[: purpose.start()].strip(" ,")
             text = after
             starts_delivery = bool(lx.DELIVERY_VERB.match(text))
@@ -200,19 +235,26 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
         return kind, [Trap.multiple_outcomes]
     measured, qualified, tail = _measured_phrase(main)
     r.measured = measured
-    has_change = bool(_EXPLICIT_CHANGE.search(main)) or bool(re.search(r"\d+ ?%|\bfrom \d", main))
+    has_change = bool(_EXPLICIT_CHANGE.search(main)) or bool(_TARGET.search(main)) or bool(_MOVES.search(main))
+    feature_use = bool(_FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main))
     produced_head = bool(measured) and bool(lx.PRODUCED.search(measured.split()[-1] if measured.split() else ""))
-    inner = lx.PRODUCED.search(measured or "")
-    if inner and not produced_head and re.match(r"\s+(?:" + lx.ACTOR.pattern + r")\s+\w+", measured[inner.end():], re.I):
-        after = re.sub(r"^\s+\S+", "", measured[inner.end():])
-        produced_head = bool(_PRODUCED_BY.match(after))
+    produced_head = produced_head or bool(_PRODUCED_THEN_VERB.search(measured or "") and not lx.ACTOR.match(measured))
     participle = lx.PRODUCED.search(main) and lx.PRODUCE_PARTICIPLE.search(main)
     count_frame = bool(lx.COUNT_FRAME.search(main)) or bool(re.search(r"\bper (?:week|month|sprint|quarter|day)\b", main))
 
-    if produced_head and not qualified and (count_frame or participle or _PRODUCED_BY.match(tail)) and not starts_delivery:
-        r.cues["produced"] = measured
-        return Kind.output, [Trap.output_in_disguise]
-    if participle and count_frame and not starts_delivery and not lx.ACTOR.search(measured or ""):
+    actor_head = bool(measured) and bool(lx.ACTOR.search(measured.split()[-1]))
+    near = _PRODUCE_NEAR.search(main)
+    if near and re.search(r"\bfirst\b", main[: near.end()], re.IGNORECASE):
+        near = None  # "publish their first listing" is an activation milestone, not a count of things
+    if not starts_delivery and not feature_use and not qualified:
+        if produced_head and (count_frame or participle or _PRODUCED_BY.match(tail) or has_change):
+            r.cues["produced"] = measured
+            return Kind.output, [Trap.output_in_disguise]
+        counts_things = bool(near and re.search(r"\d|\bmore\b", near.group("frame") or ""))
+        if near and (count_frame or has_change) and (not actor_head or counts_things):
+            r.cues["produced"] = near.group(0)
+            return Kind.output, [Trap.output_in_disguise]
+    if participle and count_frame and not starts_delivery and not feature_use and not lx.ACTOR.search(measured or ""):
         r.cues["produced"] = participle.group(0)
         return Kind.output, [Trap.output_in_disguise]
     if starts_delivery and not (has_change and (_has_behavior(main) or lx.BUSINESS.search(main))):
@@ -233,7 +275,9 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
 
 def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> list[Trap]:
     traps: list[Trap] = []
-    feature = _FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main) or _SEARCHES.search(main)
+    feature = (_FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main) or _SEARCHES.search(main)
+               or _FEATURE_SESSIONS.search(main)
+               or _QUOTED_FEATURE.search(main) or (_THE_FEATURE.search(main) if _has_behavior(main) else None))
     clicks = re.search(r"\bclick\w*|\bctr\b|click[- ]through", main, re.IGNORECASE)
     if not feature and clicks and lx.FEATURE_NOUN.search(r.text):
         feature = clicks
@@ -257,7 +301,7 @@ def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> lis
             r.cues["sentiment"] = sentiment.group(0)
             traps.append(Trap.sentiment_only)
     push = lx.ENGAGEMENT_PUSH.search(main)
-    if push and not r.guarded and not (sentiment and Trap.sentiment_only not in traps):
+    if push and not r.guarded and not feature and not (sentiment and Trap.sentiment_only not in traps):
         r.cues["push"] = push.group(0)
         traps.append(Trap.no_guardrail)
     return traps

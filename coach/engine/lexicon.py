@@ -19,7 +19,9 @@ LEAD_IN = re.compile(
     r"^\s*(?:(?:our|the|my|team'?s?|q[1-4]|h[12]|this quarter'?s?|next quarter'?s?)\s+)*"
     r"(?:(?:main |primary |big |top )?(?:goal|objective|okr|kr|key result|outcome|target|aim|priority|mission|north star)s?"
     r"(?: for| this| next| in)?(?: the)?(?: quarter| year| half| sprint| month| q[1-4]| h[12])?\s*(?:is|are|will be|:|-)\s*(?:to\s+)?)?"
-    r"(?:(?:we|i|the team)\s+(?:want|need|plan|aim|hope|intend|are going|will|should|must|have)\s*(?:to\s+)?)?",
+    r"(?:(?:we|i|the team)\s+(?:want|need|plan|aim|hope|intend|are going|will|should|must|have)\s*(?:to\s+)?)?"
+    r"(?:(?:we'?re|we are|we'?ll|i'?m|we have been|we'?ve been)\s+(?:going to\s+|gonna\s+)?)?"
+    r"(?:(?:what (?:we|i) (?:really )?(?:want|need|care about) is|what matters is|the (?:real )?(?:goal|point|aim) is)\s+(?:to\s+|that\s+)?)?",
     re.IGNORECASE,
 )
 
@@ -34,6 +36,10 @@ DELIVERY_VERB = words(
     r"finish", r"make", r"produce", r"record", r"organi[sz]e", r"offer", r"provide", r"support",
     r"enable", r"rewrite", r"port", r"open", r"put", r"instrument", r"document", r"train",
     r"hire", r"recruit", r"send", r"run a", r"start a", r"pilot", r"prototype", r"test", r"deliverable",
+    r"digiti[sz](?:e|es|ed|ing)", r"moderni[sz](?:e|es|ed|ing)", r"rewrit(?:e|es|ing)", r"replac(?:e|es|ed|ing)",
+    r"remov(?:e|es|ed|ing)", r"adding", r"building", r"shipping", r"launching", r"releasing", r"creating",
+    r"rolling out", r"introducing", r"delivering", r"implementing", r"integrating", r"developing",
+    r"redesigning", r"migrating", r"running", r"hosting", r"publishing", r"writing", r"making",
 )
 
 CHANGE_VERB = words(
@@ -56,6 +62,12 @@ ACTOR = words(
     r"investors?", r"families", r"parents?", r"teachers?", r"workspaces?", r"companies", r"organi[sz]ations?",
     r"signups?", r"cohorts?", r"households?", r"creators?", r"partners?", r"suppliers?", r"vendors?",
     r"couriers?", r"restaurants?", r"stores?", r"sites?", r"squads?", r"staff", r"respondents?",
+    r"residents?", r"citizens?", r"taxpayers?", r"claimants?", r"policyholders?", r"passengers?", r"commuters?",
+    r"managers?", r"reps?", r"physicians?", r"therapists?", r"pharmacists?", r"caregivers?", r"carers?",
+    r"donors?", r"volunteers?", r"gamers?", r"athletes?", r"fans?", r"shippers?", r"carriers?", r"schools?",
+    r"clinics?", r"practices", r"firms?", r"brands?", r"advertisers?", r"publishers?", r"authors?", r"writers?",
+    r"analysts?", r"operators?", r"dispatchers?", r"warehouses?", r"pickers?", r"renters?", r"homeowners?",
+    r"members?", r"people", r"folks", r"individuals", r"persons?", r"applicants?",
 )
 
 BEHAVIOR = words(
@@ -88,7 +100,10 @@ BUSINESS = words(
     r"take rate", r"unit economics", r"operating costs?", r"support costs?", r"headcount costs?",
     r"retention", r"financial", r"free[- ]to[- ]paid", r"paid conversion", r"self[- ]serve conversion",
     r"upgrade rate", r"support (?:calls|tickets|contacts|volume|costs?)", r"calls? to support",
-    r"tickets? (?:per|to) (?:support|account|customer)",
+    r"tickets? (?:per|to) (?:support|account|customer)", r"paying \w+", r"paid (?:accounts|seats|subscribers|users|plans?)",
+    r"(?:inbound|support|customer service|call[- ]cent(?:re|er)) (?:[\w'-]+ ){0,4}contacts",
+    r"contacts? (?:to|with) (?:support|us|the call centre|the call center)", r"cost per \w+", r"lapse(?: rate)?",
+    r"premiums?", r"gross (?:revenue|margin)", r"payback", r"nrr", r"net revenue retention",
 )
 
 SENTIMENT = words(
@@ -96,16 +111,21 @@ SENTIMENT = words(
     r"satisfied", r"ces", r"customer effort score", r"sentiment", r"happ(?:y|ier|iness)", r"delight(?:ed)?",
     r"love", r"star ratings?", r"app store ratings?", r"ratings?", r"feel(?:s)?", r"perceived",
     r"perception", r"trust", r"confidence", r"loyalty", r"brand love", r"smiles?", r"frustrat(?:ed|ion)",
-    r"customer happiness", r"enps", r"survey scores?", r"thumbs up", r"likeable",
+    r"customer happiness", r"enps", r"survey scores?", r"thumbs up", r"likeable", r"experience score",
+    r"(?:satisfaction|experience|sentiment|happiness|effort) (?:score|rating|index)", r"\w+ score in (?:our|the) [\w -]*survey",
+    r"review score", r"star rating", r"rated \d", r"reviews? average",
 )
 
 VANITY = words(
     r"page ?views?", r"pageviews", r"impressions", r"followers?", r"likes", r"visits", r"visitors",
     r"traffic", r"reach", r"app store rank(?:ing)?", r"downloads? rank(?:ing)?", r"chart position",
-    r"mentions", r"buzz", r"press coverage", r"views", r"hits", r"open rate", r"opens", r"fans",
+    r"mentions", r"buzz", r"press coverage", r"views", r"hits", r"open rate", r"fans",
     r"registered users", r"total users", r"total sign-?ups", r"cumulative", r"all[- ]time", r"virality",
     r"social shares", r"retweets", r"reposts", r"subscribers? count", r"email list", r"waitlist",
-    r"time on (?:page|site)", r"bounce rate", r"clicks?", r"click[- ]through", r"ctr",
+    r"bounce rate", r"clicks?", r"click[- ]through", r"ctr", r"charts?", r"top \d+", r"rankings?",
+    r"(?:youtube|channel|instagram|tiktok|twitter|linkedin|newsletter|podcast|social) (?:subscribers|followers|views)",
+    r"subscribers? (?:on|to) (?:our|the) (?:youtube|channel|instagram|tiktok|newsletter|podcast)",
+    r"\d+k? subscribers", r"downloads? count", r"press mentions", r"share of voice", r"github stars", r"stars on github",
 )
 
 WRONG_MOMENT = words(
@@ -117,7 +137,11 @@ WRONG_MOMENT = words(
     r"request(?:s|ed)? (?:a|for) (?:quote|demo)", r"demo requests?", r"inquir(?:y|ies)", r"enquir(?:y|ies)",
     r"proposals? sent", r"offers? sent", r"messages? sent", r"swipes?", r"clicks? on (?:the )?(?:ad|ads|listing|listings|job|jobs)",
     r"book(?:ed|ings?)? (?:a )?demos?", r"rsvps?", r"opt[- ]ins?", r"wishlist", r"saved (?:jobs|items|searches)",
-    r"logins?", r"log[- ]ins?", r"first logins?", r"onboarding starts?", r"visits to the",
+    r"first logins?", r"onboarding starts?",
+    r"(?:quote|appointment|booking|demo|callback|loan|credit|viewing|tour|access|trial) requests?",
+    r"requests? (?:for|to) (?:a )?(?:quote|demo|callback|viewing)", r"form starts?", r"started (?:forms?|applications?|checkouts?)",
+    r"start(?:s|ed|ing)? (?:the|an?|their) (?:[\w-]+ ){0,3}(?:form|application|checkout|sign[- ]?up|onboarding|registration|quiz|course)",
+    r"waitlist sign[- ]?ups?", r"pre[- ]?orders?", r"free trials?", r"trial sign[- ]?ups?",
 )
 
 # Things produced (by the team or by users) that can be counted without anyone getting value.
@@ -134,7 +158,8 @@ PRODUCED = words(
     r"skills?", r"bots?", r"automations?", r"workflows?", r"models?", r"papers?", r"podcasts?", r"episodes?",
     r"items?", r"products?", r"skus", r"profiles?", r"projects?", r"initiatives?", r"tasks?", r"user stories",
     r"a/b tests?", r"landing pages?", r"case studies", r"translations?", r"languages?", r"velocity",
-    r"throughput", r"story points?", r"points",
+    r"throughput", r"story points?", r"points", r"lesson plans?", r"plans", r"job ads?", r"tours", r"experiences",
+    r"gallery", r"catalogue entries", r"entries", r"quizzes", r"flashcards", r"decks?", r"sets?", r"clips?",
 )
 
 PRODUCE_PARTICIPLE = words(
@@ -162,6 +187,9 @@ FEATURE_NOUN = words(
     r"leaderboard", r"widget", r"link", r"qr code", r"video", r"tutorial", r"help center", r"faq",
     r"copilot", r"ai (?:assistant|summary|summaries|feature)", r"summary", r"summaries", r"insights",
     r"analytics", r"alerts?", r"notifications? centre", r"notifications? center", r"onboarding flow",
+    r"checker", r"optimi[sz]er", r"builder", r"finder", r"tracker", r"scheduler", r"simulator", r"configurator",
+    r"comparator", r"selector", r"picker", r"uploader", r"wallet", r"stories", r"reels", r"feed", r"mode",
+    r"tab", r"screen", r"player", r"viewer", r"estimator", r"planner", r"composer", r"digest", r"reminders?",
 )
 TRACTION_VERB = words(
     r"view(?:s|ed|ing)?", r"open(?:s|ed|ing)?", r"click(?:s|ed|ing)?(?: on)?", r"tap(?:s|ped|ping)?(?: on)?",
@@ -185,6 +213,8 @@ ENGAGEMENT_PUSH = words(
     r"streaks?", r"as much as possible", r"as many as possible", r"growth at any cost", r"engaged",
     r"keep (?:users|people|customers) (?:in|on)", r"addict(?:ive|ion)", r"binge", r"time in",
     r"usage time", r"more sessions", r"visit frequency", r"messages per", r"posts per", r"dms",
+    r"wau", r"mau", r"dau/mau", r"opens", r"per session", r"episodes", r"watch more", r"play more", r"more time",
+    r"time on (?:page|site)", r"avg time", r"average time (?:spent|on)", r"frequency", r"how often",
 )
 
 # A clause that protects something; its presence answers the no_guardrail trap.
@@ -219,7 +249,7 @@ SUCCESS_LEADIN = re.compile(
     r"measured by|measure(?:d)? (?:it )?(?:as|by)|the metric is|key result|kr\d?:|target:|so that)\b",
     re.IGNORECASE,
 )
-CLAUSE_SPLIT = re.compile(r"\s*(?:;|,\s*and\s+|\band also\b|\bas well as\b|\bplus\b|,\s*(?=\w+\s)|\band\b)\s*", re.IGNORECASE)
+CLAUSE_SPLIT = re.compile(r"\s*(?:;|\+|&|\s/\s|,\s*and\s+|\band also\b|\bas well as\b|\bplus\b|,\s*(?=\w+\s))\s*", re.IGNORECASE)
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])|\n+")
 NUMBERS = re.compile(r"\d")
 METRIC_START = re.compile(

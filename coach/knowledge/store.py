@@ -204,9 +204,11 @@ class IndexStore:
 
     def close(self) -> None:
         """Release the client, and for a server its HTTP connections (best effort)."""
-        # chromadb 1.5's HttpClient.close() leaves its httpx session open; close it here.
-        session = getattr(getattr(self.client, "_server", None), "_session", None)
-        for closer in (getattr(self.client, "close", None), getattr(session, "close", None)):
+        # chromadb 1.5's HttpClient.close() leaves its httpx sessions (its own and its admin
+        # client's) open; close them here.
+        owners = (self.client, getattr(self.client, "_admin_client", None))
+        sessions = [getattr(getattr(o, "_server", None), "_session", None) for o in owners]
+        for closer in (getattr(self.client, "close", None), *(getattr(s, "close", None) for s in sessions)):
             if callable(closer):
                 try:
                     closer()

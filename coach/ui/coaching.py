@@ -1,0 +1,193 @@
+"""The Coach page: a chat that turns a statement into an outcome card, with the card filling in beside it.
+
+The session id lives in the URL (`?session=<id>`) and every turn is saved before it is
+shown, so a refresh or a server restart resumes exactly from the store. The coach's
+words come from `coach.engine`; this page only renders and routes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import streamlit as st
+
+from coach.engine.session import SLOT_ORDER, Session
+from coach.models import Role, Turn
+from coach.settings import MAX_INPUT_CHARS
+from coach.store import SessionStore, StoreError
+from coach.textinput import InputError
+from coach.ui import services
+from coach.ui.export import card_json, card_markdown
+from coach.ui.graphs import opportunity_tree_dot, value_ladder_dot
+from coach.ui.view import ORIGIN_LABELS, SLOT_LABELS, coach_text, plain, show_card, show_passage
+
+log = logging.getLogger("coach.ui")
+
+PARAM = "session"
+_VALID_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_THUMBS = {0: "down", 1: "up"}
+
+
+def remember(session_id: str | None) -> None:
+    """Make this session the current one (in the URL and for this browser tab), or forget it."""
+    if session_id:
+        st.query_params[PARAM] = session_id
+        st.session_state[PARAM] = session_id
+    else:
+        st.query_params.pop(PARAM, None)
+        st.session_state.pop(PARAM, None)
+
+
+def current_session(store: SessionStore) -> Session | None:
+    """The session named in the URL (or last used in this tab), loaded from the store."""
+    session_id = st.query_params.get(PARAM) or st.session_state.get(PARAM)
+    if not session_id:
+        return None
+    session = store.load(session_id) if _VALID_ID.match(session_id) else None
+    if session is None:
+        st.warning("There is no saved session with that id. Type a statement below to start a new one.")
+        remember(None)
+        return None
+    remember(session.id)
+    return session
+
+
+def show_store_error(err: StoreError) -> None:
+    """The store cannot be opened: say why and, for a damaged file, offer a fresh one (the copy is kept)."""
+    st.error(str(err))
+    if err.damaged and st.button("Start a fresh, empty sessions database (the damaged copy is kept)"):
+        cfg = services.settings()
+        SessionStore.start_fresh(cfg.data_dir / "sessions.db")
+        st.rerun()
+
+
+def _start(store: SessionStore, text: str) -> Session | None:
+    cfg = services.settings()
+    try:
+        with st.status("Searching the library...", expanded=False) as status:
+            coach, notice = services.make_coach(cfg)
+            session = coach.start(text)
+            if notice:
+                session.transcript[-1].notice = notice
+            store.save(session)
+            cited = len({p.id for t in session.transcript for p in t.evidence})
+            status.update(label=f"Library searched: {cited} note{'s' if cited != 1 else ''} cited", state="complete")
+    except InputError as err:
+        st.error(str(err))
+        return None
+    remember(session.id)
+    return session
+
+
+def _answer(store: SessionStore, session: Session, text: str | None) -> None:
+    """A reply (or, with no text, 'draft the card now'), saved before it is shown."""
+    coach, notice = services.make_coach(services.settings())
+    turn = coach.finish(session) if text is None else coach.reply(session, text)
+    if notice and not turn.notice:
+        turn.notice = notice
+    store.save(session)
+
+
+def _save_feedback(store: SessionStore, session_id: str, index: int, key: str) -> None:
+    try:
+        reason = st.session_state.get(f"{key}-why")
+        store.set_feedback(session_id, index, _THUMBS.get(st.session_state.get(key)), reason)
+    except StoreError as err:
+        log.warning("feedback not saved: %s", err)
+        st.session_state["feedback_error"] = str(err)
+
+
+def _feedback(store: SessionStore, session: Session, index: int, turn: Turn) -> None:
+    key = f"fb-{session.id}-{index}"
+    default = {"down": 0, "up": 1}.get(turn.feedback or "")
+    value = st.feedback("thumbs", key=key, default=default, on_change=_save_feedback,
+                        args=(store, session.id, index, key))
+    if value == 0:
+        st.text_input("What was off? (optional)", value=turn.feedback_reason, max_chars=500, key=f"{key}-why",
+                      on_change=_save_feedback, args=(store, session.id, index, key))
+
+
+def show_transcript(store: SessionStore, session: Session) -> None:
+    """Every message; under each coach message, why it asks (the cited passage) and thumbs."""
+    for index, turn in enumerate(session.transcript):
+        if turn.role is Role.user:
+            with st.chat_message("user"):
+                st.markdown(plain(turn.text))
+            continue
+        with st.chat_message("assistant"):
+            if turn.notice:
+                st.caption(plain(turn.notice))
+            st.markdown(coach_text(turn.text))
+            if turn.slot is not None and index == len(session.transcript) - 1 and session.status == "active":
+                st.caption(f"Asking about: {SLOT_LABELS[turn.slot]}")
+            if turn.evidence or turn.sources:
+                with st.expander("Why I'm asking"):
+                    for passage in turn.evidence:
+                        show_passage(passage)
+                    if not turn.evidence:
+                        st.caption("Drawn from: " + ", ".join(plain(s) for s in turn.sources))
+            _feedback(store, session, index, turn)
+
+
+def show_card_panel(session: Session) -> None:
+    """What is known so far (slots) and the ladder; the full card, the tree and downloads once done."""
+    card = session.card
+    if card is None:
+        st.subheader("What we know so far")
+        known = [(SLOT_LABELS[s], session.slots[s]) for s in SLOT_ORDER if s in session.slots]
+        if known:
+            st.markdown("\n".join(f"- **{label}** ({ORIGIN_LABELS[fill.origin]}): {plain(fill.text)}"
+                                  for label, fill in known))
+        else:
+            st.caption("The card fills in as you answer.")
+    else:
+        st.subheader("Outcome card")
+        show_card(card)
+    st.markdown("**Value ladder**")
+    st.graphviz_chart(value_ladder_dot(session), alt="Value ladder from the output to the business outcome")
+    if card is not None:
+        st.markdown("**Bets and assumptions**")
+        st.graphviz_chart(opportunity_tree_dot(card), alt="Opportunity solution tree")
+        left, right = st.columns(2)
+        left.download_button("Download Markdown", card_markdown(card), file_name=f"outcome-card-{session.id}.md",
+                             mime="text/markdown", on_click="ignore", key="dl-md")
+        right.download_button("Download JSON", card_json(card), file_name=f"outcome-card-{session.id}.json",
+                              mime="application/json", on_click="ignore", key="dl-json")
+
+
+def page() -> None:
+    """Render the Coach page."""
+    try:
+        store = services.store(services.settings())
+        session = current_session(store)
+    except StoreError as err:
+        show_store_error(err)
+        return
+    prompt = "Your answer" if session else "A goal, roadmap item or metric, e.g. 'Deliver an Android app'"
+    text = st.chat_input(prompt, max_chars=MAX_INPUT_CHARS, key="chat")
+    st.title("Coach")
+    left, right, _ = st.columns([1, 1, 2])
+    draft = left.button("Draft the card now", disabled=session is None or session.status == "done")
+    restart = right.button("Start over", disabled=session is None)
+    if restart:
+        remember(None)
+        session = None
+        text = None
+    if st.session_state.pop("feedback_error", None):
+        st.warning("Your feedback could not be saved; please try again.")
+    if session is not None and draft:
+        _answer(store, session, None)
+    elif text and session is None:
+        session = _start(store, text)
+    elif text and session is not None:
+        _answer(store, session, text)
+    if session is None:
+        st.caption("Bring a feature, a roadmap item or a metric. The coach asks one question at a time "
+                   "and hands back an outcome card; say \"just give me a draft\" at any point.")
+        return
+    chat, panel = st.columns([3, 2], gap="large")
+    with chat:
+        show_transcript(store, session)
+    with panel:
+        show_card_panel(session)

@@ -1,0 +1,75 @@
+"""What the pages need from the rest of the app: settings, the session store, the coach, the library.
+
+The one switch between engines lives in `make_coach`: it asks `coach.service` (which
+picks the LLM layer when configured) and falls back to the offline coach with a
+notice when that fails. Everything is opened lazily, so the first page renders fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import cache
+from pathlib import Path
+
+from coach.engine.protocol import Coach
+from coach.knowledge.notes import Note, load_notes
+from coach.models import Answer
+from coach.settings import Settings
+from coach.store import SessionStore
+
+log = logging.getLogger("coach.ui")
+_stores: dict[Path, SessionStore] = {}
+_lock = threading.Lock()
+
+
+def settings() -> Settings:
+    """Settings from the environment (fresh each run; reading them is cheap)."""
+    return Settings()
+
+
+def store(cfg: Settings) -> SessionStore:
+    """The session store of this data dir, opened once per process; raises StoreError when damaged."""
+    path = (Path(cfg.data_dir) / "sessions.db").resolve()
+    with _lock:
+        if path not in _stores:
+            _stores[path] = SessionStore(path)
+        return _stores[path]
+
+
+def make_coach(cfg: Settings) -> tuple[Coach, str]:
+    """The coach for these settings and a notice to show (empty when all is well)."""
+    from coach import service
+
+    try:
+        return service.make_coach(cfg)
+    except Exception as err:  # a broken engine layer must not stop coaching
+        log.exception("make_coach failed; using the offline coach")
+        retriever = None
+        try:
+            retriever = service.make_retriever(service.knowledge_base(cfg))
+        except Exception:  # noqa: BLE001 - coach without citations rather than not at all
+            log.exception("no retriever either")
+        return Coach(retriever=retriever), f"Using the offline coach ({err.__class__.__name__})."
+
+
+def drafting_coach() -> Coach:
+    """A coach for drafting many cards at once, without dialogue or library look-ups."""
+    return Coach()
+
+
+def ask(cfg: Settings, question: str) -> tuple[Answer, str]:
+    """An answer with cited passages, and a notice (e.g. an LLM fallback)."""
+    from coach import service
+
+    return service.ask_library(cfg, question, k=cfg.top_k)
+
+
+@cache
+def _notes(knowledge_dir: str) -> dict[str, Note]:
+    return {n.id: n for n in load_notes(Path(knowledge_dir))}
+
+
+def notes(cfg: Settings) -> dict[str, Note]:
+    """The shipped knowledge notes by id (read once per process)."""
+    return _notes(str(Path(cfg.knowledge_dir).resolve()))
