@@ -91,7 +91,8 @@ def run(case_files: Sequence[Path], k: int = 3, knowledge_dir: Path | None = Non
     embedder.load()
     out["embedder_load_s"] = time.perf_counter() - started
     out["embedder_rss_mb"] = _rss_mb() - rss0
-    cases = load_cases(case_files)
+    splits = {Path(f).parent.name or str(f): load_cases([f]) for f in case_files}
+    cases = [c for split_cases in splits.values() for c in split_cases]
     questions = [c["question"] for c in cases] or ["Is NPS enough?", "We measure job applications"]
     with tempfile.TemporaryDirectory(prefix="coach-bench-") as tmp:
         overrides: dict[str, Any] = {"data_dir": Path(tmp), "chroma_host": None}
@@ -109,7 +110,8 @@ def run(case_files: Sequence[Path], k: int = 3, knowledge_dir: Path | None = Non
                     kb.search(q, k=k)
                     timings.append((time.perf_counter() - t0) * 1000)
             out["query_ms"] = {"n": len(timings), "p50": statistics.median(timings), "p95": _percentile(timings, 95)}
-            out["metrics"] = [retrieval_metrics(kb, cases, k=k, mode=m) for m in MODES] if cases else []
+            out["metrics"] = [retrieval_metrics(kb, split_cases, k=k, mode=m) | {"split": split}
+                              for split, split_cases in splits.items() if split_cases for m in MODES]
     out["rss_mb"] = _rss_mb()
     out["cases"] = len(cases)
     return out
@@ -129,12 +131,11 @@ def render(result: dict[str, Any]) -> str:
     width = max(len(r[0]) for r in rows)
     lines = [f"{name:<{width}}  {value}" for name, value in rows]
     if result["metrics"]:
-        lines += ["", f"{'mode':<8} {'hit@' + str(result['metrics'][0]['k']):>7} {'MRR':>6}   ({result['cases']} cases)"]
+        lines += ["", f"{'split':<6} {'mode':<7} {'cases':>5} {'hit@' + str(result['metrics'][0]['k']):>6} {'MRR':>6}"]
         for m in result["metrics"]:
-            lines.append(f"{m['mode']:<8} {m['hit_at_k']:>7.3f} {m['mrr']:>6.3f}")
             misses = [c["id"] for c in m["per_case"] if c["rank"] is None]
-            if misses:
-                lines.append(f"         misses: {', '.join(misses)}")
+            lines.append(f"{m['split']:<6} {m['mode']:<7} {m['cases']:>5} {m['hit_at_k']:>6.3f} {m['mrr']:>6.3f}"
+                         + (f"   misses: {', '.join(misses)}" if misses else ""))
     else:
         lines.append("no retrieval cases found (evals/cases/*/retrieval.yaml)")
     return "\n".join(lines)

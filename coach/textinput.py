@@ -14,7 +14,8 @@ class InputError(ValueError):
 _ALLOWED_CONTROLS = {"\n", "\t"}
 
 
-def clean_text(text: object, *, what: str = "statement", max_chars: int = MAX_INPUT_CHARS) -> str:
+def clean_text(text: object, *, what: str = "statement", max_chars: int = MAX_INPUT_CHARS,
+               require_words: bool = True) -> str:
     """Return the text normalised (NFC, no control characters, trimmed) or raise InputError."""
     if isinstance(text, bytes):
         try:
@@ -28,6 +29,8 @@ def clean_text(text: object, *, what: str = "statement", max_chars: int = MAX_IN
     if len(text) > max_chars * 4:
         # Cut before normalising so a huge paste costs nothing.
         raise InputError(f"The {what} is too long ({len(text):,} characters); the limit is {max_chars:,}.")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        raise InputError(f"The {what} contains bytes that are not text; please paste plain text.")
     text = unicodedata.normalize("NFC", text)
     text = "".join(
         ch for ch in text
@@ -38,6 +41,8 @@ def clean_text(text: object, *, what: str = "statement", max_chars: int = MAX_IN
         raise InputError(f"The {what} is empty; type a goal, a roadmap item or a metric.")
     if len(text) > max_chars:
         raise InputError(f"The {what} is too long ({len(text):,} characters); the limit is {max_chars:,}.")
+    if require_words and not looks_like_words(text):
+        raise InputError(f"I couldn't find any words in the {what}; describe a goal, a feature or a metric in a sentence.")
     return text
 
 

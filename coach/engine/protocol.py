@@ -76,7 +76,7 @@ class Coach:
             return self._after_card(session, text)
         slot = session.pending or self._next_slot(session) or Slot.confidence
         try:
-            text = clean_text(text, what="answer")
+            text = clean_text(text, what="answer", require_words=False)
         except InputError as err:
             return self._say(session, Move(act="bad_input", slot=slot), prefix=str(err))
         session.transcript.append(Turn(role=Role.user, text=text, slot=slot))
@@ -166,6 +166,9 @@ class Coach:
     def _opportunistic(self, session: Session, slot: Slot, meaning: Interpretation) -> None:
         """An answer that already states a clean behaviour fills the next rung of the ladder too."""
         clean_behaviour = meaning.kind is Kind.product_outcome and not meaning.traps
+        if slot is Slot.metric and Slot.confidence not in session.slots and not any(ch.isdigit() for ch in meaning.text):
+            # No baseline yet means nobody knows what moves it: a learning outcome by definition.
+            session.fill(Slot.confidence, "learning", "inferred")
         if slot is Slot.value and clean_behaviour and Slot.success not in session.slots:
             session.fill(Slot.success, meaning.text)
         if slot is Slot.success and clean_behaviour and Slot.behavior not in session.slots:

@@ -24,7 +24,7 @@ class SlotFill(BaseModel):
     """What we know for one slot and where it came from."""
 
     text: str
-    origin: Literal["user", "statement", "assumed"] = "user"
+    origin: Literal["user", "statement", "inferred", "assumed"] = "user"
 
 
 class Usage(BaseModel):
@@ -74,7 +74,7 @@ class Session(BaseModel):
         fill = self.slots.get(slot)
         return fill.text if fill else ""
 
-    def fill(self, slot: Slot, text: str, origin: Literal["user", "statement", "assumed"] = "user") -> None:
+    def fill(self, slot: Slot, text: str, origin: Literal["user", "statement", "inferred", "assumed"] = "user") -> None:
         self.slots[slot] = SlotFill(text=text.strip(), origin=origin)
 
     def assumed_slots(self) -> list[Slot]:

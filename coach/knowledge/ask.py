@@ -1,7 +1,8 @@
 """`answer_offline`: an extractive answer to a question, built from the top passages.
 
 No language model: the 2-4 sentences of the top passages that share the most words with
-the question (ties broken by passage rank) are quoted, each followed by its note id.
+the question (ties broken by passage rank) are quoted, each followed by its note id. A
+question whose nearest passage is far away in meaning gets a plain "nothing found".
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from coach.models import Answer, Passage
 MAX_SENTENCES = 4
 MIN_SENTENCES = 2
 MAX_SENTENCE_CHARS = 400
+MIN_SENTENCE_WORDS = 6
+MAX_PER_NOTE = 2
+#: Below this cosine similarity of the nearest chunk, a question is off-topic. With MiniLM,
+#: on-topic questions score 0.3 or more and unrelated ones ("tell me a joke") about 0.15.
+MIN_SIMILARITY = 0.2
 NOTHING_FOUND = (
     "I found nothing in the knowledge notes that answers this. Try asking about turning an output into "
     "an outcome, for example: \"How do I turn a feature into an outcome?\", \"Is NPS enough as a metric?\", "
@@ -52,7 +58,9 @@ def sentences(text: str) -> list[str]:
         line = line.replace("|", " ").strip()
         if not line or set(line) <= set("-: "):
             continue
-        out.extend(s.strip() for s in _SPLIT.split(line) if len(s.split()) >= 4)
+        # A sentence ending in ':' only introduces a list; it says nothing alone.
+        out.extend(s.strip() for s in _SPLIT.split(line)
+                   if len(s.split()) >= MIN_SENTENCE_WORDS and not s.rstrip().endswith(":"))
     return out
 
 
@@ -79,14 +87,17 @@ def _candidates(question_terms: set[str], passages: list[Passage]) -> list[_Cand
 def answer_offline(kb: Searcher, question: str, k: int = 3) -> Answer:
     """An extractive, cited answer from the top `k` passages, or a plain 'nothing found'."""
     terms = set(tokenize(question or ""))
-    passages = kb.search(question, k=k) if terms else []
+    nearest = kb.search(question, k=1, mode="dense") if terms else []
+    on_topic = bool(nearest) and nearest[0].score >= MIN_SIMILARITY
+    passages = kb.search(question, k=k) if on_topic else []
     picked: list[_Candidate] = []
     seen: set[str] = set()
     for cand in _candidates(terms, passages):
         key = cand.sentence.lower()
-        if key not in seen:
-            seen.add(key)
-            picked.append(cand)
+        if key in seen or sum(c.note_id == cand.note_id for c in picked) >= MAX_PER_NOTE:
+            continue
+        seen.add(key)
+        picked.append(cand)
         if len(picked) == MAX_SENTENCES:
             break
     if not picked:

@@ -13,9 +13,9 @@ import html
 from collections.abc import Iterable, Mapping
 from functools import cache
 
+from coach.llm.structured import Message
 from coach.models import Passage
 from coach.prompts import Template, load_template
-from coach.llm.structured import Message
 
 SPLIT = "\n=== input ===\n"
 MAX_PASSAGE_CHARS = 1800

@@ -137,7 +137,7 @@ def show_card_panel(session: Session) -> None:
         st.subheader("What we know so far")
         known = [(SLOT_LABELS[s], session.slots[s]) for s in SLOT_ORDER if s in session.slots]
         if known:
-            st.markdown("\n".join(f"- **{label}** ({ORIGIN_LABELS[fill.origin]}): {plain(fill.text)}"
+            st.markdown("\n".join(f"- **{label}** ({ORIGIN_LABELS.get(fill.origin, fill.origin)}): {plain(fill.text)}"
                                   for label, fill in known))
         else:
             st.caption("The card fills in as you answer.")

@@ -89,10 +89,10 @@ def guided_section() -> None:
     step, note = steps[index], notes[steps[index]["note"]]
     st.subheader(f"{index + 1}. {note.title}")
     lead, rest = note_summary(note)
-    st.markdown(lead)
+    st.markdown(lead.replace("$", "\\$"))  # our own notes: markdown, but never LaTeX
     if rest:
         with st.expander("Read the whole note"):
-            st.markdown(rest)
+            st.markdown(rest.replace("$", "\\$"))
     _check(step, index)
     back, forward, _ = st.columns([1, 1, 3])
     if back.button("Previous", disabled=index == 0):

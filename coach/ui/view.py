@@ -29,7 +29,7 @@ SLOT_LABELS: dict[Slot, str] = {
     Slot.business_link: "Business outcome it leads",
     Slot.confidence: "Learning or performance",
 }
-ORIGIN_LABELS = {"user": "from you", "statement": "from your statement", "assumed": "assumed"}
+ORIGIN_LABELS = {"user": "from you", "statement": "from your statement", "inferred": "inferred", "assumed": "assumed"}
 CHECK_LABELS = {
     "behavior_change": "Measures a behaviour change",
     "needs_customer_value": "Cannot be hit without helping customers",
