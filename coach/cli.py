@@ -113,6 +113,7 @@ def reframe(
 ) -> None:
     """Coach a statement into an outcome card: interactively, or scripted with --answers / --persona."""
     from coach.service import run_dialogue, scripted_answers
+    from coach.store import SessionStore, StoreError
 
     try:
         statement = clean_text(statement)
@@ -122,8 +123,14 @@ def reframe(
     interactive = script is None and sys.stdin.isatty() and not json_out
     if script is None and not interactive:
         script = [line for line in sys.stdin.read().splitlines() if line.strip()] if not sys.stdin.isatty() else []
-    session, note = run_dialogue(settings_for(engine), statement, script, echo=None if json_out else typer.echo,
-                                 prompt=(lambda: typer.prompt("you", default="", show_default=False)) if interactive else None)
+    settings = settings_for(engine)
+    try:
+        store = SessionStore.for_data_dir(settings.data_dir)
+    except StoreError as err:
+        raise fail(str(err)) from None
+    session, note = run_dialogue(settings, statement, script, echo=None if json_out else typer.echo,
+                                 prompt=(lambda: typer.prompt("you", default="", show_default=False)) if interactive else None,
+                                 store=store)
     notice(note)
     if export:
         from coach.export import write_card

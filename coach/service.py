@@ -98,10 +98,14 @@ def scripted_answers(answers: Path | None, persona: Path | None, case: str | Non
 
 
 def run_dialogue(settings: Settings, statement: str, script: list[str] | dict | None,
-                 echo: Callable[[str], None] | None = None, prompt: Callable[[], str] | None = None) -> tuple[Session, str]:
-    """Coach a statement to a card, answering from a script, a persona, or a prompt."""
+                 echo: Callable[[str], None] | None = None, prompt: Callable[[], str] | None = None,
+                 store=None) -> tuple[Session, str]:
+    """Coach a statement to a card, answering from a script, a persona, or a prompt; every turn is
+    saved to the store (when given) before it is shown."""
     coach, note = make_coach(settings)
     session = coach.start(statement)
+    save = store.save if store is not None else (lambda _s: None)
+    save(session)
     if echo:
         echo(f"coach: {session.transcript[-1].text}")
     queue = list(script) if isinstance(script, list) else None
@@ -118,6 +122,7 @@ def run_dialogue(settings: Settings, statement: str, script: list[str] | dict | 
         if echo:
             echo(f"you:   {answer}")
         turn = coach.reply(session, answer)
+        save(session)
         if echo:
             echo(f"coach: {turn.text}")
     return session, note

@@ -111,3 +111,42 @@ def real_kb(kb_data_root: Path, real_corpus_copy: Path) -> Iterator[object]:
     kb.build()
     yield kb
     kb.close()
+
+
+# --- app (Streamlit UI) fixtures ----------------------------------------------------------
+
+_APP_ENV_CLEARED = ("OPENAI_API_KEY", "COACH_API_KEY", "OPENAI_BASE_URL", "COACH_BASE_URL",
+                    "COACH_CHROMA_HOST", "CHROMA_HOST", "COACH_KNOWLEDGE_DIR")
+
+
+def _app_env(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Path:
+    """Point the app at `data_dir` (COACH_DATA_DIR) with the offline engine and no provider settings."""
+    monkeypatch.setenv("COACH_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("COACH_ENGINE", "offline")
+    for name in _APP_ENV_CLEARED:
+        monkeypatch.delenv(name, raising=False)
+    return data_dir
+
+
+@pytest.fixture
+def app_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh, empty data dir for the app; for pages that never open the library."""
+    return _app_env(monkeypatch, tmp_path / "app-data")
+
+
+@pytest.fixture(scope="session")
+def app_library_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir whose knowledge index (shipped corpus, real MiniLM embedder) is built once per test run."""
+    from coach.knowledge import KnowledgeBase
+    from coach.settings import Settings
+
+    root = tmp_path_factory.mktemp("app-library")
+    with KnowledgeBase(Settings(data_dir=root, knowledge_dir=REAL_KNOWLEDGE, chroma_host=None)) as kb:
+        kb.build()
+    return root
+
+
+@pytest.fixture
+def app_library_dir(app_library_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shared data dir with a built library, for app tests that coach or ask (they share its sessions.db)."""
+    return _app_env(monkeypatch, app_library_root)

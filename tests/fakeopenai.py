@@ -11,7 +11,8 @@ tools. Replies and faults come from a queue:
         fake.requests[0].body["messages"]     # every request is recorded
         fake.prompt_tokens                     # token counts (words, unless a reply states usage)
 
-When the queue is empty the `responder` (a function of the request) answers, if set;
+When the queue is empty the `responder` (a function of the request returning a Reply, a
+dict or a string) answers, if set;
 otherwise the server returns a 500 and notes it in `fake.errors`.
 """
 
@@ -29,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _WORD = re.compile(r"\S+")
+TEST_KEY = "sk-fake-test-key-0123456789"
 
 
 def count_words(text: str) -> int:
@@ -122,7 +124,7 @@ def _content_text(content: Any) -> str:
 class FakeOpenAI:
     """A scripted OpenAI-compatible server running in a background thread."""
 
-    def __init__(self, responder: Callable[[Recorded], Reply] | None = None) -> None:
+    def __init__(self, responder: Callable[[Recorded], Reply | dict | str] | None = None) -> None:
         self.queue: deque[Reply] = deque()
         self.requests: list[Recorded] = []
         self.errors: list[str] = []
@@ -207,12 +209,23 @@ class FakeOpenAI:
     def server_seconds(self) -> float:
         return sum(r.seconds for r in self.requests)
 
+    def settings(self, **overrides: Any) -> Any:
+        """coach Settings pointing at this server: LLM engine, a test key, short timeouts, no .env."""
+        from coach.settings import Settings
+
+        values: dict[str, Any] = {"engine": "llm", "COACH_BASE_URL": self.url, "COACH_API_KEY": TEST_KEY,
+                                  "model": "fake-model", "read_timeout": 1.0, "connect_timeout": 0.5,
+                                  "_env_file": None}
+        values.update(overrides)
+        return Settings(**values)
+
     def _next(self, request: Recorded) -> Reply:
         with self._lock:
             if self.queue:
                 return self.queue.popleft()
         if self.responder is not None:
-            return self.responder(request)
+            reply = self.responder(request)
+            return reply if isinstance(reply, Reply) else Reply(content=reply) if isinstance(reply, str) else Reply(json=reply)
         self.errors.append(f"nothing scripted for request {len(self.requests)}")
         return error(500, "fake server: nothing scripted")
 

@@ -127,6 +127,59 @@ def test_minilm_embeddings_make_sense() -> None:
     assert np.allclose(alone, vectors[0], atol=1e-4)
 
 
+def _fp32_reference(texts: list[str]) -> np.ndarray:
+    """all-MiniLM-L6-v2 in plain numpy from the fp32 safetensors: BERT, mean pooling, L2 norm."""
+    import math
+    import struct
+
+    from tokenizers import Tokenizer
+
+    from coach.knowledge.embedder import default_tokenizer_path
+
+    folder = default_tokenizer_path().parent
+    raw = (folder / "model.safetensors").read_bytes()
+    size = struct.unpack("<Q", raw[:8])[0]
+    w = {}
+    for key, meta in json.loads(raw[8:8 + size]).items():
+        if meta.get("dtype") == "F32":
+            a, b = meta["data_offsets"]
+            w[key.removeprefix("bert.")] = np.frombuffer(raw[8 + size + a:8 + size + b], np.float32).reshape(meta["shape"])
+
+    def norm(x, p):
+        return (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-12) * w[p + ".weight"] + w[p + ".bias"]
+
+    def lin(x, p):
+        return x @ w[p + ".weight"].T + w[p + ".bias"]
+
+    erf = np.frompyfunc(math.erf, 1, 1)
+    tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tok.no_padding()
+    out = []
+    for text in texts:
+        ids = np.array(tok.encode(text).ids)
+        n = len(ids)
+        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
+        x = norm(x + w["embeddings.token_type_embeddings.weight"][0], "embeddings.LayerNorm")
+        for i in range(6):
+            p = f"encoder.layer.{i}."
+            q, k, v = (lin(x, p + f"attention.self.{m}").reshape(n, 12, 32).transpose(1, 0, 2)
+                       for m in ("query", "key", "value"))
+            att = q @ k.transpose(0, 2, 1) / np.sqrt(32)
+            att = np.exp(att - att.max(-1, keepdims=True))
+            ctx = ((att / att.sum(-1, keepdims=True)) @ v).transpose(1, 0, 2).reshape(n, 384)
+            x = norm(x + lin(ctx, p + "attention.output.dense"), p + "attention.output.LayerNorm")
+            h = lin(x, p + "intermediate.dense")
+            h = 0.5 * h * (1 + erf(h / math.sqrt(2)).astype(np.float32))
+            x = norm(x + lin(h, p + "output.dense"), p + "output.LayerNorm")
+        out.append(x.mean(0) / np.linalg.norm(x.mean(0)))
+    return np.stack(out)
+
+
+def test_minilm_matches_an_fp32_reference() -> None:
+    texts = ["We measure job applications. Is that a good outcome?", "Is NPS enough?"]
+    assert np.all((MiniLMEmbedder().embed(texts) * _fp32_reference(texts)).sum(axis=1) > 0.995)
+
+
 def test_embedders_serve_langchain_and_chroma() -> None:
     for emb in (MiniLMEmbedder(), HashEmbedder()):
         assert isinstance(emb, Embeddings)
@@ -375,6 +428,8 @@ def test_answer_offline_quotes_and_cites(real_kb) -> None:
     assert 2 <= len(cited) <= 4 and set(cited) <= {p.id for p in answer.sources}
     assert "sentiment-pairing" in cited and "NPS" in answer.answer
     assert len(answer.sources) == 3 and all(p.title and p.text for p in answer.sources)
+    off_topic = answer_offline(real_kb, "Tell me a joke about cats")
+    assert off_topic.sources == [] and "found nothing" in off_topic.answer
 
 
 def test_answer_offline_says_plainly_when_nothing_fits(kb_settings) -> None:
