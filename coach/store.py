@@ -120,7 +120,7 @@ def _rollback(conn: sqlite3.Connection) -> None:
 
 
 def _is_damage(err: sqlite3.DatabaseError) -> bool:
-    return not isinstance(err, sqlite3.OperationalError) or any(w in str(err).lower() for w in _DAMAGE)
+    return type(err) is sqlite3.DatabaseError or any(w in str(err).lower() for w in _DAMAGE)
 
 
 class SessionStore:
@@ -189,16 +189,13 @@ class SessionStore:
 
     def _damaged(self, err: Exception) -> StoreError:
         """Keep a copy of the damaged file and explain; the original is left where it is."""
-        copy = self._keep_copy()
+        copy = keep_copy(self.path, self.clock)
         kept = f"a copy was kept at {copy}" if copy else "no copy could be made"
         return StoreError(
             f"The sessions database at {self.path} is damaged ({err}); {kept}. "
             "Move the damaged file away (or start a fresh database) to go on.",
             damaged=True,
         )
-
-    def _keep_copy(self) -> Path | None:
-        return keep_copy(self.path, self.clock)
 
     @classmethod
     def start_fresh(cls, path: Path | str, **kwargs: object) -> tuple[SessionStore, Path | None]:

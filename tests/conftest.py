@@ -150,3 +150,43 @@ def app_library_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app_library_dir(app_library_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The shared data dir with a built library, for app tests that coach or ask (they share its sessions.db)."""
     return _app_env(monkeypatch, app_library_root)
+
+
+# --- LLM fixtures (owned by the LLM layer): the fake OpenAI server and the live-test switch ---------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--runlive", action="store_true", default=False,
+                     help="run tests marked `live` against a real LLM provider (also needs a key set)")
+
+
+def _live_key_set() -> bool:
+    import os
+
+    return any(os.environ.get(name, "").strip() for name in ("OPENAI_API_KEY", "COACH_API_KEY"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--runlive") and _live_key_set():
+        return
+    skip = pytest.mark.skip(reason="live LLM test: run with --runlive and OPENAI_API_KEY (or COACH_API_KEY) set")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[object]:
+    """A fake OpenAI-compatible server on 127.0.0.1 for one test.
+
+    `fake_openai.settings(**overrides)` gives Settings pointing at it (LLM engine, a test
+    key, read timeout 1 s, connect 0.5 s); `enqueue(...)` scripts replies and faults;
+    `requests` records what was sent.
+    """
+    from fakeopenai import FakeOpenAI
+
+    server = FakeOpenAI().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -225,6 +225,8 @@ def test_incremental_rebuild_embeds_only_changed_notes(kb_settings, tiny_corpus:
     assert (report.notes, report.chunks, report.embedded) == (2, 5, 0)
     assert all(p.id != "guardrails" for p in kb.search("guardrail counter-metric", k=5))
     assert kb.build(force=True).embedded == 5
+    kb.store.collection("corpus").delete(ids=["value-creation-moment#why-it-matters"])  # a half-done build
+    assert kb.build().embedded == 3
     kb.close()
 
 
@@ -236,6 +238,7 @@ def test_deleted_or_corrupt_index_is_rebuilt(kb_settings) -> None:
     shutil.rmtree(Path(settings.data_dir) / "chroma")
     kb = KnowledgeBase(settings, embedder=HashEmbedder())
     assert kb.search("hires applications")[0].id == "value-creation-moment"
+    assert any("was deleted" in n for n in kb.notices)
     kb.close()
     for path in (Path(settings.data_dir) / "chroma").rglob("*"):
         if path.is_file():
@@ -430,6 +433,17 @@ def test_answer_offline_quotes_and_cites(real_kb) -> None:
     assert len(answer.sources) == 3 and all(p.title and p.text for p in answer.sources)
     off_topic = answer_offline(real_kb, "Tell me a joke about cats")
     assert off_topic.sources == [] and "found nothing" in off_topic.answer
+    assert real_kb.top_similarity("Tell me a joke about cats") < 0.2 < real_kb.top_similarity("Is NPS enough?")
+
+
+def test_answer_offline_works_with_any_searcher() -> None:
+    class Fixed:
+        def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[Passage]:
+            return [Passage(id="guardrails", title="Guardrails",
+                            text="Guardrails - Summary\nA guardrail is a counter-metric that must not get worse.")]
+
+    answer = answer_offline(Fixed(), "What is a guardrail metric?")
+    assert answer.answer.endswith("[guardrails]") and answer.sources[0].id == "guardrails"
 
 
 def test_answer_offline_says_plainly_when_nothing_fits(kb_settings) -> None:

@@ -73,7 +73,8 @@ def output_object(statement: str) -> str:
 
     main = read(statement).main or statement
     m = DELIVERY_VERB.match(main)
-    return _clause(main[m.end():].strip() if m and main[m.end():].strip() else main, 80)
+    rest = main[m.end():].strip() if m and main[m.end():].strip() else main
+    return _clause(re.sub(r"^(?:with|to|into|for|on)\s+", "", rest, flags=re.I), 80)
 
 
 def _lower_first(text: str) -> str:

@@ -82,6 +82,7 @@ class Coach:
         session.transcript.append(Turn(role=Role.user, text=text, slot=slot))
         meaning = self.interpreter.interpret(slot, text, session.statement)
         if meaning.intent == "restart":
+            session.restart_requested = True
             return self._say_plain(session, "Say the next statement you'd like to reframe and I'll start a new session.", slot)
         if meaning.intent in ("draft", "approve"):
             return self.finish(session)

@@ -57,6 +57,7 @@ class Session(BaseModel):
     reasks: dict[str, int] = Field(default_factory=dict)
     countered: list[str] = Field(default_factory=list, description="'slot:trap' pairs already challenged.")
     unresolved_traps: dict[Slot, list[str]] = Field(default_factory=dict)
+    restart_requested: bool = Field(default=False, description="The user asked to start over; the next statement opens a new session.")
     engine: str = "offline"
     usage: Usage = Field(default_factory=Usage)
     created: datetime = Field(default_factory=utcnow)

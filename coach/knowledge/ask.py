@@ -2,7 +2,9 @@
 
 No language model: the 2-4 sentences of the top passages that share the most words with
 the question (ties broken by passage rank) are quoted, each followed by its note id. A
-question whose nearest passage is far away in meaning gets a plain "nothing found".
+question whose nearest chunk is far away in meaning (when the searcher can tell, as
+`KnowledgeBase.top_similarity` does) or that shares no word with the passages gets a
+plain "nothing found".
 """
 
 from __future__ import annotations
@@ -87,8 +89,9 @@ def _candidates(question_terms: set[str], passages: list[Passage]) -> list[_Cand
 def answer_offline(kb: Searcher, question: str, k: int = 3) -> Answer:
     """An extractive, cited answer from the top `k` passages, or a plain 'nothing found'."""
     terms = set(tokenize(question or ""))
-    nearest = kb.search(question, k=1, mode="dense") if terms else []
-    on_topic = bool(nearest) and nearest[0].score >= MIN_SIMILARITY
+    # The meaning gate applies when the searcher can measure it (KnowledgeBase.top_similarity).
+    similarity = getattr(kb, "top_similarity", None)
+    on_topic = bool(terms) and (not callable(similarity) or similarity(question) >= MIN_SIMILARITY)
     passages = kb.search(question, k=k) if on_topic else []
     picked: list[_Candidate] = []
     seen: set[str] = set()

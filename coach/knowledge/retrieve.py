@@ -17,7 +17,7 @@ from typing import Any, Literal
 from coach.knowledge.embedder import EmbedderUnavailable, MiniLMEmbedder
 from coach.knowledge.lexical import LexicalIndex
 from coach.knowledge.notes import Chunk, Note, load_notes
-from coach.knowledge.store import COLLECTIONS, CORPUS, USER_DOCS, IndexStore
+from coach.knowledge.store import COLLECTIONS, CORPUS, USER_DOCS, IndexStore, embed_texts
 from coach.knowledge.userdocs import IngestReport, UserDocStore, ingest_path
 from coach.models import Passage
 from coach.settings import Settings
@@ -135,9 +135,9 @@ class KnowledgeBase:
                 self.store.reset(f"failed while syncing ({exc.__class__.__name__}: {exc})")
                 embedded = self.store.sync(CORPUS, corpus, force=True) + self.store.sync(USER_DOCS, user, force=True)
                 self._reload()
-            return BuildReport(notes=len(self._notes), chunks=len(self._index[0]) if self._index else 0, embedded=embedded,
-                               user_docs=len(docs), seconds=time.perf_counter() - started,
-                               notices=list(self.store.notices))
+            chunks = len(self._index[0]) if self._index else 0
+            return BuildReport(notes=len(self._notes), chunks=chunks, embedded=embedded, user_docs=len(docs),
+                               seconds=time.perf_counter() - started, notices=list(self.store.notices))
 
     def _reload(self) -> None:
         """Read every chunk back from the index and rebuild the BM25 index over them."""
@@ -164,7 +164,7 @@ class KnowledgeBase:
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
         if mode in ("dense", "hybrid"):
-            vector = self.embedder.embed([text])[0]
+            vector = embed_texts(self.embedder, [text])[0]
             dense = [(h.chunk_id, h.score) for h in self.store.dense(vector, pool) if h.chunk_id in chunks]
         if mode in ("bm25", "hybrid"):
             lexical = [(c.chunk_id, s) for c, s in lexical_index.search(text, pool)]
@@ -173,6 +173,11 @@ class KnowledgeBase:
         else:
             ranked = dense or lexical
         return _passages(ranked, chunks, k)
+
+    def top_similarity(self, query: str) -> float:
+        """Cosine similarity of the chunk nearest in meaning to the query; 0.0 when there is none."""
+        hits = self.search(query, k=1, mode="dense")
+        return hits[0].score if hits else 0.0
 
     def note(self, note_id: str) -> Note | None:
         """A shipped note (or an ingested document) by id, or None."""

@@ -68,12 +68,14 @@ class IndexStore:
         self.settings = settings
         self.embedder = embedder
         self.notices: list[str] = []
+        if not settings.chroma_host and not chroma_path(settings).is_dir():
+            self._notice(f"No index at {chroma_path(settings)} (first run, or it was deleted); building it.")
         self.client = self._open_client()
         self._collections: dict[str, Collection] = {}
         self._counts: dict[str, int] = {}
 
     def _notice(self, message: str) -> None:
-        log.warning(message)
+        log.info(message)  # the caller shows `notices`; logging it as a warning would print it twice
         self.notices.append(message)
 
     def _open_client(self) -> ClientAPI:
@@ -136,24 +138,28 @@ class IndexStore:
         self.collection(name)
         return self._counts[name]
 
-    def indexed_hashes(self, name: str) -> dict[str, set[str]]:
-        """doc id -> the content hashes its indexed chunks carry."""
+    def indexed(self, name: str) -> dict[str, tuple[set[str], set[str]]]:
+        """doc id -> (the content hashes its indexed chunks carry, their chunk ids)."""
         got = self.collection(name).get(include=["metadatas"])
-        hashes: dict[str, set[str]] = {}
-        for meta in got["metadatas"] or []:
-            hashes.setdefault(str(meta.get("doc_id")), set()).add(str(meta.get("doc_hash")))
-        return hashes
+        found: dict[str, tuple[set[str], set[str]]] = {}
+        for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
+            hashes, ids = found.setdefault(str((meta or {}).get("doc_id")), (set(), set()))
+            hashes.add(str((meta or {}).get("doc_hash")))
+            ids.add(chunk_id)
+        return found
 
     def sync(self, name: str, docs: dict[str, tuple[str, list[Chunk]]], force: bool = False) -> int:
         """Make a collection hold exactly `docs` (doc id -> (hash, chunks)); returns chunks embedded."""
         coll = self.collection(name)
-        indexed = {} if force else self.indexed_hashes(name)
         if force:
             self._delete_where(coll, None)
-        stale = [doc_id for doc_id, hashes in indexed.items() if doc_id not in docs or hashes != {docs[doc_id][0]}]
+        indexed = {} if force else self.indexed(name)
+        # A document is stale when gone, changed, or only partly indexed (e.g. an interrupted build).
+        stale = {doc_id for doc_id, (hashes, ids) in indexed.items()
+                 if doc_id not in docs or hashes != {docs[doc_id][0]} or ids != {c.chunk_id for c in docs[doc_id][1]}}
         for doc_id in stale:
             self._delete_where(coll, doc_id)
-        fresh = [chunk for doc_id, (_, chunks) in docs.items() if force or doc_id in stale or doc_id not in indexed
+        fresh = [chunk for doc_id, (_, chunks) in docs.items() if doc_id in stale or doc_id not in indexed
                  for chunk in chunks]
         self.add(name, fresh)
         self._counts[name] = coll.count()
@@ -167,7 +173,7 @@ class IndexStore:
             coll.upsert(
                 ids=[c.chunk_id for c in batch],
                 documents=[c.text for c in batch],
-                embeddings=list(self.embedder.embed([c.text for c in batch])),
+                embeddings=list(embed_texts(self.embedder, [c.text for c in batch])),
                 metadatas=[_metadata(c, i) for i, c in enumerate(batch, start=start)],
             )
         self._counts[name] = coll.count()
@@ -214,6 +220,12 @@ class IndexStore:
                     closer()
                 except Exception:  # noqa: BLE001 - closing is best effort
                     pass
+
+
+def embed_texts(embedder: Any, texts: list[str]) -> np.ndarray:
+    """Vectors from one of our embedders (`.embed`) or any chromadb embedding function."""
+    embed = getattr(embedder, "embed", None)
+    return np.asarray(embed(texts) if callable(embed) else embedder(texts), dtype=np.float32)
 
 
 def _metadata(chunk: Chunk, order: int) -> dict[str, Any]:

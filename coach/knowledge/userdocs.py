@@ -209,5 +209,5 @@ def _ingest_one(index: IndexStore, store: UserDocStore, docs: list[UserDoc], fil
     store.save(docs)
     status: Status = "updated" if previous is not None else "ingested"
     words = len(text.split())
-    return FileResult(str(file), status, f"{words} words in {len(chunks)} chunks as '{doc.doc_id}'", doc.doc_id,
+    return FileResult(str(file), status, f"{words} words in {len(chunks)} chunk{'s' if len(chunks) != 1 else ''} as '{doc.doc_id}'", doc.doc_id,
                       len(chunks))

@@ -16,16 +16,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
-import openai
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, SecretStr
 
 from coach.engine.session import Usage
 from coach.llm.errors import LLMError, MalformedReply, ProviderError, StreamCut
 from coach.llm.structured import Message, complete_validated, function_spec, json_schema
 from coach.settings import Settings
+
+if TYPE_CHECKING:  # imported lazily: openai and langchain cost ~0.5 s, and the offline path never needs them
+    import openai
+    from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 
 M = TypeVar("M", bound=BaseModel)
 RETRY_WAIT = 0.2  # seconds before a retry when the provider does not say
@@ -80,6 +82,8 @@ class TextStream:
 
 
 def _lc_messages(messages: Sequence[Message]) -> list[BaseMessage]:
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
     kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
     return [kinds[role](content=text) for role, text in messages]
 
@@ -104,6 +108,8 @@ def _retry_after(err: openai.APIStatusError) -> float:
 
 def provider_error(err: BaseException) -> tuple[LLMError, float | None]:
     """Map an SDK or transport exception to (our error, seconds to wait before a retry or None)."""
+    import openai
+
     if isinstance(err, LLMError):
         return err, None
     if isinstance(err, openai.LengthFinishReasonError):
@@ -134,7 +140,7 @@ class OpenAIChat:
     name = "llm"
 
     def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep) -> None:
-        from langchain_openai import ChatOpenAI  # import here: it is slow and the offline path never needs it
+        from langchain_openai import ChatOpenAI
         from langchain_openai._compat import httpx  # the httpx flavour the installed openai SDK uses
 
         self.model, self.base_url = settings.model, settings.base_url
@@ -206,9 +212,15 @@ class OpenAIChat:
             else:
                 target = {"name": spec["name"], "description": spec["description"],
                           "schema": spec["parameters"], "strict": True}
+            extra: dict[str, Any] = {}
+            if self.method == "json_mode" and self.base_url and "openai.com" not in self.base_url:
+                # Local servers (llama.cpp and others) take a schema with json_object and constrain
+                # decoding to it; OpenAI itself does not accept the extra key.
+                extra["response_format"] = {"type": "json_object", "schema": spec["parameters"]}
             # A dict schema, not the class: langchain then leaves validation to us (strict, with the
             # raw text at hand for the one repair), instead of raising inside the SDK.
-            self._structured[schema] = self._llm.with_structured_output(target, method=self.method, include_raw=True)
+            self._structured[schema] = self._llm.with_structured_output(target, method=self.method,
+                                                                        include_raw=True, **extra)
         return self._structured[schema]
 
     def _raw_structured(self, messages: Sequence[Message], schema: type[BaseModel]) -> tuple[str, Usage]:

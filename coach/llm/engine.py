@@ -195,7 +195,8 @@ def ground(text: str, passages: list[Passage]) -> tuple[str, list[Passage]]:
         cited.extend(good)
         return f"[{', '.join(good)}]" if good else ""
 
-    cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", _CITE.sub(keep, text)).strip()
+    cleaned = re.sub(r"[ \t]{2,}", " ", _CITE.sub(keep, text))
+    cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", cleaned).strip()
     return cleaned, [by_id[i] for i in dict.fromkeys(cited)]
 
 

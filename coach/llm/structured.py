@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from langchain_core.utils.function_calling import convert_to_openai_function
 from pydantic import BaseModel, ValidationError
 
 from coach.engine.session import Usage
@@ -39,6 +38,8 @@ def _drop_defaults(node: Any) -> Any:
 
 def function_spec(model: type[BaseModel]) -> dict[str, Any]:
     """{name, description, parameters} with a strict schema: every field required, no extras."""
+    from langchain_core.utils.function_calling import convert_to_openai_function
+
     spec = convert_to_openai_function(model, strict=True)
     spec["parameters"] = _drop_defaults(spec["parameters"])  # all fields are required, so defaults mean nothing
     spec["description"] = spec.get("description") or (model.__doc__ or model.__name__).strip()

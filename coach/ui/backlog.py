@@ -75,6 +75,8 @@ def from_text(text: str) -> Backlog:
             empty += 1
     if not backlog.statements:
         backlog.error = "The list is empty: paste one statement per line."
+        return backlog
+    _skipped(backlog, empty, "line")
     return _cap(backlog, "list")
 
 

@@ -20,7 +20,15 @@ from coach.textinput import InputError
 from coach.ui import services
 from coach.ui.export import card_json, card_markdown
 from coach.ui.graphs import opportunity_tree_dot, value_ladder_dot
-from coach.ui.view import ORIGIN_LABELS, SLOT_LABELS, coach_text, plain, show_card, show_passage
+from coach.ui.view import (
+    GENERIC_ERROR,
+    ORIGIN_LABELS,
+    SLOT_LABELS,
+    coach_text,
+    plain,
+    show_card,
+    show_passage,
+)
 
 log = logging.getLogger("coach.ui")
 
@@ -87,15 +95,17 @@ def _answer(store: SessionStore, session: Session, text: str | None) -> None:
     if notice and not turn.notice:
         turn.notice = notice
     store.save(session)
+    if getattr(session, "restart_requested", False):  # the user typed "start over" (see the report)
+        remember(None)
 
 
 def _save_feedback(store: SessionStore, session_id: str, index: int, key: str) -> None:
     try:
         reason = st.session_state.get(f"{key}-why")
         store.set_feedback(session_id, index, _THUMBS.get(st.session_state.get(key)), reason)
-    except StoreError as err:
-        log.warning("feedback not saved: %s", err)
-        st.session_state["feedback_error"] = str(err)
+    except Exception:  # a callback runs outside the page's error boundary
+        log.exception("feedback not saved")
+        st.session_state["feedback_error"] = True
 
 
 def _feedback(store: SessionStore, session: Session, index: int, turn: Turn) -> None:
@@ -156,6 +166,26 @@ def show_card_panel(session: Session) -> None:
                               mime="application/json", on_click="ignore", key="dl-json")
 
 
+def _draft_now(store: SessionStore, session_id: str) -> None:
+    """Button callback: finish the session with what is known, saved before the rerun shows it."""
+    try:
+        session = store.load(session_id)
+        if session is not None and session.status == "active":
+            _answer(store, session, None)
+    except Exception:  # a callback runs outside the page's error boundary
+        log.exception("draft failed")
+        st.session_state["coach_error"] = True
+
+
+def _start_over() -> None:
+    remember(None)
+
+
+def _stash() -> None:
+    """Chat callback: keep the text for the page body, which handles it before drawing anything that depends on it."""
+    st.session_state["chat_text"] = st.session_state.get("chat")
+
+
 def page() -> None:
     """Render the Coach page."""
     try:
@@ -164,27 +194,32 @@ def page() -> None:
     except StoreError as err:
         show_store_error(err)
         return
-    prompt = "Your answer" if session else "A goal, roadmap item or metric, e.g. 'Deliver an Android app'"
-    text = st.chat_input(prompt, max_chars=MAX_INPUT_CHARS, key="chat")
     st.title("Coach")
-    left, right, _ = st.columns([1, 1, 2])
-    draft = left.button("Draft the card now", disabled=session is None or session.status == "done")
-    restart = right.button("Start over", disabled=session is None)
-    if restart:
-        remember(None)
-        session = None
-        text = None
+    toolbar = st.container()
+    if st.session_state.pop("coach_error", False):
+        st.error(GENERIC_ERROR)
     if st.session_state.pop("feedback_error", None):
         st.warning("Your feedback could not be saved; please try again.")
-    if session is not None and draft:
-        _answer(store, session, None)
-    elif text and session is None:
+    text = st.session_state.pop("chat_text", None)
+    if text and session is None:
         session = _start(store, text)
     elif text and session is not None:
         _answer(store, session, text)
+        if PARAM not in st.session_state:
+            st.info("Type the next statement to start a new session; the last one is kept under Sessions.")
+            session = None
+    # Drawn after the turn is handled, so its placeholder fits the new state (it stays pinned at the bottom).
+    st.chat_input("Your answer" if session else "A goal, roadmap item or metric, e.g. 'Deliver an Android app'",
+                  max_chars=MAX_INPUT_CHARS, key="chat", on_submit=_stash)
+    with toolbar:
+        left, right, _ = st.columns([1, 1, 2])
+        left.button("Draft the card now", key="draft", on_click=_draft_now, args=(store, session.id if session else ""),
+                    disabled=session is None or session.status == "done")
+        right.button("Start over", key="restart", on_click=_start_over, disabled=session is None)
     if session is None:
         st.caption("Bring a feature, a roadmap item or a metric. The coach asks one question at a time "
                    "and hands back an outcome card; say \"just give me a draft\" at any point.")
+        services.warm_library(services.settings())
         return
     chat, panel = st.columns([3, 2], gap="large")
     with chat:

@@ -1,6 +1,6 @@
 """Practice drills: labelled statements from the dev split of the classification cases, and grading.
 
-Only `evals/cases/dev/` is used, so practising never trains anyone on the held-out test
+Only `evals/cases/dev/classification*.yaml` is used, so practising never trains anyone on the held-out test
 split. No Streamlit here.
 """
 
@@ -15,7 +15,7 @@ import yaml
 
 from coach.models import Kind, Trap
 
-DEV_CASES = Path(__file__).resolve().parents[2] / "evals" / "cases" / "dev" / "classification.yaml"
+DEV_DIR = Path(__file__).resolve().parents[2] / "evals" / "cases" / "dev"
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,15 @@ class Verdict:
         return self.kind_right and not self.missed and not self.extra
 
 
+def dev_files(folder: Path = DEV_DIR) -> list[Path]:
+    """The classification case files of the dev split."""
+    return sorted(Path(folder).glob("classification*.yaml"))
+
+
 @cache
-def load_drills(path: Path = DEV_CASES) -> tuple[Drill, ...]:
-    """Every classification case of the file that states a kind."""
-    cases = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+def load_drills(folder: Path = DEV_DIR) -> tuple[Drill, ...]:
+    """Every classification case of the dev split that states a kind, in file order."""
+    cases = [c for path in dev_files(folder) for c in yaml.safe_load(path.read_text(encoding="utf-8")) or []]
     drills = []
     for case in cases:
         expect = case.get("expect") or {}

@@ -62,21 +62,24 @@ def value_ladder_dot(session: Session) -> str:
         known = bool(text.strip())
         dot += _node(f"n{i}", dot_label(f"{rung}: {text}" if known else f"{rung}: {UNKNOWN}"),
                      fill=fills[i] if known else "#ffffff", bold=i == 2 and known)
-    for i in range(3):
-        dot += f'  n{i} -> n{i + 1} [label="what is the value?"];\n' if i < 2 else f"  n{i} -> n{i + 1};\n"
+    # No edge labels: they make the browser's layout several times slower on every change.
+    dot += "  n0 -> n1 -> n2 -> n3;\n"
     return dot + "}\n"
 
 
 def opportunity_tree_dot(card: OutcomeCard) -> str:
-    """The outcome, the bets that could move it (alternatives), and the riskiest assumptions with their tests."""
-    dot = _GRAPH.format(rankdir="TB")
-    dot += _node("outcome", dot_label(f"Outcome: {card.product_outcome}", 36), fill="#e6f4ea", bold=True)
+    """The outcome, the bets that could move it (alternatives), and the riskiest assumptions with their tests.
+
+    Drawn left to right, so it stays narrow enough for the card column.
+    """
+    dot = _GRAPH.format(rankdir="LR")
+    dot += _node("outcome", dot_label(f"Outcome: {card.product_outcome}", 22, 6), fill="#e6f4ea", bold=True)
     for i, alternative in enumerate(card.alternatives):
-        dot += _node(f"s{i}", dot_label(alternative, 24), fill="#eef3fb")
+        dot += _node(f"s{i}", dot_label(f"Bet: {alternative}", 24, 3), fill="#eef3fb")
         dot += f"  outcome -> s{i};\n"
     parent = "s0" if card.alternatives else "outcome"
     for i, item in enumerate(card.assumptions):
-        dot += _node(f"a{i}", dot_label(f"Assumption: {item.assumption}", 26), fill="#fdf1e1")
-        dot += _node(f"t{i}", dot_label(f"Test: {item.test}", 26), fill="#ffffff")
-        dot += f'  {parent} -> a{i} [style=dashed];\n  a{i} -> t{i} [style=dotted];\n'
+        text = dot_label(f"Assumption: {item.assumption}", 26, 3)[:-1] + "\\n" + dot_label(f"Test: {item.test}", 26, 3)[1:]
+        dot += _node(f"a{i}", text, fill="#fdf1e1")
+        dot += f"  {parent} -> a{i} [style=dashed];\n"
     return dot + "}\n"

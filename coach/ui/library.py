@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 import yaml
 
-from coach.knowledge.notes import Note
 from coach.textinput import InputError, clean_text
 from coach.ui import services
 from coach.ui.view import plain, show_passage
+
+if TYPE_CHECKING:
+    from coach.knowledge.notes import Note
 
 PATH_FILE = Path(__file__).with_name("guided_path.yaml")
 
@@ -58,7 +61,7 @@ def ask_section() -> None:
     st.markdown(f"**{plain(question)}**")
     st.markdown(plain(answer.answer))
     for passage in answer.sources:
-        with st.expander(f"{passage.title} ({passage.id})"):
+        with st.expander(plain(f"{passage.title} ({passage.id})")):
             show_passage(passage)
 
 

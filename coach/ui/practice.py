@@ -98,6 +98,7 @@ def page() -> None:
         checked[(learner, pos)] = (kind, traps)
         verdict = grade(drill, kind, traps)
         store.record_drill(learner, verdict.correct, {t.value for t in drill.traps}, {t.value for t in traps})
+        st.rerun()  # redraw with the answer locked
     if (learner, pos) in checked:
         _feedback(drill, *checked[(learner, pos)])
     if nxt.button("Next statement"):

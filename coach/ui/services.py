@@ -11,16 +11,21 @@ import logging
 import threading
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from coach.engine.protocol import Coach
-from coach.knowledge.notes import Note, load_notes
 from coach.models import Answer
 from coach.settings import Settings
 from coach.store import SessionStore
 
+if TYPE_CHECKING:  # the knowledge package imports chromadb; load it only when a page needs it
+    from coach.knowledge.notes import Note
+
 log = logging.getLogger("coach.ui")
 _stores: dict[Path, SessionStore] = {}
+_warmed: set[Path] = set()
 _lock = threading.Lock()
+_kb_lock = threading.Lock()
 
 
 def settings() -> Settings:
@@ -37,20 +42,51 @@ def store(cfg: Settings) -> SessionStore:
         return _stores[path]
 
 
+def _library(cfg: Settings) -> Any:
+    """The knowledge base of coach.service, opened under a lock so two threads never open it twice."""
+    from coach import service
+
+    with _kb_lock:
+        return service.knowledge_base(cfg)
+
+
 def make_coach(cfg: Settings) -> tuple[Coach, str]:
     """The coach for these settings and a notice to show (empty when all is well)."""
     from coach import service
 
     try:
+        _library(cfg)
         return service.make_coach(cfg)
     except Exception as err:  # a broken engine layer must not stop coaching
         log.exception("make_coach failed; using the offline coach")
         retriever = None
         try:
-            retriever = service.make_retriever(service.knowledge_base(cfg))
+            retriever = service.make_retriever(_library(cfg))
         except Exception:  # noqa: BLE001 - coach without citations rather than not at all
             log.exception("no retriever either")
         return Coach(retriever=retriever), f"Using the offline coach ({err.__class__.__name__})."
+
+
+def warm_library(cfg: Settings) -> None:
+    """Open an already built library in the background, once per process, so the first turn need not wait.
+
+    Does nothing when there is no local index yet: building one is `coach index`'s job, not a page view's.
+    """
+    if cfg.chroma_host or not (Path(cfg.data_dir) / "chroma").is_dir():
+        return
+    key = Path(cfg.data_dir).resolve()
+    with _lock:
+        if key in _warmed:
+            return
+        _warmed.add(key)
+
+    def warm() -> None:
+        try:
+            _library(cfg).search("what is the value of this output", k=1)
+        except Exception:  # the first turn will report it, or coach without citations
+            log.warning("warming the library failed", exc_info=True)
+
+    threading.Thread(target=warm, name="coach-warm-library", daemon=True).start()
 
 
 def drafting_coach() -> Coach:
@@ -62,11 +98,14 @@ def ask(cfg: Settings, question: str) -> tuple[Answer, str]:
     """An answer with cited passages, and a notice (e.g. an LLM fallback)."""
     from coach import service
 
+    _library(cfg)
     return service.ask_library(cfg, question, k=cfg.top_k)
 
 
 @cache
 def _notes(knowledge_dir: str) -> dict[str, Note]:
+    from coach.knowledge.notes import load_notes
+
     return {n.id: n for n in load_notes(Path(knowledge_dir))}
 
 

@@ -24,9 +24,9 @@ def _exports(store: SessionStore, summary: SessionSummary) -> None:
         return session_markdown(session) if session else ""
 
     left, right = st.columns(2)
-    left.download_button("JSON", as_json, file_name=f"session-{summary.id}.json", mime="application/json",
+    left.download_button("Export JSON", as_json, file_name=f"session-{summary.id}.json", mime="application/json",
                          on_click="ignore", key=f"json-{summary.id}")
-    right.download_button("Markdown", as_markdown, file_name=f"session-{summary.id}.md", mime="text/markdown",
+    right.download_button("Export Markdown", as_markdown, file_name=f"session-{summary.id}.md", mime="text/markdown",
                           on_click="ignore", key=f"md-{summary.id}")
 
 

@@ -36,6 +36,8 @@ CHECK_LABELS = {
     "not_single_feature": "Not the adoption of a single feature",
     "has_counter_metric": "Has a counter-metric",
 }
+# Material icons ship with Streamlit's own font, so they show where no emoji font is installed.
+PASS, FAIL = ":green[:material/check_circle:] **Pass** -", ":red[:material/cancel:] **Fail** -"
 GENERIC_ERROR = ("Something went wrong on this page. Your saved sessions are safe; "
                  "reload the page to continue.")
 
@@ -79,7 +81,7 @@ def show_card(card: OutcomeCard) -> None:
     st.markdown("\n".join(f"{i}. {plain(kr)}" for i, kr in enumerate(card.okr.key_results, 1)))
     st.markdown("**Self-checks**")
     st.markdown("\n".join(
-        f"- {':white_check_mark:' if c.passed else ':x:'} {CHECK_LABELS.get(c.name, c.name)}: {plain(c.reason)}"
+        f"- {PASS if c.passed else FAIL} {CHECK_LABELS.get(c.name, c.name)}: {plain(c.reason)}"
         for c in card.checks))
     if card.assumed_slots:
         st.caption("Filled by assumption: " + ", ".join(SLOT_LABELS[s] for s in card.assumed_slots))

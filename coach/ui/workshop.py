@@ -58,7 +58,7 @@ def _results() -> None:
     if bad:
         with st.expander(f"{len(bad)} line{'s' if len(bad) > 1 else ''} could not be reviewed", expanded=True):
             st.markdown("\n".join(f"- Line {r.line}: {plain(r.problem)}" for r in bad))
-    st.dataframe([row_record(r) for r in rows if r.card is not None], hide_index=True, use_container_width=True,
+    st.dataframe([row_record(r) for r in rows if r.card is not None], hide_index=True, width="stretch",
                  column_config={"line": "Line", "statement": "Statement", "kind": "Kind", "traps": "Traps",
                                 "product_outcome": "Product outcome", "metric": "Metric",
                                 "guardrail": "Guardrail", "business_outcome": "Business outcome",
