@@ -223,15 +223,13 @@ def test_system_prefix_is_static_across_calls(fake_openai, coach_on):
 
 def test_polish_only_rewords_prose(fake_openai, coach_on):
     session = started(fake_openai, coach_on)
-    fake_openai.enqueue({"intent": "draft", "text": "", "kind": None, "traps": [], "outcome_type": None,
-                         "still_output": False})
     prose = {"product_outcome": "More phone-first customers act on a dashboard alert from their phone each week.",
              "okr": {"objective": "Phone-first customers act on their data on the go",
                      "key_results": ["Weekly alert actions from phones double", "Desktop CSAT holds"]},
              "alternatives": ["push alerts"], "assumptions": [{"assumption": "they want it", "test": "ask five"}],
              "cited": ["value-ladder", "nope"]}
     fake_openai.enqueue({**prose, "checks": []}, prose)  # extra field -> one repair
-    turn = coach_on.reply(session, "just give me a draft")
+    turn = coach_on.reply(session, "just give me a draft")  # a command: read without the model
     card = session.card
     assert turn.notice == "" and session.status == "done"
     assert card.product_outcome == prose["product_outcome"] and card.alternatives == ["push alerts"]

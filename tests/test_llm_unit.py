@@ -139,6 +139,12 @@ def test_interpreter_fills_gaps_and_records_usage():
     assert ledger.usage.total > 0 and fake.schemas == [Interpretation]
 
 
+def test_commands_are_read_without_the_model():
+    fake = FakeChatModel()
+    reading = LLMInterpreter(fake, Guard()).interpret(Slot.metric, "just give me a draft", "Ship SSO")
+    assert reading.intent == "draft" and fake.history == []
+
+
 def test_polish_refuses_a_reworded_outcome_that_adds_a_trap():
     fake = FakeChatModel()
     coach = Coach(interpreter=None, writer=LLMWriter(fake, Guard()))

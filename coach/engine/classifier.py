@@ -29,10 +29,24 @@ _HEAD_STOP = re.compile(
 )
 _QUALIFIER = re.compile(r"^\s*(?:that|which|where|with|who)\s+(?:\w+\s+){0,3}\w+", re.IGNORECASE)
 _FEATURE_USE = re.compile(
-    lx.TRACTION_VERB.pattern + r"\s+(?:(?:the|our|a|an|this|that|new|their|its)\s+)+(?:[\w-]+\s+){0,3}?"
+    lx.TRACTION_VERB.pattern + r"\s+(?:(?:in|on|with|via|through)\s+)?(?:(?:the|our|a|an|this|that|new|their|its)\s+)+"
+    r"(?:[\w:/'.-]+\s+){0,3}?"
     + lx.FEATURE_NOUN.pattern,
     re.IGNORECASE,
 )
+_NAMED_FEATURE = re.compile(
+    lx.TRACTION_VERB.pattern + r"\s+(?:the\s+|our\s+)?(?:new\s+)?(?:[A-Z][\w-]*)(?:\s+[A-Z][\w-]*)*\b"
+    r"(?!\s+(?:app|product|platform|site|website|service)\b)"
+    r"|\b(?:used|toggled on|turned on|enabled|opened|viewed|clicked|tried|played|launched) by \d"
+    r"|(?i:\b(?:plays|clicks|taps|launches) (?:of|on) (?:the )?)"
+    r"|\bthe new [\w-]+(?: [\w-]+){0,2} (?:over|instead of|vs\.?|versus|rather than)\b"
+    r"|\b(?!(?:product|app|platform|overall|daily|weekly|monthly|total|service|data|internet|mobile)\b)[\w-]+ (?:usage|adoption|uptake)\b",
+)
+_TARGET_WORDS = {"by", "to", "from", "target", "in", "on", "per", "week", "month", "year", "quarter", "end", "of",
+                 "the", "today", "now", "this", "next", "peak", "season", "day", "at", "least", "up", "down", "mom",
+                 "qoq", "yoy", "wow", "pts", "pp", "k", "m", "h1", "h2", "q1", "q2", "q3", "q4"}
+_LABEL = re.compile(r"^([^:]{1,45}):\s+(.{3,})$")
+_USAGE_WORDS = lx.words(r"opens?", r"uses?", r"usage", r"views?", r"clicks?", r"sessions?", r"plays?", r"launches", r"taps?")
 _QUOTED_FEATURE = re.compile(lx.TRACTION_VERB.pattern + r"\s+(?:on\s+)?(?:the\s+)?[\"'\u2018\u201c][^\"'\u2019\u201d]{2,40}[\"'\u2019\u201d]", re.I)
 _THE_FEATURE = re.compile(r"\b(?:the|our|a|this) (?:new )?(?:[\w-]+ ){0,3}(?:feature|widget|button|module|tab|mode)\b", re.I)
 _EXPLICIT_CHANGE = lx.words(
@@ -40,9 +54,10 @@ _EXPLICIT_CHANGE = lx.words(
     r"lower", r"boost\w*", r"doubl\w*", r"halv\w*", r"shorten\w*", r"speed up", r"maximi[sz]\w*",
     r"minimi[sz]\w*", r"drive", r"expand", r"accelerat\w*", r"get more", r"more", r"fewer", r"higher",
     r"hit", r"reach", r"achieve", r"break into", r"get to", r"bring \w+(?: \w+){0,3} (?:down|up)", r"up \d+", r"down \d+",
+    r"overtake", r"beat", r"bigger", r"smaller", r"longer", r"shorter",
 )
 _VALUE_REACHED = lx.words(
-    r"hires?", r"hired", r"first value", r"activat\w*", r"retained", r"complete (?:their|the|a) first \w+",
+    r"hires?", r"hired", r"first value", r"first (?!week|month|day|time)\w+", r"turn(?:s|ed)? up", r"activat\w*", r"retained", r"complete (?:their|the|a) first \w+",
     r"repeat", r"active use", r"actively", r"who go on to", r"that lead to", r"paid",
 )
 _PRODUCED_BY = re.compile(
@@ -61,8 +76,12 @@ _GENERIC_BEHAVIOR = {"use", "uses", "used", "using", "do", "does", "get", "gets"
 _MOVES = lx.words(r"should (?:fall|rise|drop|grow|go up|go down|double|halve|improve|get)", r"less", r"fewer",
                   r"(?:fall|drop|rise)s? (?:by|to)", r"win more", r"spend less", r"faster", r"sooner", r"quicker",
                   r"(?:under|below|above|over|at least|within|at most) \d[\d.,]*\s*(?:%|days?|hours?|minutes?|seconds?|weeks?)?",
-                  r"down", r"up")
-_TARGET = re.compile(r"\b(?:under|below|above|over|at least|within|at most|to) \d|\d+ ?%|\bfrom \d", re.IGNORECASE)
+                  r"(?:down|up)(?=\s*(?:\d|$|[,.;]))")
+_TARGET = re.compile(
+    r"\b(?:under|below|above|over|at least|within|at most|to) [$\u00a3\u20ac]?\d|\d+ ?%|\bfrom [$\u00a3\u20ac]?\d|"
+    r"\b\d+ (?:in|of|out of) \d+\b|\btarget\b|\u2192|->|=>|\b\d+(?:\.\d+)?x\b|\b(?:mom|qoq|yoy|wow)\b|\+\s?\d|\btarget(?: is|:)|\d+\s?pts?\b|\d+\s?pp\b",
+    re.IGNORECASE,
+)
 _NOT_THE_GOAL = re.compile(r"\b(?:is not|isn't|is n't|not) (?:the|our) (?:goal|point|aim|outcome)\b", re.IGNORECASE)
 _ASKS_ABOUT_QUOTE = re.compile(
     r"\?|\b(?:good|right|ok|okay|valid|real|proper|decent|bad|an?) (?:outcome|kr|key result|metric|goal|okr|objective)s?\b",
@@ -80,7 +99,7 @@ _AND_NEW_GOAL = re.compile(r"\s+and\s+(?=(?:" + r"increas|reduc|improv|grow|rais
                            r"maximi|minimi|drive|expand|get more|win|launch|ship|build|bring|make|keep" + r"))", re.I)
 _PRODUCE_NEAR = re.compile(
     r"\b(?:creat|writ|wrote|post|publish|upload|add|submit|list|produc(?:e|es|ed|ing)\b|generat|contribut|record|build|built|"
-    r"ship|send|sent|translat|author)\w*\s+(?P<frame>(?:(?:\d[\d.,]*\s*%?|more|new|extra|additional|their|our|the|an?)\s+){0,3})"
+    r"ship|send|sent|translat|author)\w*\s+(?P<frame>(?:(?:\d[\d.,]*[km]?\s*%?|more|new|extra|additional|their|our|the|an?)\s+){0,3})"
     r"(?:[\w-]+\s+){0,2}?(?P<noun>" + lx.PRODUCED.pattern[5:-3] + r")\b",
     re.IGNORECASE,
 )
@@ -88,16 +107,21 @@ _QUOTED = re.compile(r"[\"“']([^\"”']{12,})[\"”']")
 
 _FAMILIES: list[tuple[str, re.Pattern[str]]] = [
     ("revenue", lx.words(r"revenue", r"arr", r"mrr", r"nrr", r"gmv", r"sales", r"bookings", r"profit\w*",
-                         r"margins?", r"upsell\w*", r"expansion", r"aov", r"arpu", r"average order value", r"spend")),
+                         r"margins?", r"upsell\w*", r"aov", r"arp\w+", r"average order value", r"card spend",
+                         r"baskets?", r"payers?", r"payer conversion")),
+    ("market", lx.words(r"expansion into", r"new markets?", r"launch in \w+", r"districts", r"logos", r"deals")),
     ("retention", lx.words(r"churn\w*", r"retention", r"retain\w*", r"renew\w*")),
-    ("cost", lx.words(r"costs?", r"cost to serve", r"cac", r"tickets?", r"calls?", r"contacts?")),
+    ("cost", lx.words(r"(?:warehouse|cloud|infra\w*|aws|marketing|ad|hosting) spend", r"costs?", r"cost to serve", r"cac", r"tickets?", r"calls?", r"contacts?", r"returns",
+                      r"refunds?", r"fraud\w*", r"disputes?", r"grading", r"paperwork", r"admin")),
     ("sentiment", lx.SENTIMENT),
     ("engagement", lx.words(r"engag\w*", r"active", r"dau", r"wau", r"mau", r"time spent", r"sessions?")),
     ("acquisition", lx.words(r"sign[- ]?ups?", r"new (?:users|customers)", r"downloads?", r"installs?",
                              r"leads?", r"registrations?", r"trials?", r"traffic", r"visitors?")),
     ("activation", lx.words(r"activation", r"onboard\w*", r"first value", r"time[- ]to[- ]\w+", r"setup")),
     ("conversion", lx.words(r"conversion", r"convert\w*", r"checkout", r"purchases?")),
-    ("reach", lx.words(r"page ?views", r"followers", r"impressions", r"reach", r"views")),
+    ("reach", lx.words(r"page ?views", r"followers", r"impressions", r"reach", r"views", r"discord", r"community",
+                       r"members", r"audience")),
+    ("learning", lx.words(r"pass\w*", r"exam", r"certif\w*", r"complet\w*", r"finish\w*")),
     ("quality", lx.words(r"errors?", r"bugs?", r"crash\w*", r"uptime", r"latency", r"incidents?")),
 ]
 
@@ -150,17 +174,25 @@ def _has_behavior(text: str) -> bool:
 
 
 def _families(text: str) -> set[str]:
-    return {name for name, pattern in _FAMILIES if pattern.search(text)}
+    found = {name for name, pattern in _FAMILIES if pattern.search(text)}
+    if lx.CURRENCY.search(text):
+        found.add("revenue")
+    if lx.SENTIMENT_SYMBOLS.search(text):
+        found.add("sentiment")
+    return found
 
 
 def _outcome_clauses(main: str) -> list[str]:
     """The clauses of a statement that each set a goal of their own."""
     clauses = [c.strip() for part in lx.CLAUSE_SPLIT.split(main) if part for c in _AND_NEW_GOAL.split(part) if c.strip()]
+    family_clauses = sum(1 for c in clauses if _families(c))
     goals: list[str] = []
     for clause in clauses:
         acting = bool(lx.ACTOR.search(clause)) and _has_behavior(clause) and len(clause.split()) >= 3
-        changes = bool(_EXPLICIT_CHANGE.search(clause)) or bool(_MOVES.search(clause)) or (acting and len(clauses) >= 3)
-        if changes or (goals and _families(clause) and len(clause.split()) <= 6) or (goals and lx.DELIVERY_VERB.match(clause)):
+        changes = bool(_EXPLICIT_CHANGE.search(clause) or _MOVES.search(clause) or _TARGET.search(clause))
+        listed = bool(_families(clause)) and family_clauses >= 3
+        if changes or listed or (acting and len(clauses) >= 3) or (goals and _families(clause) and len(clause.split()) <= 6) \
+                or (goals and lx.DELIVERY_VERB.match(clause)):
             goals.append(clause)
     return goals
 
@@ -169,8 +201,12 @@ def _several_outcomes(main: str) -> bool:
     goals = _outcome_clauses(main)
     if len(goals) < 2:
         return False
-    fams = [frozenset(_families(g)) or frozenset({g.split()[-1].lower()}) for g in goals]
-    return len(set(fams)) >= 2
+    known = [frozenset(_families(g)) for g in goals if _families(g)]
+    acting = [g for g in goals if lx.ACTOR.search(g) and _has_behavior(g) and len(goals) >= 3]
+    unknown = [g for g in goals if not _families(g) and (
+        ((_EXPLICIT_CHANGE.search(g) or _MOVES.search(g) or _TARGET.search(g))
+         and (lx.ACTOR.search(g) or _has_behavior(g) or lx.PRODUCED.search(g))) or g in acting)]
+    return len(set(known)) + len(unknown) >= 2
 
 
 def _focus(text: str) -> str:
@@ -186,10 +222,15 @@ def _focus(text: str) -> str:
     goals = [s for s in sentences if _families(s) and (_EXPLICIT_CHANGE.search(s) or _MOVES.search(s) or _TARGET.search(s))]
     if len(goals) >= 2:
         return "; ".join(s.rstrip(".!? ") for s in goals)
-    for s in sentences:
+    for s in reversed(sentences):
         if lx.SUCCESS_LEADIN.search(s):
             return lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1] if lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1].strip() else s
-    outcome_like = [s.rstrip(".!? ") for s in sentences if _EXPLICIT_CHANGE.search(s) or _MOVES.search(s) or lx.BUSINESS.search(s)]
+    outcome_like: list[str] = []
+    for i, s in enumerate(sentences):
+        if _EXPLICIT_CHANGE.search(s) or _MOVES.search(s) or _TARGET.search(s) or lx.BUSINESS.search(s):
+            if len(re.findall(r"[^\W\d_]{3,}", s)) < 3 and i > 0 and sentences[i - 1].rstrip(".!? ") not in outcome_like:
+                outcome_like.append(sentences[i - 1].rstrip(".!? "))  # "Target: 2x." belongs to the sentence before
+            outcome_like.append(s.rstrip(".!? "))
     return "; ".join(outcome_like) if outcome_like else " ".join(sentences)
 
 
@@ -201,6 +242,15 @@ def read(statement: str) -> Reading:
     text = re.sub(r"\s*\([^()]*\)", "", text)  # asides in brackets do not change what is measured
     text = lx.NEGATED.sub(" ", text)
     text = _strip_lead_in(text.strip(" .!?"))
+    label = _LABEL.match(text)
+    if label and len(label.group(1).split()) <= 5 and not _TARGET.search(label.group(1)):
+        r.cues["label"] = label.group(1)
+        words_after = [w for w in re.findall(r"[^\W\d_]{2,}", label.group(2)) if w.lower() not in _TARGET_WORDS]
+        names_metric = lx.BUSINESS.search(label.group(1)) or lx.VANITY.search(label.group(1)) or lx.SENTIMENT.search(label.group(1))
+        if len(words_after) >= 3 and not names_metric and not lx.DELIVERY_VERB.match(label.group(1)):
+            text = _strip_lead_in(label.group(2))  # "Data platform H1: analysts self-serve ..." -> the goal itself
+        else:
+            text = f"{label.group(1)} {label.group(2)}"  # "Courier sign-ups: 10k by May" -> the label is the metric
     guard = lx.GUARD_CLAUSE.search(text)
     if guard and guard.start() > 0:
         r.guarded = True
@@ -212,7 +262,9 @@ def read(statement: str) -> Reading:
     if bet and bet.start() > 0 and (_EXPLICIT_CHANGE.search(text[: bet.start()]) or lx.BUSINESS.search(text[: bet.start()])):
         r.bet = bet.group(0).strip(" ,")
         text = text[: bet.start()]
-    starts_delivery = bool(lx.DELIVERY_VERB.match(text)) and not _ACTOR_AFTER_VERB.match(text)
+    starts_delivery = ((bool(lx.DELIVERY_VERB.match(text)) or bool(re.match(r"^\s*(?:an?\s+|the\s+)?new\s+(?!(?:users|customers|teams|members|accounts|signups|hires|sellers|buyers)\b)", text, re.I)))
+                       and not _ACTOR_AFTER_VERB.match(text)
+                       and not re.match(r"^\s*make\b.{0,60}\b(?:feel|seem|less|more|easier|faster)\b", text, re.I))
     purpose = lx.PURPOSE_CLAUSE.search(text)
     if starts_delivery and purpose:
         after = text[purpose.end():]
@@ -236,31 +288,39 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
     measured, qualified, tail = _measured_phrase(main)
     r.measured = measured
     has_change = bool(_EXPLICIT_CHANGE.search(main)) or bool(_TARGET.search(main)) or bool(_MOVES.search(main))
-    feature_use = bool(_FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main))
+    feature_use = bool(_FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main) or _NAMED_FEATURE.search(main)
+                       or _QUOTED_FEATURE.search(main))
     produced_head = bool(measured) and bool(lx.PRODUCED.search(measured.split()[-1] if measured.split() else ""))
     produced_head = produced_head or bool(_PRODUCED_THEN_VERB.search(measured or "") and not lx.ACTOR.match(measured))
     participle = lx.PRODUCED.search(main) and lx.PRODUCE_PARTICIPLE.search(main)
-    count_frame = bool(lx.COUNT_FRAME.search(main)) or bool(re.search(r"\bper (?:week|month|sprint|quarter|day)\b", main))
+    count_frame = (bool(lx.COUNT_FRAME.search(main)) or bool(re.search(r"\bper (?:week|month|sprint|quarter|day)\b|/(?:week|wk|month|mo|day)\b", main))
+                   or bool(_TARGET.search(main)))
 
     actor_head = bool(measured) and bool(lx.ACTOR.search(measured.split()[-1]))
     near = _PRODUCE_NEAR.search(main)
     if near and re.search(r"\bfirst\b", main[: near.end()], re.IGNORECASE):
         near = None  # "publish their first listing" is an activation milestone, not a count of things
-    if not starts_delivery and not feature_use and not qualified:
+    strong_vanity = re.search(r"\b(?:charts?|top \d+|rank\w*|followers|subscribers|members|impressions|page ?views|"
+                              r"product hunt|#\s?1|email list|mailing list)\b", main, re.I)
+    business_head = bool(lx.BUSINESS.search(measured) or lx.CURRENCY.search(measured)) if measured else False
+    if lx.THROUGHPUT.search(main) and (lx.PRODUCED.search(main) or participle) and not feature_use:
+        r.cues["produced"] = lx.THROUGHPUT.search(main).group(0)
+        return Kind.output, [Trap.output_in_disguise]
+    if not starts_delivery and not feature_use and not qualified and not strong_vanity and not business_head:
         if produced_head and (count_frame or participle or _PRODUCED_BY.match(tail) or has_change):
             r.cues["produced"] = measured
             return Kind.output, [Trap.output_in_disguise]
         counts_things = bool(near and re.search(r"\d|\bmore\b", near.group("frame") or ""))
-        if near and (count_frame or has_change) and (not actor_head or counts_things):
+        if near and (count_frame or has_change or counts_things) and (not actor_head or counts_things):
             r.cues["produced"] = near.group(0)
             return Kind.output, [Trap.output_in_disguise]
-    if participle and count_frame and not starts_delivery and not feature_use and not lx.ACTOR.search(measured or ""):
+    if participle and count_frame and not starts_delivery and not feature_use and not business_head \
+            and not lx.ACTOR.search(re.sub(r"[\w]+-[\w-]+", "", measured or "")):
         r.cues["produced"] = participle.group(0)
         return Kind.output, [Trap.output_in_disguise]
     if starts_delivery and not (has_change and (_has_behavior(main) or lx.BUSINESS.search(main))):
         return Kind.output, []
 
-    business_head = bool(lx.BUSINESS.search(measured)) if measured else False
     behaviour = _has_behavior(main) and lx.ACTOR.search(main)
     sentiment = lx.SENTIMENT.search(main)
     if business_head or (lx.BUSINESS.search(main) and not behaviour and not sentiment and not lx.VANITY.search(main)):
@@ -276,15 +336,20 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
 def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> list[Trap]:
     traps: list[Trap] = []
     feature = (_FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main) or _SEARCHES.search(main)
-               or _FEATURE_SESSIONS.search(main)
+               or _FEATURE_SESSIONS.search(main) or _NAMED_FEATURE.search(main)
                or _QUOTED_FEATURE.search(main) or (_THE_FEATURE.search(main) if _has_behavior(main) else None))
+    label = r.cues.get("label", "")
+    if not feature and label and lx.FEATURE_NOUN.search(label) and _USAGE_WORDS.search(main):
+        feature = lx.FEATURE_NOUN.search(label)
     clicks = re.search(r"\bclick\w*|\bctr\b|click[- ]through", main, re.IGNORECASE)
     if not feature and clicks and lx.FEATURE_NOUN.search(r.text):
         feature = clicks
     if feature:
         r.cues["feature"] = feature.group(0)
         traps.append(Trap.traction_metric)
-    moment = lx.WRONG_MOMENT.search(main)
+    moment = next((m for m in lx.WRONG_MOMENT.finditer(main)
+                   if not re.search(r"\b(?:from|after|since|following|before|days? of|weeks? of)\s+(?:\w+\s+)?$",
+                                    main[: m.start()], re.I)), None)
     rank = re.search(r"\b(?:rank|ranking|chart)\b", main, re.IGNORECASE)
     if moment and not rank and not _VALUE_REACHED.search(main[moment.end():]) and not feature:
         r.cues["moment"] = moment.group(0)
@@ -294,9 +359,9 @@ def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> lis
         if not re.fullmatch(r"clicks?|click[- ]through|ctr", vanity.group(0), re.IGNORECASE) or not feature:
             r.cues["vanity"] = vanity.group(0)
             traps.append(Trap.vanity_metric)
-    sentiment = lx.SENTIMENT.search(main)
+    sentiment = lx.SENTIMENT.search(main) or lx.SENTIMENT_SYMBOLS.search(main)
     if sentiment:
-        rest = lx.SENTIMENT.sub(" ", main)
+        rest = lx.SENTIMENT_SYMBOLS.sub(" ", lx.SENTIMENT.sub(" ", main))
         if not (_has_behavior(rest) and lx.ACTOR.search(rest)) and not lx.ENGAGEMENT_PUSH.search(rest):
             r.cues["sentiment"] = sentiment.group(0)
             traps.append(Trap.sentiment_only)

@@ -16,7 +16,7 @@ def words(*alternatives: str) -> re.Pattern[str]:
 
 # Lead-ins that say nothing about the statement itself.
 LEAD_IN = re.compile(
-    r"^\s*(?:(?:our|the|my|team'?s?|q[1-4]|h[12]|this quarter'?s?|next quarter'?s?)\s+)*"
+    r"^\s*(?:(?:[\w&/-]+\s+){0,3}?(?:kr|okr|key result|objective)\s*\d*\s*[:\-]\s*)?(?:(?:our|the|my|team'?s?|q[1-4]|h[12]|this quarter'?s?|next quarter'?s?)\s+)*"
     r"(?:(?:main |primary |big |top )?(?:goal|objective|okr|kr|key result|outcome|target|aim|priority|mission|north star)s?"
     r"(?: for| this| next| in)?(?: the)?(?: quarter| year| half| sprint| month| q[1-4]| h[12])?\s*(?:is|are|will be|:|-)\s*(?:to\s+)?)?"
     r"(?:(?:we|i|the team)\s+(?:want|need|plan|aim|hope|intend|are going|will|should|must|have)\s*(?:to\s+)?)?"
@@ -85,7 +85,8 @@ BEHAVIOR = words(
     r"escalat(?:e|es|ed|ions?)", r"abandon(?:s|ed|ment)?", r"drop[- ]off", r"weekly", r"daily", r"monthly",
     r"wau", r"mau", r"dau", r"retention", r"answers?", r"matched", r"matches", r"reorder(?:s|ed)?",
     r"listen(?:s|ed)?", r"watch(?:es|ed)?", r"read(?:s)?", r"cook(?:s|ed)?", r"exercise", r"adhere(?:nce)?",
-    r"taken", r"take(?:s)?", r"do(?:es)?", r"get(?:s)?", r"gets? (?:paid|hired|funded)",
+    r"taken", r"take(?:s)?", r"do(?:es)?", r"get(?:s)?", r"gets? (?:paid|hired|funded)", r"pass(?:es|ed)?",
+    r"show(?:s|ed)? up", r"turn(?:s|ed)? up", r"clos(?:e|es|ed|ing) (?:notes|the loop|their|a deal)", r"arriv(?:e|es|ed)", r"recover(?:s|ed)?", r"switch(?:es|ed)?",
 )
 
 BUSINESS = words(
@@ -96,14 +97,16 @@ BUSINESS = words(
     r"new (?:customers|logos|paying customers|accounts|subscribers)", r"paying customers", r"renewals?",
     r"(?:customer|logo|revenue|net revenue|net dollar|subscriber|gross) retention", r"upsell(?:s|ing)?",
     r"expansion revenue", r"expansion", r"ebitda", r"burn", r"payback", r"pipeline", r"deal size",
-    r"win rate", r"subscriptions?", r"spend", r"income", r"earnings", r"valuation", r"fees?",
+    r"win rate", r"subscriptions?", r"spend(?! (?:longer|more time|less time|time|\d+ min))", r"income", r"earnings", r"valuation", r"fees?",
     r"take rate", r"unit economics", r"operating costs?", r"support costs?", r"headcount costs?",
     r"retention", r"financial", r"free[- ]to[- ]paid", r"paid conversion", r"self[- ]serve conversion",
     r"upgrade rate", r"support (?:calls|tickets|contacts|volume|costs?)", r"calls? to support",
     r"tickets? (?:per|to) (?:support|account|customer)", r"paying \w+", r"paid (?:accounts|seats|subscribers|users|plans?)",
     r"(?:inbound|support|customer service|call[- ]cent(?:re|er)) (?:[\w'-]+ ){0,4}contacts",
     r"contacts? (?:to|with) (?:support|us|the call centre|the call center)", r"cost per \w+", r"lapse(?: rate)?",
-    r"premiums?", r"gross (?:revenue|margin)", r"payback", r"nrr", r"net revenue retention",
+    r"premiums?", r"gross (?:revenue|margin)", r"payback", r"nrr", r"net revenue retention", r"contact rate",
+    r"tickets per \d[\d,]*", r"arp\w+", r"payer conversion", r"payers", r"baskets?(?: size)?", r"returns",
+    r"refunds?(?: rate)?", r"\d+ (?:more )?(?:school )?districts signed", r"deals? signed",
 )
 
 SENTIMENT = words(
@@ -113,7 +116,9 @@ SENTIMENT = words(
     r"perception", r"trust", r"confidence", r"loyalty", r"brand love", r"smiles?", r"frustrat(?:ed|ion)",
     r"customer happiness", r"enps", r"survey scores?", r"thumbs up", r"likeable", r"experience score",
     r"(?:satisfaction|experience|sentiment|happiness|effort) (?:score|rating|index)", r"\w+ score in (?:our|the) [\w -]*survey",
-    r"review score", r"star rating", r"rated \d", r"reviews? average",
+    r"review score", r"star rating", r"rated \d", r"reviews? average", r"thumbs[- ]up(?: rate)?", r"trustpilot",
+    r"g2 (?:rating|score)", r"rate (?:the|their|our|us|it) [\w -]{0,40}?\d", r"overwhelm\w*", r"stressful", r"anxious",
+
 )
 
 VANITY = words(
@@ -121,11 +126,13 @@ VANITY = words(
     r"traffic", r"reach", r"app store rank(?:ing)?", r"downloads? rank(?:ing)?", r"chart position",
     r"mentions", r"buzz", r"press coverage", r"views", r"hits", r"open rate", r"fans",
     r"registered users", r"total users", r"total sign-?ups", r"cumulative", r"all[- ]time", r"virality",
-    r"social shares", r"retweets", r"reposts", r"subscribers? count", r"email list", r"waitlist",
+    r"social shares", r"retweets", r"reposts", r"subscribers? count",
     r"bounce rate", r"clicks?", r"click[- ]through", r"ctr", r"charts?", r"top \d+", r"rankings?",
     r"(?:youtube|channel|instagram|tiktok|twitter|linkedin|newsletter|podcast|social) (?:subscribers|followers|views)",
     r"subscribers? (?:on|to) (?:our|the) (?:youtube|channel|instagram|tiktok|newsletter|podcast)",
     r"\d+k? subscribers", r"downloads? count", r"press mentions", r"share of voice", r"github stars", r"stars on github",
+    r"\d+k? members", r"(?:discord|slack|community|forum|telegram|whatsapp) (?:server|group|channel)?", r"product hunt",
+    r"#\s?1\b", r"number one", r"email list", r"mailing list", r"newsletter subscribers", r"bigger audience",
 )
 
 WRONG_MOMENT = words(
@@ -141,7 +148,9 @@ WRONG_MOMENT = words(
     r"(?:quote|appointment|booking|demo|callback|loan|credit|viewing|tour|access|trial) requests?",
     r"requests? (?:for|to) (?:a )?(?:quote|demo|callback|viewing)", r"form starts?", r"started (?:forms?|applications?|checkouts?)",
     r"start(?:s|ed|ing)? (?:the|an?|their) (?:[\w-]+ ){0,3}(?:form|application|checkout|sign[- ]?up|onboarding|registration|quiz|course)",
-    r"waitlist sign[- ]?ups?", r"pre[- ]?orders?", r"free trials?", r"trial sign[- ]?ups?",
+    r"waitlist sign[- ]?ups?", r"pre[- ]?orders?", r"free trials?", r"trial sign[- ]?ups?", r"wait ?list",
+    r"shortlist(?:ed|s)?", r"(?:id |identity )?verification", r"api keys?(?: created)?", r"keys created",
+    r"applications? started", r"pre[- ]?registrations?", r"onboarding (?:started|begun)", r"interviews? (?:booked|scheduled)",
 )
 
 # Things produced (by the team or by users) that can be counted without anyone getting value.
@@ -160,13 +169,15 @@ PRODUCED = words(
     r"a/b tests?", r"landing pages?", r"case studies", r"translations?", r"languages?", r"velocity",
     r"throughput", r"story points?", r"points", r"lesson plans?", r"plans", r"job ads?", r"tours", r"experiences",
     r"gallery", r"catalogue entries", r"entries", r"quizzes", r"flashcards", r"decks?", r"sets?", r"clips?",
+    r"levels", r"claims", r"services", r"care plans", r"tickets", r"cases", r"files", r"records", r"invoices",
 )
 
 PRODUCE_PARTICIPLE = words(
     r"written", r"published", r"created", r"built", r"shipped", r"posted", r"uploaded", r"submitted",
     r"added", r"launched", r"delivered", r"sent", r"produced", r"released", r"completed", r"closed",
     r"run", r"held", r"made", r"generated", r"authored", r"contributed", r"left", r"recorded", r"filed",
-    r"merged", r"deployed", r"done", r"given", r"translated", r"onboarded",
+    r"merged", r"deployed", r"done", r"given", r"translated", r"onboarded", r"live", r"migrated", r"processed",
+    r"handled", r"answered", r"scanned", r"digiti[sz]ed",
 )
 
 COUNT_FRAME = re.compile(
@@ -190,6 +201,7 @@ FEATURE_NOUN = words(
     r"checker", r"optimi[sz]er", r"builder", r"finder", r"tracker", r"scheduler", r"simulator", r"configurator",
     r"comparator", r"selector", r"picker", r"uploader", r"wallet", r"stories", r"reels", r"feed", r"mode",
     r"tab", r"screen", r"player", r"viewer", r"estimator", r"planner", r"composer", r"digest", r"reminders?",
+    r"explainer", r"notebook", r"try-on", r"preview", r"agenda template", r"round-ups?", r"smart \w+",
 )
 TRACTION_VERB = words(
     r"view(?:s|ed|ing)?", r"open(?:s|ed|ing)?", r"click(?:s|ed|ing)?(?: on)?", r"tap(?:s|ped|ping)?(?: on)?",
@@ -215,6 +227,9 @@ ENGAGEMENT_PUSH = words(
     r"usage time", r"more sessions", r"visit frequency", r"messages per", r"posts per", r"dms",
     r"wau", r"mau", r"dau/mau", r"opens", r"per session", r"episodes", r"watch more", r"play more", r"more time",
     r"time on (?:page|site)", r"avg time", r"average time (?:spent|on)", r"frequency", r"how often",
+    r"minutes (?:listened|played|read)", r"hours (?:streamed|listened|played)", r"stream more", r"listen more",
+    r"days per (?:month|week)", r"more often", r"(?:once|one time|twice|\d+ times?) (?:per|a) day", r"spend longer",
+    r"browse longer", r"browsing", r"more time", r"(?:daily|weekly|monthly) active (?:users|learners|players|listeners|members|customers|readers|viewers)(?! (?:who|that|which))",
 )
 
 # A clause that protects something; its presence answers the no_guardrail trap.
@@ -249,7 +264,7 @@ SUCCESS_LEADIN = re.compile(
     r"measured by|measure(?:d)? (?:it )?(?:as|by)|the metric is|key result|kr\d?:|target:|so that)\b",
     re.IGNORECASE,
 )
-CLAUSE_SPLIT = re.compile(r"\s*(?:;|\+|&|\s/\s|,\s*and\s+|\band also\b|\bas well as\b|\bplus\b|,\s*(?=\w+\s))\s*", re.IGNORECASE)
+CLAUSE_SPLIT = re.compile(r"\s*(?:;|\+|&|\||\bkr\s?\d+\s*:|\s/\s|,\s*and\s+|\band also\b|\bas well as\b|\bplus\b|,\s*(?=[\w-]+\s))\s*", re.IGNORECASE)
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])|\n+")
 NUMBERS = re.compile(r"\d")
 METRIC_START = re.compile(
@@ -257,3 +272,8 @@ METRIC_START = re.compile(
     r"time to|time-to|\d+\s*%|% of|weekly|monthly|daily)\b",
     re.IGNORECASE,
 )
+
+# Symbols no word boundary can anchor.
+SENTIMENT_SYMBOLS = re.compile("[\u2b50\U0001f600-\U0001f64f\u2639\u263a\u2764]")
+CURRENCY = re.compile(r"[$\u00a3\u20ac]\s?\d[\d.,]*\s?(?:[mkb]|bn)?\b", re.IGNORECASE)
+THROUGHPUT = re.compile(r"\bper (?:agent|handler|engineer|developer|dev|rep|employee|head|person|analyst|writer|designer|team member)\b", re.I)

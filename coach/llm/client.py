@@ -33,6 +33,7 @@ M = TypeVar("M", bound=BaseModel)
 RETRY_WAIT = 0.2  # seconds before a retry when the provider does not say
 MAX_RETRY_WAIT = 2.0  # never honour a longer Retry-After: the offline engine is better than waiting
 PLACEHOLDER_KEY = "not-needed"  # local OpenAI-compatible servers accept any key
+MAX_REPLY_TOKENS = 1024  # our longest reply (a polished card) needs far less; caps cost and runaway generation
 
 
 class ChatModel(Protocol):
@@ -153,6 +154,7 @@ class OpenAIChat:
             base_url=settings.base_url,
             api_key=key or SecretStr(PLACEHOLDER_KEY),
             temperature=settings.temperature,
+            max_tokens=MAX_REPLY_TOKENS,
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
             max_retries=0,  # ours, see the module docstring
             stream_usage=True,

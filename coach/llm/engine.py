@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.engine.classifier import classify, sources_for
-from coach.engine.interpreter import Interpretation
+from coach.engine.interpreter import Interpretation, OfflineInterpreter
 from coach.engine.session import Session, Usage
 from coach.engine.writer import Move, OfflineWriter
 from coach.llm.client import ChatModel
@@ -26,6 +26,7 @@ from coach.llm.prompting import build, data_block, passages_block, user_text
 from coach.models import OKR, Answer, Assumption, Classification, OutcomeCard, Passage, Slot
 
 MAX_MESSAGE_CHARS = 1200
+COMMANDS = {"draft", "restart", "approve"}  # intents the offline patterns catch reliably
 
 SLOT_MEANING: dict[Slot, str] = {
     Slot.value: "what the output is for: what it lets someone do, and who benefits",
@@ -86,8 +87,12 @@ class LLMInterpreter:
 
     def __init__(self, chat: ChatModel, guard: Guard, ledger: Ledger | None = None) -> None:
         self.chat, self.guard, self.ledger = chat, guard, ledger or Ledger()
+        self.commands = OfflineInterpreter()
 
     def interpret(self, slot: Slot, answer: str, context: str = "") -> Interpretation:
+        command = self.commands.interpret(slot, answer, context)
+        if command.intent in COMMANDS:  # "just give me a draft", "start over": explicit, no model needed
+            return command
         messages = build("interpret", self.guard.canary, {
             "slot": slot.value, "slot_meaning": SLOT_MEANING[slot],
             "statement": user_text("statement", context or "(none)"), "answer": user_text("answer", answer)})

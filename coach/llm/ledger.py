@@ -1,10 +1,9 @@
 """What happened on the LLM path during one coach turn: tokens, citations, fallbacks.
 
 The interpreter and the writer record into one shared ledger; the coach drains it after
-each turn onto the session (usage) and the turn (notice, engine, sources). The ledger
-also holds a small circuit breaker: after a provider failure the rest of the turn, and
-any turn within `cooldown` seconds, goes straight to the offline engine instead of
-waiting on a dead provider again.
+each turn onto the session (usage) and the turn (notice, engine, sources). A `Breaker`
+remembers a provider failure: the rest of the turn, and any call within `cooldown`
+seconds, goes straight to the offline engine instead of waiting on a dead provider again.
 """
 
 from __future__ import annotations
@@ -35,18 +34,38 @@ def reason_of(exc: BaseException) -> str:
 
 
 @dataclass
+class Breaker:
+    """Remembers a provider failure, so calls within `cooldown` seconds go offline at once.
+
+    Keep one per provider for as long as the process lives (the app builds a coach per turn,
+    and without a shared breaker a hanging provider would cost a read timeout every turn).
+    """
+
+    cooldown: float = COOLDOWN
+    clock: Callable[[], float] = time.monotonic
+    open_until: float = 0.0
+    reason: str = ""
+
+    def closed(self) -> bool:
+        return self.clock() >= self.open_until
+
+    def trip(self, reason: str) -> None:
+        self.reason, self.open_until = reason, self.clock() + self.cooldown
+
+    def skip_reason(self) -> str:
+        return f"{self.reason}; next try in {max(0.0, self.open_until - self.clock()):.0f} s"
+
+
+@dataclass
 class Ledger:
     """Per-turn record of the LLM path, shared by the interpreter and the writer."""
 
-    clock: Callable[[], float] = time.monotonic
-    cooldown: float = COOLDOWN
+    breaker: Breaker = field(default_factory=Breaker)
     usage: Usage = field(default_factory=Usage)
     cited: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     writer_offline: bool = False
     failed: str = ""  # reason of a provider failure in this turn
-    open_until: float = 0.0
-    last_reason: str = ""
 
     def begin(self) -> None:
         """Start a turn: forget the previous turn's state (the breaker keeps its time)."""
@@ -55,13 +74,12 @@ class Ledger:
 
     def available(self) -> bool:
         """False while the breaker is open or the provider already failed in this turn."""
-        return not self.failed and self.clock() >= self.open_until
+        return not self.failed and self.breaker.closed()
 
     def skip(self) -> None:
         """Note a call that went offline because the breaker is open."""
         if not self.failed:
-            wait = max(0.0, self.open_until - self.clock())
-            self._reason(f"{self.last_reason}; next try in {wait:.0f} s")
+            self._reason(self.breaker.skip_reason())
 
     def fail(self, exc: BaseException, what: str) -> None:
         """Record a failed LLM call: its tokens, a notice and, for provider failures, the breaker."""
@@ -70,8 +88,7 @@ class Ledger:
             self.usage.add(exc.usage)
         if isinstance(exc, ProviderError) or not isinstance(exc, LLMError):
             self.failed = reason
-            self.last_reason = reason
-            self.open_until = self.clock() + self.cooldown
+            self.breaker.trip(reason)
         log.warning("LLM %s failed (%s); falling back to the offline engine", what, reason)
         self._reason(reason)
 
