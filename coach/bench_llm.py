@@ -14,6 +14,7 @@ import argparse
 import html
 import importlib.util
 import json
+import logging
 import re
 import socket
 import statistics
@@ -211,6 +212,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge")
     parser.add_argument("--read-timeout", type=float, default=2.0)
     args = parser.parse_args(argv)
+    logging.getLogger("coach.llm").setLevel(logging.ERROR)  # the fallbacks in (b) are expected
     fake_mod = load_fake_server()
     cases = dialogue_cases(args.cases)
     if not cases:

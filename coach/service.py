@@ -29,6 +29,33 @@ def knowledge_base(settings: Settings):
     return _knowledge_base(str(settings.data_dir), str(settings.knowledge_dir), settings.chroma_host, settings.chroma_port)
 
 
+def classifier_prior(question: str) -> list[str]:
+    """Notes on the traps the classifier finds in a question ('we count applications...'), else none."""
+    from coach.engine.classifier import TRAP_NOTES
+
+    verdict = classify(question)
+    return [TRAP_NOTES[t] for t in verdict.traps][:2]
+
+
+def library_search(kb, question: str, k: int = 3) -> list[Passage]:
+    """Hybrid search with the classifier's verdict on the question fused in as a prior."""
+    return kb.search(question, k=k, prior=classifier_prior(question))
+
+
+class GroundedLibrary:
+    """A knowledge base whose hybrid searches carry the classifier prior; otherwise the same object."""
+
+    def __init__(self, kb):
+        self.kb = kb
+
+    def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[Passage]:
+        prior = classifier_prior(query) if mode == "hybrid" else []
+        return self.kb.search(query, k=k, mode=mode, prior=prior)
+
+    def __getattr__(self, name: str):
+        return getattr(self.kb, name)
+
+
 def make_retriever(kb) -> Retriever:
     """A retriever for the engine: the best passage of the notes a move cites, else the best overall."""
 
@@ -66,7 +93,7 @@ def classify_statement(settings: Settings, statement: str) -> tuple[Classificati
 def ask_library(settings: Settings, question: str, k: int = 3) -> tuple[Answer, str]:
     from coach.knowledge import answer_offline
 
-    kb = knowledge_base(settings)
+    kb = GroundedLibrary(knowledge_base(settings))
     llm = _llm()
     if settings.engine == "llm" and llm is not None:
         return llm.ask_with(settings, kb, question)

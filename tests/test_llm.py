@@ -12,7 +12,7 @@ from coach.bench_llm import offline_echo
 from coach.engine.interpreter import Interpretation
 from coach.engine.protocol import Coach
 from coach.engine.session import Usage
-from coach.llm import FallbackCoach, Guard, OpenAIChat, ask_with, build_coach, classify_with
+from coach.llm import Breaker, FallbackCoach, Guard, OpenAIChat, ask_with, build_coach, classify_with
 from coach.llm.prompting import build, user_text
 from coach.models import Kind, Passage, Role, Slot, Trap
 
@@ -50,7 +50,7 @@ class Searcher:
 def coach_on(fake_openai):
     """A coach on the fake server with the breaker off, so every turn tries the LLM."""
     coach, notice = build_coach(fake_openai.settings(), retriever=retriever, guard=Guard("CANARY-test-1234"),
-                                cooldown=0)
+                                breaker=Breaker(cooldown=0))
     assert notice == "" and isinstance(coach, FallbackCoach)
     return coach
 
@@ -278,7 +278,7 @@ def test_uncited_answer_falls_back(fake_openai):
 
 def test_scripted_session_with_faults_loses_no_turn(fake_openai):
     fake_openai.responder = offline_echo
-    coach, _ = build_coach(fake_openai.settings(), retriever=retriever, cooldown=0)
+    coach, _ = build_coach(fake_openai.settings(), retriever=retriever, breaker=Breaker(cooldown=0))
     faults = {1: [error(500), error(500)], 2: [garbage(), garbage()], 3: ["{broken", "{broken"],
               4: [error(429, retry_after=0), error(429, retry_after=0)], 5: [slow(1.6)]}
     session = coach.start("Our goal this quarter is to deliver an Android app.")
@@ -304,16 +304,22 @@ def test_scripted_session_with_faults_loses_no_turn(fake_openai):
 
 def test_breaker_skips_a_dead_provider_until_the_cooldown_ends(fake_openai):
     now = [100.0]
-    coach, _ = build_coach(fake_openai.settings(), clock=lambda: now[0], cooldown=30)
+    breaker = Breaker(cooldown=30, clock=lambda: now[0])
+    coach, _ = build_coach(fake_openai.settings(), breaker=breaker)
     fake_openai.enqueue(error(503), error(503))
     session = coach.start("Deliver an Android app")
     assert "server error 503" in session.transcript[-1].notice
     calls = len(fake_openai.requests)
     turn = coach.reply(session, "customers use us on the go")
     assert len(fake_openai.requests) == calls and "next try in 30 s" in turn.notice
+    fresh, _ = build_coach(fake_openai.settings(), breaker=breaker)  # the app builds a coach per turn
+    turn = fresh.reply(session, "they check dashboards weekly")
+    verdict, note = classify_with(fake_openai.settings(), "Grow ARR", breaker=breaker)
+    assert len(fake_openai.requests) == calls and "next try in 30 s" in turn.notice
+    assert "this answer used the offline engine" in note
     now[0] += 31
     fake_openai.enqueue(ANSWER, phrasing("Back online: who is it for?"))
-    turn = coach.reply(session, "they check dashboards weekly")
+    turn = fresh.reply(session, "they check dashboards weekly each morning")
     assert turn.notice == "" and turn.text == "Back online: who is it for?"
 
 
@@ -340,7 +346,7 @@ def test_key_never_logged_or_shown(fake_openai, caplog):
     caplog.set_level(logging.DEBUG)
     settings = fake_openai.settings()
     chat = OpenAIChat(settings)
-    coach, _ = build_coach(settings, chat=chat, cooldown=0)
+    coach, _ = build_coach(settings, chat=chat, breaker=Breaker(cooldown=0))
     fake_openai.enqueue(phrasing(), error(500), error(500), error(401), garbage(), garbage())
     session = coach.start("Deliver an Android app")
     coach.reply(session, "customers use us on the go")

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from coach.engine.interpreter import Interpretation
 from coach.engine.protocol import Coach
 from coach.llm import (
+    Breaker,
     FakeChatModel,
     Guard,
     GuardRefusal,
@@ -163,7 +164,7 @@ def test_polish_refuses_a_reworded_outcome_that_adds_a_trap():
 def test_build_coach_with_an_injected_fake_model():
     fake = FakeChatModel(ValueError("boom"))
     settings = Settings(engine="llm", _env_file=None)
-    coach, notice = build_coach(settings, chat=fake, cooldown=0)
+    coach, notice = build_coach(settings, chat=fake, breaker=Breaker(cooldown=0))
     session = coach.start("Deliver an Android app")
     turn = session.transcript[-1]
     assert notice == "" and turn.engine == "offline" and "internal error (ValueError)" in turn.notice

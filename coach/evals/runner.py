@@ -46,7 +46,7 @@ def _mean(values: list[float]) -> float | None:
 
 def run_eval(cases: list[CaseDict], settings: Settings) -> EvalResult:
     """Score every case; a summary field is None where no case exercised it."""
-    from coach.service import classify_statement, knowledge_base, make_coach
+    from coach.service import classify_statement, knowledge_base, library_search, make_coach
 
     rows: list[dict[str, Any]] = []
     kinds: list[bool] = []
@@ -62,7 +62,7 @@ def run_eval(cases: list[CaseDict], settings: Settings) -> EvalResult:
         row: dict[str, Any] = {"id": case["id"], "type": kind, "file": case.get("_file", "")}
         expect = case.get("expect") or {}
         if kind == "retrieval":
-            passages = knowledge_base(settings).search(case["question"], k=settings.top_k)
+            passages = library_search(knowledge_base(settings), case["question"], k=settings.top_k)
             scored = retrieval_hit(passages, case)
             hits.append(bool(scored["hit"]))
             rrs.append(float(scored["rr"]))

@@ -41,9 +41,21 @@ def stem(word: str) -> str:
     return word
 
 
+# British and American spellings meet in one token: the notes say "behaviour", users type "behavior".
+_SPELLING = ((re.compile(r"(?<=[a-z])(iour|vour|lour|bour|mour|nour)"), lambda m: m.group(1).replace("our", "or")),
+             (re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations)$"), lambda m: "iz" + m.group(1)),
+             (re.compile(r"(?<=[a-z]{2})tre$"), lambda m: "ter"))
+
+
+def americanise(word: str) -> str:
+    for pattern, repl in _SPELLING:
+        word = pattern.sub(repl, word)
+    return word
+
+
 def tokenize(text: str) -> list[str]:
-    """Lowercase word tokens without stopwords, stemmed."""
-    return [stem(t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS and len(t) > 1]
+    """Lowercase word tokens without stopwords, spelling-normalised and stemmed."""
+    return [stem(americanise(t)) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS and len(t) > 1]
 
 
 class LexicalIndex:

@@ -151,8 +151,12 @@ class KnowledgeBase:
             assert self._index is not None
             return self._index
 
-    def search(self, query: str, k: int | None = None, mode: Mode = "hybrid") -> list[Passage]:
-        """The top `k` passages for a query, at most one per document; empty query -> []."""
+    def search(self, query: str, k: int | None = None, mode: Mode = "hybrid",
+               prior: Sequence[str] = ()) -> list[Passage]:
+        """The top `k` passages for a query, at most one per document; empty query -> [].
+
+        `prior` is a ranking of note ids from elsewhere (e.g. the classifier's verdict on the
+        question) fused in hybrid mode as one more ranked list."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         text = " ".join((query or "").split())
@@ -169,7 +173,10 @@ class KnowledgeBase:
         if mode in ("bm25", "hybrid"):
             lexical = [(c.chunk_id, s) for c, s in lexical_index.search(text, pool)]
         if mode == "hybrid":
-            ranked = fuse_by_document([[cid for cid, _ in dense], [cid for cid, _ in lexical]], chunks)
+            rankings = [[cid for cid, _ in dense], [cid for cid, _ in lexical]]
+            if prior:
+                rankings.append(_prior_chunks(prior, rankings, chunks))
+            ranked = fuse_by_document(rankings, chunks)
         else:
             ranked = dense or lexical
         return _passages(ranked, chunks, k)
@@ -212,3 +219,13 @@ class KnowledgeBase:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _prior_chunks(note_ids: Sequence[str], rankings: list[list[str]], chunks: dict[str, Chunk]) -> list[str]:
+    """Each prior note as its best-ranked chunk (or its first one)."""
+    out = []
+    for note_id in note_ids:
+        ranked = [cid for ranking in rankings for cid in ranking if chunks[cid].doc_id == note_id]
+        own = ranked or [cid for cid, c in chunks.items() if c.doc_id == note_id][:1]
+        out.extend(own[:1])
+    return out

@@ -23,9 +23,10 @@ from coach.llm.fallback import (
     make_chat,
 )
 from coach.llm.guard import Guard, strip_links
-from coach.llm.ledger import Ledger, notice_for
+from coach.llm.ledger import Breaker, Ledger, notice_for
 
 __all__ = [
+    "Breaker",
     "CardProse",
     "ChatModel",
     "FakeChatModel",

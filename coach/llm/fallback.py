@@ -16,9 +16,8 @@ goes on and no turn is lost. Keys are never logged; notices carry short reasons 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from coach.engine.classifier import classify
 from coach.engine.interpreter import Interpretation, OfflineInterpreter
@@ -28,9 +27,11 @@ from coach.engine.writer import Move, OfflineWriter
 from coach.llm.client import ChatModel, OpenAIChat
 from coach.llm.engine import LLMInterpreter, LLMWriter, Searcher, ask_llm, classify_llm
 from coach.llm.guard import Guard
-from coach.llm.ledger import COOLDOWN, Ledger, notice_for, reason_of
-from coach.models import Answer, Classification, OutcomeCard, Passage, Slot, Turn
+from coach.llm.ledger import Breaker, Ledger, notice_for, reason_of
+from coach.models import Answer, Classification, OutcomeCard, Passage, Role, Slot, Turn
 from coach.settings import Settings
+
+T = TypeVar("T")
 
 
 class FallbackInterpreter:
@@ -137,7 +138,7 @@ class FallbackCoach(Coach):
             turn.notice = self.ledger.notice
         if self.ledger.writer_offline:
             turn.engine = "offline"
-        if self.ledger.cited and turn.role.value == "coach":
+        if self.ledger.cited and turn.role is Role.coach:
             turn.sources = list(dict.fromkeys([*self.ledger.cited, *turn.sources]))
         self.ledger.begin()
 
@@ -154,33 +155,47 @@ def _offline_reason(settings: Settings) -> str:
 
 
 def build_coach(settings: Settings, retriever: Retriever | None = None, *, chat: ChatModel | None = None,
-                guard: Guard | None = None, clock: Callable[[], float] = time.monotonic,
-                cooldown: float = COOLDOWN) -> tuple[Coach, str]:
-    """The coach for these settings and a one-line notice ('' when the LLM engine is on)."""
+                guard: Guard | None = None, breaker: Breaker | None = None) -> tuple[Coach, str]:
+    """The coach for these settings and a one-line notice ('' when the LLM engine is on).
+
+    Pass the same `breaker` to every coach of a process: then a dead provider costs one
+    timeout, not one per turn.
+    """
     if settings.engine != "llm" or (chat is None and not settings.llm_configured):
         return Coach(retriever=retriever), _offline_reason(settings)
     try:
         chat = chat or make_chat(settings)
     except Exception as exc:  # noqa: BLE001 - a bad configuration must not stop the app
-        return Coach(retriever=retriever), notice_for(reason_of(exc)).replace("this turn", "this session")
+        return Coach(retriever=retriever), notice_for(reason_of(exc), "session")
     guard = guard or Guard()
-    ledger = Ledger(clock=clock, cooldown=cooldown)
+    ledger = Ledger(breaker=breaker or Breaker())
     offline = OfflineWriter()
     interpreter = FallbackInterpreter(LLMInterpreter(chat, guard, ledger), ledger)
     writer = FallbackWriter(LLMWriter(chat, guard, ledger, offline), ledger, offline)
     return FallbackCoach(interpreter, writer, ledger, retriever), ""
 
 
+def _one_shot(what: str, breaker: Breaker | None, call: Callable[[], T], offline: Callable[[], T]) -> tuple[T, str]:
+    """The LLM's result, or the offline one with a notice; the breaker is honoured and tripped."""
+    ledger = Ledger(breaker=breaker or Breaker())
+    if ledger.available():
+        try:
+            return call(), ""
+        except Exception as exc:  # noqa: BLE001 - any failure: this answer comes from the offline engine
+            ledger.fail(exc, what)
+    else:
+        ledger.skip()
+    return offline(), ledger.notice_of("answer")
+
+
 def classify_with(settings: Settings, statement: str, *, chat: ChatModel | None = None, guard: Guard | None = None,
-                  usage: Usage | None = None) -> tuple[Classification, str]:
+                  usage: Usage | None = None, breaker: Breaker | None = None) -> tuple[Classification, str]:
     """The LLM's classification, or the offline one with a notice."""
     if settings.engine != "llm" or (chat is None and not settings.llm_configured):
         return classify(statement), _offline_reason(settings)
-    try:
-        return classify_llm(chat or make_chat(settings), statement, guard or Guard(), usage=usage), ""
-    except Exception as exc:  # noqa: BLE001
-        Ledger().fail(exc, "classify")
-        return classify(statement), notice_for(reason_of(exc)).replace("this turn", "this answer")
+    return _one_shot("classify", breaker,
+                     lambda: classify_llm(chat or make_chat(settings), statement, guard or Guard(), usage=usage),
+                     lambda: classify(statement))
 
 
 class _Memo:
@@ -197,7 +212,7 @@ class _Memo:
 
 
 def ask_with(settings: Settings, kb: Searcher, question: str, *, k: int | None = None, chat: ChatModel | None = None,
-             guard: Guard | None = None, usage: Usage | None = None,
+             guard: Guard | None = None, usage: Usage | None = None, breaker: Breaker | None = None,
              on_delta: Callable[[str], None] | None = None) -> tuple[Answer, str]:
     """The LLM's grounded answer, or the offline extractive one with a notice.
 
@@ -210,9 +225,7 @@ def ask_with(settings: Settings, kb: Searcher, question: str, *, k: int | None =
     memo = _Memo(kb)
     if settings.engine != "llm" or (chat is None and not settings.llm_configured):
         return answer_offline(memo, question, k=k), _offline_reason(settings)
-    try:
-        return ask_llm(chat or make_chat(settings), memo, question, guard or Guard(), k=k, usage=usage,
-                       on_delta=on_delta), ""
-    except Exception as exc:  # noqa: BLE001
-        Ledger().fail(exc, "ask")
-        return answer_offline(memo, question, k=k), notice_for(reason_of(exc)).replace("this turn", "this answer")
+    return _one_shot("ask", breaker,
+                     lambda: ask_llm(chat or make_chat(settings), memo, question, guard or Guard(), k=k, usage=usage,
+                                     on_delta=on_delta),
+                     lambda: answer_offline(memo, question, k=k))

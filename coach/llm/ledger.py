@@ -21,9 +21,9 @@ log = logging.getLogger("coach.llm")
 COOLDOWN = 30.0  # seconds the breaker stays open after a provider failure
 
 
-def notice_for(reason: str) -> str:
+def notice_for(reason: str, what: str = "turn") -> str:
     """The visible notice of a fallback."""
-    return f"LLM unavailable ({reason}); this turn used the offline engine"
+    return f"LLM unavailable ({reason}); this {what} used the offline engine"
 
 
 def reason_of(exc: BaseException) -> str:
@@ -102,7 +102,10 @@ class Ledger:
         if reason not in self.reasons:
             self.reasons.append(reason)
 
+    def notice_of(self, what: str = "turn") -> str:
+        """The notice, or "" when every LLM call succeeded."""
+        return notice_for(", ".join(self.reasons), what) if self.reasons else ""
+
     @property
     def notice(self) -> str:
-        """The turn's notice, or "" when every LLM call of the turn succeeded."""
-        return notice_for(", ".join(self.reasons)) if self.reasons else ""
+        return self.notice_of("turn")
