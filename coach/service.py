@@ -74,6 +74,14 @@ def make_retriever(kb) -> Retriever:
     return retrieve
 
 
+@cache
+def _breaker(base_url: str | None, model: str):
+    """One circuit breaker per provider, so a dead provider costs one timeout, not one per turn."""
+    from coach.llm import Breaker
+
+    return Breaker()
+
+
 def _llm():
     """The LLM layer, or None when it is not installed in this build."""
     try:
@@ -86,7 +94,7 @@ def _llm():
 def classify_statement(settings: Settings, statement: str) -> tuple[Classification, str]:
     llm = _llm()
     if settings.engine == "llm" and llm is not None:
-        return llm.classify_with(settings, statement)
+        return llm.classify_with(settings, statement, breaker=_breaker(settings.base_url, settings.model))
     return classify(statement), ""
 
 
@@ -96,7 +104,7 @@ def ask_library(settings: Settings, question: str, k: int = 3) -> tuple[Answer, 
     kb = GroundedLibrary(knowledge_base(settings))
     llm = _llm()
     if settings.engine == "llm" and llm is not None:
-        return llm.ask_with(settings, kb, question)
+        return llm.ask_with(settings, kb, question, k=k, breaker=_breaker(settings.base_url, settings.model))
     return answer_offline(kb, question, k=k), ""
 
 
@@ -105,7 +113,7 @@ def make_coach(settings: Settings, grounded: bool = True) -> tuple[Coach, str]:
     retriever = make_retriever(knowledge_base(settings)) if grounded else None
     llm = _llm()
     if settings.engine == "llm" and llm is not None:
-        return llm.build_coach(settings, retriever=retriever)
+        return llm.build_coach(settings, retriever=retriever, breaker=_breaker(settings.base_url, settings.model))
     return Coach(retriever=retriever), ""
 
 

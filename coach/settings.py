@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     """Settings for the engine, the LLM provider, the knowledge index and storage."""
 
     model_config = SettingsConfigDict(
-        env_prefix="COACH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="COACH_", env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
     engine: Literal["offline", "llm"] = Field(

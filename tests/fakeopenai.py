@@ -89,13 +89,8 @@ class Recorded:
     seconds: float = 0.0  # time the server spent answering, scripted delays excluded
     delay: float = 0.0  # the scripted delay (a reply past the client's timeout is counted but never seen)
 
-    @property
-    def messages(self) -> list[dict[str, Any]]:
-        return list(self.body.get("messages") or [])
-
-    @property
-    def stream(self) -> bool:
-        return bool(self.body.get("stream"))
+    messages = property(lambda self: list(self.body.get("messages") or []))
+    stream = property(lambda self: bool(self.body.get("stream")))
 
     def text(self, role: str | None = None) -> str:
         """All message text (of one role, if given), joined."""
@@ -200,10 +195,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.owner._sockets.add(self.connection)
 
     def finish(self) -> None:
-        with contextlib.suppress(OSError):  # the connection may be gone (a cut stream, a client timeout)
+        with contextlib.suppress(OSError, ValueError):  # the connection may be gone already
             super().finish()
         with self.owner._lock:
             self.owner._sockets.discard(self.connection)
+
+    def handle(self) -> None:
+        with contextlib.suppress(OSError, ValueError):  # a socket closed by stop() or by the client
+            super().handle()
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass

@@ -2,12 +2,13 @@
 
 It types a whole coaching dialogue, checks the card, downloads it as Markdown, reloads
 the page to see the session resume, and saves a screenshot of every page to
-docs/screenshots/. Timings are printed (run with -s), not asserted; `python -m
+tests/artifacts/screenshots/. Timings are printed (run with -s), not asserted; `python -m
 coach.bench_app` measures the same way.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -26,7 +27,8 @@ from coach.bench_app import (
 )
 from coach.store import SessionStore
 
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+# Screenshots go to tests/artifacts (ignored by git); COACH_SCREENSHOTS=docs/screenshots refreshes the README's.
+SHOTS = Path(__file__).resolve().parent.parent / os.environ.get("COACH_SCREENSHOTS", "tests/artifacts/screenshots")
 
 pytestmark = [
     pytest.mark.browser,

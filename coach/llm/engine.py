@@ -195,7 +195,7 @@ def ground(text: str, passages: list[Passage]) -> tuple[str, list[Passage]]:
     def keep(match: re.Match[str]) -> str:
         ids = [i.strip() for i in match.group(1).split(",")]
         if not all(re.fullmatch(r"[\w.#-]+", i) for i in ids):
-            return match.group(0)  # not a citation, e.g. "[sic]" style prose stays as written
+            return match.group(0)  # not a citation (e.g. "[see note 2]"): prose stays as written
         good = [i for i in ids if i in by_id]
         cited.extend(good)
         return f"[{', '.join(good)}]" if good else ""
