@@ -132,7 +132,7 @@ def words(text: str) -> int:
     return len(_WORDS.findall(text))
 
 
-def bench_overhead(fake_mod: ModuleType, cases: list[dict[str, Any]], retriever: Any) -> None:
+def bench_overhead(fake_mod: ModuleType, cases: list[dict[str, Any]], retriever: Any) -> dict[str, float]:
     with fake_mod.FakeOpenAI(responder=offline_echo) as fake:
         coach, _ = build_coach(fake.settings(), retriever=retriever)
         run_session(coach, cases[0])  # warm up imports and the connection
@@ -154,6 +154,7 @@ def bench_overhead(fake_mod: ModuleType, cases: list[dict[str, Any]], retriever:
     print("(a) our overhead per turn on the LLM path (zero-latency fake server, turn time minus server time)")
     print(f"    {len(ms)} turns, {calls} LLM calls, {notices} fallbacks: median {statistics.median(ms):.1f} ms, "
           f"p95 {ms[int(0.95 * (len(ms) - 1))]:.1f} ms, max {ms[-1]:.1f} ms  (goal <= 30 ms)")
+    return {"p50_ms": statistics.median(ms), "p95_ms": ms[int(0.95 * (len(ms) - 1))]}
 
 
 def _dead_port() -> int:
@@ -162,9 +163,10 @@ def _dead_port() -> int:
         return sock.getsockname()[1]
 
 
-def bench_dead(fake_mod: ModuleType, case: dict[str, Any], read_timeout: float) -> None:
+def bench_dead(fake_mod: ModuleType, case: dict[str, Any], read_timeout: float) -> dict[str, float]:
     print(f"(b) dead provider to fallback answer (read timeout {read_timeout:g} s, goal <= {read_timeout + 1:g} s)")
     hanging = fake_mod.FakeOpenAI(responder=lambda _: fake_mod.hang()).start()
+    worst = 0.0
     try:
         targets = {"nothing listening": f"http://127.0.0.1:{_dead_port()}/v1", "server never answers": hanging.url}
         for label, url in targets.items():
@@ -179,13 +181,16 @@ def bench_dead(fake_mod: ModuleType, case: dict[str, Any], read_timeout: float) 
             started = time.perf_counter()
             _, note = classify_with(settings, case["statement"])
             alone = time.perf_counter() - started
+            worst = max(worst, first)
             print(f"    {label:22s} first turn {first:5.2f} s, next turn {second:5.2f} s (breaker open), "
                   f"classify {alone:5.2f} s  [{turn.notice or note}]")
     finally:
         hanging.stop()
+    return {"fallback_s": worst, "read_timeout_s": read_timeout}
 
 
-def bench_tokens(fake_mod: ModuleType, cases: list[dict[str, Any]], retriever: Any, knowledge_dir: Path) -> None:
+def bench_tokens(fake_mod: ModuleType, cases: list[dict[str, Any]], retriever: Any,
+                 knowledge_dir: Path) -> dict[str, float]:
     corpus = sum(words(p.read_text(encoding="utf-8")) for p in sorted(knowledge_dir.glob("*.md")))
     print(f"(c) tokens per full coaching session (fake server word counts; corpus = {corpus} words)")
     print(f"    {'case':38s} {'calls':>5s} {'prompt':>7s} {'compl.':>6s} {'ours':>7s} {'stuffed':>8s} {'ratio':>6s}")
@@ -204,6 +209,7 @@ def bench_tokens(fake_mod: ModuleType, cases: list[dict[str, Any]], retriever: A
                   f"{fake.completion_tokens:6d} {ours:7d} {base:8d} {ours / base:6.3f}")
     print(f"    {'total':38s} {'':5s} {'':7s} {'':6s} {total_ours:7d} {total_base:8d} "
           f"{total_ours / total_base:6.3f}  (goal <= 0.200)")
+    return {"ours": total_ours, "stuffed": total_base, "ratio": total_ours / total_base}
 
 
 def main(argv: list[str] | None = None) -> None:
