@@ -8,17 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from coach.engine.protocol import Coach
+from coach.evals.cases import load_cases
 from coach.store import SessionStore
 
-PERSONA = {
-    "value": "customers could use us on the go",
-    "who": "customers who mostly use their phone",
-    "behavior": "they check their dashboards from their phone each week",
-    "value_moment": "when they act on an alert from their phone",
-    "metric": "weekly active mobile users as a share of all active users",
-    "guardrail": "desktop satisfaction does not drop",
-    "business_link": "engaged customers renew",
-}
+ROOT = Path(__file__).resolve().parent.parent
+# The simulated user of the android-app dialogue case answers every session.
+PERSONA: dict[str, str] = next(c for c in load_cases(ROOT / "evals" / "cases" / "dev" / "dialogue.yaml")
+                               if c["id"] == "android-app")["persona"]
 
 
 def _one(i: int, coach: Coach, store: SessionStore) -> tuple[str, str, int, list[float]]:

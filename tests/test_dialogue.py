@@ -4,20 +4,11 @@ import pytest
 
 from coach.engine.protocol import Coach
 from coach.engine.session import TURN_BUDGET, Session
+from coach.loadtest import PERSONA
 from coach.models import Role, Slot, Trap
 from coach.textinput import InputError
 
-ANDROID = {
-    "value": "More of our customers could use us on the go",
-    "success": "People open it every week",
-    "who": "customers who mostly use their phone",
-    "behavior": "they check their dashboards from their phone each week",
-    "value_moment": "when they act on an alert from their phone",
-    "metric": "weekly active mobile users as a share of all active users",
-    "guardrail": "desktop satisfaction does not drop",
-    "business_link": "engaged customers renew",
-    "confidence": "we have not tried anything on mobile yet",
-}
+ANDROID = PERSONA  # the android-app case of evals/cases/dev/dialogue.yaml
 
 
 def run(coach, session, persona, limit=40):
