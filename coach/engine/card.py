@@ -19,6 +19,8 @@ _SUBJECT = re.compile(
 )
 _FROM_TO = re.compile(r"from\s+(~?\d[\d.,]*\s*%?)\s*(?:to|->|-)\s*(~?\d[\d.,]*\s*%?)", re.IGNORECASE)
 _TARGET = re.compile(r"(?:to|reach|hit|at least|>=?)\s+(\d[\d.,]*\s*%?)", re.IGNORECASE)
+_BASELINE = re.compile(r"\b(?:baseline|today|currently|now)\s*(?:is|of|at|:|=)?\s*(~?\d[\d.,]*\s*%?)", re.IGNORECASE)
+_TARGET_WORD = re.compile(r"\btarget\s*(?:is|of|at|:|=)?\s*(~?\d[\d.,]*\s*%?)", re.IGNORECASE)
 _BY_PCT = re.compile(r"\bby\s+(\d[\d.,]*\s*%)", re.IGNORECASE)
 _TIMEFRAME = re.compile(
     r"\b(?:by (?:the end of )?(?:q[1-4]|h[12]|(?:end of )?(?:the )?(?:quarter|year|month|half)|\w+ \d{4}|\w+)|"
@@ -88,20 +90,25 @@ def _clause(text: str, limit: int = 140) -> str:
 
 def parse_metric(metric_text: str, who: str, behavior: str) -> Metric:
     """Name, definition, baseline, target and time frame from the user's metric answer."""
-    name = _clause(metric_text, 90) if metric_text else f"share of {who} who {predicate(behavior)}"
+    head = re.split(r";|,?\s+(?:baseline|target|from \d|currently|today)\b", metric_text, maxsplit=1)[0] if metric_text else ""
+    name = _clause(head, 90) if head else f"share of {who} who {predicate(behavior)}"
     baseline, target = "unknown: instrument first", ""
     if m := _FROM_TO.search(metric_text):
         baseline, target = m.group(1).strip(), m.group(2).strip()
-    elif m := _TARGET.search(metric_text) or _BY_PCT.search(metric_text):
-        target = (("+" if m.re is _BY_PCT else "") + m.group(1)).strip()
+    else:
+        if m := _BASELINE.search(metric_text):
+            baseline = m.group(1).strip()
+        if m := _TARGET_WORD.search(metric_text) or _TARGET.search(metric_text) or _BY_PCT.search(metric_text):
+            target = (("+" if m.re is _BY_PCT else "") + m.group(1)).strip()
     window = "" if _WINDOW.search(metric_text) else " each week"
-    time = _TIMEFRAME.search(metric_text)
+    frames = [t.group(0) for t in _TIMEFRAME.finditer(metric_text)]
+    time = next((f for f in frames if f.lower().startswith("by ")), None) or next(iter(frames), None)
     return Metric(
         name=name,
         definition=f"{_clause(metric_text or name)}; counted among {who}{window}",
         baseline=baseline,
         target=target or "set once two weeks of baseline are in",
-        time_frame=time.group(0) if time and not _WINDOW.fullmatch(time.group(0)) else "this quarter",
+        time_frame=time if time and not _WINDOW.fullmatch(time) else "this quarter",
     )
 
 

@@ -137,6 +137,9 @@ class Coach:
             session.fill(Slot.guardrail, r.cues["guardrail"], "statement")
 
     def _next_slot(self, session: Session) -> Slot | None:
+        if session.classification.kind is Kind.business_outcome and Slot.behavior not in session.slots \
+                and not session.coach_turns:
+            return Slot.behavior  # translate the business outcome down first
         for slot in SLOT_ORDER:
             if slot not in session.slots:
                 return slot
