@@ -66,7 +66,20 @@ _PRODUCED_BY = re.compile(
     r"generat|contribut|record|translat|list)\w*\b",
     re.IGNORECASE,
 )
-_SEARCHES = lx.words(r"searches", r"search(?:es)? (?:run|performed|made)", r"number of searches")
+_SEARCHES = re.compile(r"\b(?:searches|search(?:es)? (?:run|performed|made))\b(?!\s+(?:\w+\s+){0,4}?(?:that|which) (?:lead|end|result))",
+                       re.IGNORECASE)
+_BARE_FEATURE_USE = re.compile(
+    lx.TRACTION_VERB.pattern + r"\s+(?:[\w-]+\s+){0,3}?(?:mode|feature|button|toggle|widget|command)\b", re.IGNORECASE)
+_NEW_THING_USE = re.compile(
+    r"\b(?:us(?:e|es|ed|ing)|tr(?:y|ies|ied)|view(?:s|ed)?|open(?:s|ed)?|click(?:s|ed)?(?: on)?|enabl(?:e|es|ed)|"
+    r"switch(?:es|ed)? on|turn(?:s|ed)? on|activat(?:e|es|ed)) (?:the |our )?new [\w-]+", re.IGNORECASE)
+_OBJECT_MADE_BY = re.compile(
+    r"\b(?:number|count|amount) of (?P<obj>[\w -]{2,40}?) (?:that |which )?(?:we|they|our [\w-]+|"
+    + lx.ACTOR.pattern + r") (?P<verb>[a-z]+)\b", re.IGNORECASE)
+_CONSUMING = {"read", "reads", "view", "views", "watch", "watches", "buy", "buys", "book", "books", "complete",
+              "completes", "finish", "finishes", "use", "uses", "open", "opens", "redeem", "redeems", "receive",
+              "receives", "get", "gets", "see", "sees", "find", "finds", "attend", "attends", "save", "saves",
+              "keep", "keeps", "return", "returns", "renew", "renews", "pay", "pays", "visit", "visits"}
 _ACTOR_AFTER_VERB = re.compile(
     r"^\s*(?:make|get|help|enable|let|allow|bring)\s+(?:(?:our|the|more|all|every|each|new)\s+)*" + lx.ACTOR.pattern,
     re.IGNORECASE,
@@ -79,7 +92,7 @@ _MOVES = lx.words(r"should (?:fall|rise|drop|grow|go up|go down|double|halve|imp
                   r"(?:down|up)(?=\s*(?:\d|$|[,.;]))")
 _TARGET = re.compile(
     r"\b(?:under|below|above|over|at least|within|at most|to) [$\u00a3\u20ac]?\d|\d+ ?%|\bfrom [$\u00a3\u20ac]?\d|"
-    r"\b\d+ (?:in|of|out of) \d+\b|\btarget\b|\u2192|->|=>|\b\d+(?:\.\d+)?x\b|\b(?:mom|qoq|yoy|wow)\b|\+\s?\d|\btarget(?: is|:)|\d+\s?pts?\b|\d+\s?pp\b",
+    r"\b\d+ (?:in|of|out of) \d+\b|\btarget\b|\d+(?:\.\d+)?\s?(?:million|thousand|billion|bn)\b|\u2192|->|=>|\b\d+(?:\.\d+)?x\b|\b(?:mom|qoq|yoy|wow)\b|\+\s?\d|\btarget(?: is|:)|\d+\s?pts?\b|\d+\s?pp\b",
     re.IGNORECASE,
 )
 _NOT_THE_GOAL = re.compile(r"\b(?:is not|isn't|is n't|not) (?:the|our) (?:goal|point|aim|outcome)\b", re.IGNORECASE)
@@ -103,6 +116,9 @@ _PRODUCE_NEAR = re.compile(
     r"(?:[\w-]+\s+){0,2}?(?P<noun>" + lx.PRODUCED.pattern[5:-3] + r")\b",
     re.IGNORECASE,
 )
+_SENTIMENT_ABOUT = re.compile(
+    "(?:" + lx.SENTIMENT.pattern + r")(?:\s+(?:with|for|of|about|on|in)\s+[\w' -]+?(?=\s+(?:from|to|by|at|above|below)\b|[,.;]|$))?",
+    re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“']([^\"”']{12,})[\"”']")
 
 _FAMILIES: list[tuple[str, re.Pattern[str]]] = [
@@ -182,9 +198,20 @@ def _families(text: str) -> set[str]:
     return found
 
 
+_CONTINUATION = re.compile(
+    r"^(?:so|from|to|by|which|that|where|measured|i\.e\.|e\.g\.|with|without|while|because|as|in|on|at|for|"
+    r"up|down|this|next|per|each|every|starting|currently|today|now)\b|^\d", re.IGNORECASE)
+
+
 def _outcome_clauses(main: str) -> list[str]:
     """The clauses of a statement that each set a goal of their own."""
-    clauses = [c.strip() for part in lx.CLAUSE_SPLIT.split(main) if part for c in _AND_NEW_GOAL.split(part) if c.strip()]
+    pieces = [c.strip() for part in lx.CLAUSE_SPLIT.split(main) if part for c in _AND_NEW_GOAL.split(part) if c.strip()]
+    clauses: list[str] = []
+    for piece in pieces:  # ", so the target is ...", ", from 1.3 to 2.5" continue the clause before
+        if clauses and _CONTINUATION.match(piece):
+            clauses[-1] = f"{clauses[-1]}, {piece}"
+        else:
+            clauses.append(piece)
     family_clauses = sum(1 for c in clauses if _families(c))
     goals: list[str] = []
     for clause in clauses:
@@ -300,13 +327,26 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
     near = _PRODUCE_NEAR.search(main)
     if near and re.search(r"\bfirst\b", main[: near.end()], re.IGNORECASE):
         near = None  # "publish their first listing" is an activation milestone, not a count of things
+    made = _OBJECT_MADE_BY.search(main)
+    obj = made.group("obj") if made else ""
+    if made and made.group("verb").lower() not in _CONSUMING and lx.PRODUCED.search(obj) and not lx.ACTOR.search(obj) \
+            and not (lx.WRONG_MOMENT.search(obj) or lx.VANITY.search(obj) or lx.ENGAGEMENT_PUSH.search(obj)) \
+            and not feature_use and not lx.SENTIMENT.search(main) and not lx.FREQUENCY.search(main):
+        r.cues["produced"] = made.group("obj")
+        return Kind.output, [Trap.output_in_disguise]
+    to_count = re.search(r"\bto [\d.,]+[km]?\s+(?:new\s+)?(?:" + lx.PRODUCED.pattern + ")", main, re.IGNORECASE)
+    if to_count and not starts_delivery and not lx.SENTIMENT.search(main):
+        r.cues["produced"] = to_count.group(0)
+        return Kind.output, [Trap.output_in_disguise]
     strong_vanity = re.search(r"\b(?:charts?|top \d+|rank\w*|followers|subscribers|members|impressions|page ?views|"
-                              r"product hunt|#\s?1|email list|mailing list)\b", main, re.I)
+                              r"product hunt|#\s?1|email list|mailing list|trending)\b", main, re.I)
     business_head = bool(lx.BUSINESS.search(measured) or lx.CURRENCY.search(measured)) if measured else False
     if lx.THROUGHPUT.search(main) and (lx.PRODUCED.search(main) or participle) and not feature_use:
         r.cues["produced"] = lx.THROUGHPUT.search(main).group(0)
         return Kind.output, [Trap.output_in_disguise]
-    if not starts_delivery and not feature_use and not qualified and not strong_vanity and not business_head:
+    sentimental = lx.SENTIMENT.search(main) or lx.FREQUENCY.search(main)
+    if not starts_delivery and not feature_use and not qualified and not strong_vanity and not business_head \
+            and not sentimental:
         if produced_head and (count_frame or participle or _PRODUCED_BY.match(tail) or has_change):
             r.cues["produced"] = measured
             return Kind.output, [Trap.output_in_disguise]
@@ -314,7 +354,7 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
         if near and (count_frame or has_change or counts_things) and (not actor_head or counts_things):
             r.cues["produced"] = near.group(0)
             return Kind.output, [Trap.output_in_disguise]
-    if participle and count_frame and not starts_delivery and not feature_use and not business_head \
+    if participle and count_frame and not starts_delivery and not feature_use and not business_head and not sentimental \
             and not lx.ACTOR.search(re.sub(r"[\w]+-[\w-]+", "", measured or "")):
         r.cues["produced"] = participle.group(0)
         return Kind.output, [Trap.output_in_disguise]
@@ -336,7 +376,8 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
 def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> list[Trap]:
     traps: list[Trap] = []
     feature = (_FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main) or _SEARCHES.search(main)
-               or _FEATURE_SESSIONS.search(main) or _NAMED_FEATURE.search(main)
+               or _FEATURE_SESSIONS.search(main) or _NAMED_FEATURE.search(main) or _NEW_THING_USE.search(main)
+               or _BARE_FEATURE_USE.search(main)
                or _QUOTED_FEATURE.search(main) or (_THE_FEATURE.search(main) if _has_behavior(main) else None))
     label = r.cues.get("label", "")
     if not feature and label and lx.FEATURE_NOUN.search(label) and _USAGE_WORDS.search(main):
@@ -351,21 +392,22 @@ def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> lis
                    if not re.search(r"\b(?:from|after|since|following|before|days? of|weeks? of)\s+(?:\w+\s+)?$",
                                     main[: m.start()], re.I)), None)
     rank = re.search(r"\b(?:rank|ranking|chart)\b", main, re.IGNORECASE)
-    if moment and not rank and not _VALUE_REACHED.search(main[moment.end():]) and not feature:
+    if moment and not rank and not _VALUE_REACHED.search(main[moment.end():]) and not feature \
+            and not re.search(r"time[- ]to[- ]value|first value", main, re.IGNORECASE):
         r.cues["moment"] = moment.group(0)
         traps.append(Trap.wrong_moment)
     vanity = lx.VANITY.search(measured if measured else main) or (lx.VANITY.search(main) if not qualified else None)
-    if vanity and not feature and not (qualified and vanity.group(0).lower() == "views"):
+    if vanity and Trap.wrong_moment not in traps and not feature and not (qualified and vanity.group(0).lower() == "views"):
         if not re.fullmatch(r"clicks?|click[- ]through|ctr", vanity.group(0), re.IGNORECASE) or not feature:
             r.cues["vanity"] = vanity.group(0)
             traps.append(Trap.vanity_metric)
     sentiment = lx.SENTIMENT.search(main) or lx.SENTIMENT_SYMBOLS.search(main)
     if sentiment:
-        rest = lx.SENTIMENT_SYMBOLS.sub(" ", lx.SENTIMENT.sub(" ", main))
+        rest = lx.SENTIMENT_SYMBOLS.sub(" ", _SENTIMENT_ABOUT.sub(" ", main))
         if not (_has_behavior(rest) and lx.ACTOR.search(rest)) and not lx.ENGAGEMENT_PUSH.search(rest):
             r.cues["sentiment"] = sentiment.group(0)
             traps.append(Trap.sentiment_only)
-    push = lx.ENGAGEMENT_PUSH.search(main)
+    push = lx.ENGAGEMENT_PUSH.search(main) or lx.FREQUENCY.search(main)
     if push and not r.guarded and not feature and not (sentiment and Trap.sentiment_only not in traps):
         r.cues["push"] = push.group(0)
         traps.append(Trap.no_guardrail)

@@ -94,10 +94,11 @@ BUSINESS = words(
     r"margins?", r"market share", r"bookings", r"sales(?! (?:managers?|reps?|teams?|people|staff|leaders?|calls?|org))", r"cost to serve", r"cost[- ]to[- ]serve",
     r"cost per \w+", r"costs?", r"ltv", r"clv", r"lifetime value", r"cac", r"acquisition cost",
     r"average (?:order|deal|basket|contract|revenue)(?: value| size)?", r"aov", r"arpu", r"arpa", r"acv",
-    r"new (?:customers|logos|paying customers|accounts|subscribers)", r"paying customers", r"renewals?",
+    r"new (?:customers|logos|paying customers)", r"paying customers", r"renewals?(?! applications?| forms?)",
     r"(?:customer|logo|revenue|net revenue|net dollar|subscriber|gross) retention", r"upsell(?:s|ing)?",
     r"expansion revenue", r"expansion", r"ebitda", r"burn", r"payback", r"pipeline", r"deal size",
-    r"win rate", r"subscriptions?", r"spend(?! (?:longer|more time|less time|time|\d+ min))", r"income", r"earnings", r"valuation", r"fees?",
+    r"win rate", r"subscriptions?", r"(?:customer|card|average|avg|annual|monthly|total|consumer|marketing|ad|cloud) spend", r"spend per \w+",
+    r"order value", r"income", r"earnings", r"valuation", r"fees?",
     r"take rate", r"unit economics", r"operating costs?", r"support costs?", r"headcount costs?",
     r"retention", r"financial", r"free[- ]to[- ]paid", r"paid conversion", r"self[- ]serve conversion",
     r"upgrade rate", r"support (?:calls|tickets|contacts|volume|costs?)", r"calls? to support",
@@ -123,9 +124,11 @@ SENTIMENT = words(
 
 VANITY = words(
     r"page ?views?", r"pageviews", r"impressions", r"followers?", r"likes", r"visits", r"visitors",
-    r"traffic", r"reach", r"app store rank(?:ing)?", r"downloads? rank(?:ing)?", r"chart position",
+    r"traffic", r"(?:organic|social|total|paid) reach", r"reach of", r"app store rank(?:ing)?", r"trending", r"reach(?:es|ed)? \d[\d.,]*\s*(?:million|m|k|thousand)?\s*(?:people|users|viewers|readers|accounts|listeners)",
+    r"on social",
+    r"front page", r"\d[\d.,]*\s*(?:million|m|k|thousand)?\s+views", r"downloads? rank(?:ing)?", r"chart position",
     r"mentions", r"buzz", r"press coverage", r"views", r"hits", r"open rate", r"fans",
-    r"registered users", r"total users", r"total sign-?ups", r"cumulative", r"all[- ]time", r"virality",
+    r"total users", r"total sign-?ups", r"cumulative", r"all[- ]time", r"virality",
     r"social shares", r"retweets", r"reposts", r"subscribers? count",
     r"bounce rate", r"clicks?", r"click[- ]through", r"ctr", r"charts?", r"top \d+", r"rankings?",
     r"(?:youtube|channel|instagram|tiktok|twitter|linkedin|newsletter|podcast|social) (?:subscribers|followers|views)",
@@ -138,7 +141,7 @@ VANITY = words(
 WRONG_MOMENT = words(
     r"applications?", r"applicants?", r"apply", r"sign[- ]?ups?", r"signing up", r"sign up",
     r"registrations?", r"register(?:s|ed)?", r"downloads?", r"downloaded", r"installs?", r"installed",
-    r"leads?", r"trials? (?:started|starts)", r"start(?:s|ed)? (?:a|the) (?:free )?trial", r"trial starts",
+    r"(?<!that )(?<!which )(?<!to )leads?(?! to)", r"trials? (?:started|starts)", r"start(?:s|ed)? (?:a|the) (?:free )?trial", r"trial starts",
     r"add(?:s|ed)?[- ]to[- ]cart", r"added to (?:the )?cart", r"enrol?l?ments?", r"enrol?l?(?:s|ed)?",
     r"accounts? created", r"creat(?:e|es|ed|ing) an account", r"account creation", r"quotes? requested",
     r"request(?:s|ed)? (?:a|for) (?:quote|demo)", r"demo requests?", r"inquir(?:y|ies)", r"enquir(?:y|ies)",
@@ -149,7 +152,9 @@ WRONG_MOMENT = words(
     r"requests? (?:for|to) (?:a )?(?:quote|demo|callback|viewing)", r"form starts?", r"started (?:forms?|applications?|checkouts?)",
     r"start(?:s|ed|ing)? (?:the|an?|their) (?:[\w-]+ ){0,3}(?:form|application|checkout|sign[- ]?up|onboarding|registration|quiz|course)",
     r"waitlist sign[- ]?ups?", r"pre[- ]?orders?", r"free trials?", r"trial sign[- ]?ups?", r"wait ?list",
-    r"shortlist(?:ed|s)?", r"(?:id |identity )?verification", r"api keys?(?: created)?", r"keys created",
+    r"shortlist(?:ed|s)?", r"invited to (?:an )?interviews?", r"accounts? opened", r"open(?:s|ed)? (?:an|new) accounts?",
+    r"new accounts", r"registered (?:players|users|accounts|members|customers|patients)",
+    r"reach(?:es|ed)? (?:the )?(?:checkout|cart|payment|pricing|sign[- ]?up|booking) (?:page|step|screen|form)", r"(?:id |identity )?verification", r"api keys?(?: created)?", r"keys created",
     r"applications? started", r"pre[- ]?registrations?", r"onboarding (?:started|begun)", r"interviews? (?:booked|scheduled)",
 )
 
@@ -169,7 +174,7 @@ PRODUCED = words(
     r"a/b tests?", r"landing pages?", r"case studies", r"translations?", r"languages?", r"velocity",
     r"throughput", r"story points?", r"points", r"lesson plans?", r"plans", r"job ads?", r"tours", r"experiences",
     r"gallery", r"catalogue entries", r"entries", r"quizzes", r"flashcards", r"decks?", r"sets?", r"clips?",
-    r"levels", r"claims", r"services", r"care plans", r"tickets", r"cases", r"files", r"records", r"invoices",
+    r"levels", r"claims", r"services", r"notes", r"releases", r"surveys", r"care plans", r"tickets", r"cases", r"files", r"records", r"invoices",
 )
 
 PRODUCE_PARTICIPLE = words(
@@ -194,18 +199,19 @@ FEATURE_NOUN = words(
     r"workflow", r"search bar", r"search", r"recommendations?", r"carousel", r"modal", r"popup", r"pop-up",
     r"card", r"timeline", r"inbox", r"calendar", r"map", r"kanban", r"board", r"generator", r"scanner",
     r"exporter", r"export", r"importer", r"import", r"api", r"sdk", r"cli", r"playground", r"sandbox",
-    r"side ?bar", r"section", r"portal", r"hub", r"library", r"gallery", r"game", r"quiz", r"badge",
+    r"side ?bar", r"section", r"portal", r"hub", r"library", r"gallery", r"quiz",
     r"leaderboard", r"widget", r"link", r"qr code", r"video", r"tutorial", r"help center", r"faq",
     r"copilot", r"ai (?:assistant|summary|summaries|feature)", r"summary", r"summaries", r"insights",
     r"analytics", r"alerts?", r"notifications? centre", r"notifications? center", r"onboarding flow",
     r"checker", r"optimi[sz]er", r"builder", r"finder", r"tracker", r"scheduler", r"simulator", r"configurator",
     r"comparator", r"selector", r"picker", r"uploader", r"wallet", r"stories", r"reels", r"feed", r"mode",
     r"tab", r"screen", r"player", r"viewer", r"estimator", r"planner", r"composer", r"digest", r"reminders?",
-    r"explainer", r"notebook", r"try-on", r"preview", r"agenda template", r"round-ups?", r"smart \w+",
+    r"explainer", r"notebook", r"try-on", r"preview", r"agenda template", r"round-ups?", r"smart replies",
+    r"command", r"label", r"wheel", r"shortcut", r"toggle", r"badge",
 )
 TRACTION_VERB = words(
     r"view(?:s|ed|ing)?", r"open(?:s|ed|ing)?", r"click(?:s|ed|ing)?(?: on)?", r"tap(?:s|ped|ping)?(?: on)?",
-    r"us(?:e|es|ed|ing)", r"tr(?:y|ies|ied)", r"ran", r"run(?:s)?", r"visit(?:s|ed)?", r"launch(?:es|ed)?",
+    r"us(?:e|es|ed|ing)", r"tr(?:y|ies|ied)", r"ran", r"switch(?:es|ed)? on", r"run(?:s)?", r"visit(?:s|ed)?", r"launch(?:es|ed)?",
     r"interact(?:s|ed)? with", r"engag(?:e|es|ed) with", r"adopt(?:s|ed|ion of)?", r"adoption(?: of)?",
     r"usage(?: of)?", r"activat(?:e|es|ed)", r"enabl(?:e|es|ed)", r"turn(?:s|ed)? on", r"download(?:s|ed)?",
     r"explor(?:e|es|ed)", r"see(?:s)?", r"saw", r"seen", r"watch(?:es|ed)?", r"play(?:s|ed)?", r"hover(?:s|ed)?",
@@ -229,7 +235,8 @@ ENGAGEMENT_PUSH = words(
     r"time on (?:page|site)", r"avg time", r"average time (?:spent|on)", r"frequency", r"how often",
     r"minutes (?:listened|played|read)", r"hours (?:streamed|listened|played)", r"stream more", r"listen more",
     r"days per (?:month|week)", r"more often", r"(?:once|one time|twice|\d+ times?) (?:per|a) day", r"spend longer",
-    r"browse longer", r"browsing", r"more time", r"(?:daily|weekly|monthly) active (?:users|learners|players|listeners|members|customers|readers|viewers)(?! (?:who|that|which))",
+    r"browse longer", r"browsing", r"more time", r"(?:minutes|hours) (?:\w+ ){0,3}(?:spend|spent|in the app|in the game)",
+    r"scroll(?:s|ed)? through", r"times a day", r"come back more", r"opens? the \w+(?: \w+)? app (?:each|every|per) day", r"(?:daily|weekly|monthly) active (?:users|learners|players|listeners|members|customers|readers|viewers)(?! (?:who|that|which))",
 )
 
 # A clause that protects something; its presence answers the no_guardrail trap.
@@ -277,3 +284,9 @@ METRIC_START = re.compile(
 SENTIMENT_SYMBOLS = re.compile("[\u2b50\U0001f600-\U0001f64f\u2639\u263a\u2764]")
 CURRENCY = re.compile(r"[$\u00a3\u20ac]\s?\d[\d.,]*\s?(?:[mkb]|bn)?\b", re.IGNORECASE)
 THROUGHPUT = re.compile(r"\bper (?:agent|handler|engineer|developer|dev|rep|employee|head|person|analyst|writer|designer|team member)\b", re.I)
+# How often each user does something: a push on frequency.
+FREQUENCY = re.compile(
+    r"\b(?:per|each|every) (?:viewer|user|player|investor|customer|member|learner|listener|reader|shopper|person)\b"
+    r".{0,40}\b(?:per|each|a|every) (?:day|week|month|session)\b|\bhow often\b|\btimes (?:a|per) (?:day|week)\b",
+    re.IGNORECASE,
+)
