@@ -57,3 +57,15 @@ def looks_like_words(text: str) -> bool:
         else:
             letters = 0
     return False
+
+
+_ENGLISH = frozenset(
+    "the a an of to and in for on with our we our more less increase reduce grow build launch ship deliver users "
+    "customers team teams share number rate each per by from is are be that who which new get make improve".split()
+)
+
+
+def looks_english(text: str) -> bool:
+    """True when the text has a few common English words (the coach's rules read English)."""
+    words = [w.lower() for w in text.split()]
+    return len(words) <= 2 or sum(w.strip(".,;:!?'\"") in _ENGLISH for w in words) >= 1

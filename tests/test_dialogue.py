@@ -151,3 +151,32 @@ def test_gibberish_and_other_languages_get_a_kind_nudge():
     session = coach.start("Deliver an Android app")
     turn = coach.reply(session, "asdf")
     assert turn.role is Role.coach and turn.slot is not None
+
+
+def test_several_outcomes_open_by_asking_which_one_matters():
+    coach = Coach()
+    session = coach.start("Increase activation, cut churn to 4% and improve NPS")
+    assert session.transcript[-1].slot is Slot.behavior
+    assert "matters most" in session.transcript[-1].text
+    assert "one-outcome-at-a-time" in session.transcript[-1].sources
+
+
+def test_no_guardrail_statement_gets_a_guardrail_before_the_card():
+    coach = Coach()
+    session = coach.start("Maximise time in app")
+    asked = []
+    for _ in range(20):
+        if session.status == "done":
+            break
+        asked.append(session.transcript[-1].slot)
+        coach.reply(session, {"guardrail": "weekly reported regret stays under 5%"}.get(
+            session.transcript[-1].slot.value, "not sure"))
+    assert Slot.guardrail in asked
+    assert session.card.guardrail == "weekly reported regret stays under 5%"
+    assert "guardrails" in {s for t in session.transcript for s in t.sources}
+
+
+def test_another_language_gets_a_kind_note_and_coaching_goes_on():
+    session = Coach().start("Augmenter le nombre d'utilisateurs actifs chaque semaine")
+    first = session.transcript[-1]
+    assert "English" in first.text and first.slot is not None

@@ -16,7 +16,7 @@ from coach.engine.interpreter import Interpretation, Interpreter, OfflineInterpr
 from coach.engine.session import SLOT_ORDER, TURN_BUDGET, Session
 from coach.engine.writer import Move, OfflineWriter, Writer
 from coach.models import Kind, Passage, Role, Slot, Trap, Turn
-from coach.textinput import InputError, clean_text
+from coach.textinput import InputError, clean_text, looks_english
 
 #: Finds passages for a query, preferring the given note ids: (query, note_ids) -> passages.
 Retriever = Callable[[str, list[str]], list[Passage]]
@@ -66,8 +66,10 @@ class Coach:
             variant = "behavior_focus"
         elif c.kind is Kind.business_outcome and first is Slot.behavior:
             variant = "behavior_business"
-        self._ask(session, Move(act="ask", slot=first, opening=True, variant=variant),
-                  extra_notes=c.sources)
+        turn = self._ask(session, Move(act="ask", slot=first, opening=True, variant=variant), extra_notes=c.sources)
+        if not looks_english(statement):
+            turn.notice = self.offline_writer.bank["not_english"]
+            turn.text = f"{turn.notice} {turn.text}"
         return session
 
     def reply(self, session: Session, text: str) -> Turn:
@@ -137,9 +139,10 @@ class Coach:
             session.fill(Slot.guardrail, r.cues["guardrail"], "statement")
 
     def _next_slot(self, session: Session) -> Slot | None:
-        if session.classification.kind is Kind.business_outcome and Slot.behavior not in session.slots \
+        c = session.classification
+        if (c.kind is Kind.business_outcome or Trap.multiple_outcomes in c.traps) and Slot.behavior not in session.slots \
                 and not session.coach_turns:
-            return Slot.behavior  # translate the business outcome down first
+            return Slot.behavior  # translate a business outcome down, or pick one of several, first
         for slot in SLOT_ORDER:
             if slot not in session.slots:
                 return slot
