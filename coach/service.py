@@ -105,7 +105,12 @@ def ask_library(settings: Settings, question: str, k: int = 3) -> tuple[Answer, 
     llm = _llm()
     if settings.engine == "llm" and llm is not None:
         return llm.ask_with(settings, kb, question, k=k, breaker=_breaker(settings.base_url, settings.model))
-    return answer_offline(kb, question, k=k), ""
+    from coach.llm.guard import strip_links
+
+    answer = answer_offline(kb, question, k=k)
+    # Ingested documents are data: an outside link or image inside one is never passed on.
+    answer.answer = strip_links(answer.answer)
+    return answer, ""
 
 
 def make_coach(settings: Settings, grounded: bool = True) -> tuple[Coach, str]:

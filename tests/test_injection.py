@@ -25,7 +25,7 @@ from conftest import write_tiny_corpus
 from fakeopenai import FakeOpenAI, Recorded
 
 from coach.bench_llm import offline_echo
-from coach.engine.classifier import classify, sources_for
+from coach.engine.classifier import classify
 from coach.engine.interpreter import OfflineInterpreter
 from coach.engine.protocol import Coach
 from coach.engine.session import Session
@@ -37,7 +37,7 @@ from coach.llm.prompting import SPLIT, escape, system_prompt
 from coach.models import Passage, Role, Slot, Trap
 from coach.prompts import load_template
 from coach.service import GroundedLibrary
-from coach.settings import Settings
+from coach.settings import MAX_INPUT_CHARS, Settings
 from coach.textinput import InputError, clean_text
 
 DATA = yaml.safe_load((Path(__file__).parent / "data" / "injections.yaml").read_text(encoding="utf-8"))
@@ -110,9 +110,9 @@ _BLOCKS = {
     "filled": rf"<context>\n{_DATA}\n</context>",
     "reference": rf"<reference_question>\n{_DATA}\n</reference_question>",
     "card": rf"<draft_card>\n{_DATA}\n</draft_card>",
-    "passages": r"\(no passages retrieved\)|" + _PASSAGE.replace("(", "(?:").replace("(?:?:", "(?:")
-                + r"(?:\n" + _PASSAGE.replace("(", "(?:").replace("(?:?:", "(?:") + ")*",
+    "passages": rf"\(no passages retrieved\)|{_PASSAGE}(?:\n{_PASSAGE})*",
 }
+_SCALAR = r"[^<>\n]*"  # a protocol value (slot, act, trap): one line, no tags
 _SCALARS: dict[str, Callable[[str], bool]] = {
     "slot": lambda v: v in {s.value for s in Slot},
     "slot_meaning": lambda v: v in SLOT_MEANING.values(),
@@ -131,7 +131,7 @@ def _grammar(task: str) -> re.Pattern[str]:
     for literal, name, _, _ in string.Formatter().parse(body):
         pattern += re.escape(literal)
         if name:
-            pattern += f"(?P<{name}>{_BLOCKS.get(name, '[^<>\\n]*')})"
+            pattern += f"(?P<{name}>{_BLOCKS.get(name, _SCALAR)})"
     return re.compile(pattern)
 
 
@@ -155,7 +155,7 @@ def check_request(rec: Recorded) -> tuple[str, dict[str, str]]:
     tasks = [t for t in TASKS if system == system_prompt(t, CANARY)]
     assert len(tasks) == 1, "the system prefix is not one of the static task prefixes"
     task = tasks[0]
-    assert CANARY not in user
+    assert CANARY in system and CANARY not in user  # the canary is planted in the static prefix only
     found = GRAMMARS[task].fullmatch(user)
     assert found, f"{task}: the user message does not parse as its template with well-formed data blocks:\n{user}"
     fields = found.groupdict()
@@ -253,9 +253,8 @@ def test_statement_reaches_the_model_only_as_data(echo_server, guard, entry):
     verdict, notice = classify_with(echo_server.settings(), text, guard=guard)
     assert notice == "" and verdict.kind
     assert_no_lost_turns(session)
-    assert session.status == "done" and not any(t.notice for t in session.transcript)
-    seen = {check_request(rec)[0]: check_request(rec)[1] for rec in echo_server.requests}
-    assert {"phrase", "polish_card", "classify"} <= set(seen)
+    assert session.status == "done" and not any("offline engine" in t.notice for t in session.transcript)
+    assert {"phrase", "polish_card", "classify"} <= {check_request(rec)[0] for rec in echo_server.requests}
     statement = f'<user_text name="statement">\n{escape(clean_text(text))}\n</user_text>'
     for rec in echo_server.requests:
         task, fields = check_request(rec)
@@ -320,7 +319,7 @@ def test_document_reaches_the_model_only_as_a_passage(echo_server, guard, librar
     for pid, title, body in sent:
         assert title == by_id[pid].title
         assert by_id[pid].text.startswith(body.removesuffix(" ...")) and body.strip()
-    assert "<system>" not in rec.messages[1]["content"] and "</passage>\n<system>" not in rec.messages[1]["content"]
+    assert "<system>" not in rec.messages[1]["content"]  # a forged block arrives as escaped text
 
 
 # -- input side: the offline engine takes every entry without a traceback -----------------------------
@@ -334,13 +333,11 @@ def test_offline_engine_handles_every_entry(library, entry):
     assert verdict.kind and verdict.explanation
     answer = answer_offline(GroundedLibrary(kb), text)
     assert answer.answer.strip()
-    try:
-        statement = clean_text(text)
-    except InputError as err:  # only a long document is no valid statement; it is refused with a clear message
-        assert entry["channel"] == "document" and "too long" in str(err)
-        statement = None
     coach = Coach()
-    if statement is not None:
+    if len(text) > MAX_INPUT_CHARS:  # too long to coach: refused with a clear message, never a traceback
+        with pytest.raises(InputError, match="too long"):
+            coach.start(text)
+    else:
         session = coach.start(text)
         for _ in range(3):
             if session.status == "done" or session.restart_requested:
@@ -349,9 +346,11 @@ def test_offline_engine_handles_every_entry(library, entry):
         assert_no_lost_turns(session)
     session = coach.start(BENIGN_STATEMENT)
     coach.reply(session, BENIGN_ANSWER)
-    if len(text) <= 2000:
-        turn = coach.reply(session, text)
-        assert turn is session.transcript[-1] and turn.text.strip()
+    turn = coach.reply(session, text)
+    assert turn is session.transcript[-1] and turn.role is Role.coach and turn.text.strip()
+    if len(text) > MAX_INPUT_CHARS:
+        assert "too long" in turn.text  # the answer is refused, the coach asks again
+    else:
         if not session.restart_requested and session.status != "done":
             coach.reply(session, DRAFT)
         assert_no_lost_turns(session)
@@ -456,7 +455,7 @@ def test_canary_refusal_makes_the_turn_offline(fake_openai, guard):
     offline = Coach(retriever=retriever)
     reference = offline.start(BENIGN_STATEMENT)
     offline.reply(reference, BENIGN_ANSWER)
-    assert turn.text == reference.transcript[-1].text  # the offline writer's own words
+    assert turn.slot is reference.transcript[-1].slot and "marker" not in turn.text  # the offline writer's question
     assert_no_lost_turns(session)
 
 
@@ -478,10 +477,8 @@ def test_sources_that_were_not_retrieved_are_dropped(fake_openai, guard, site):
     assert notice == ""
     assert "evil-note" not in shown and "admin-notes" not in shown
     assert sources and not {"evil-note", "admin-notes"} & set(sources)
-    if site == "classify":
-        assert sources == sources_for(classify(BENIGN_STATEMENT).kind, classify(BENIGN_STATEMENT).traps)
-    else:
-        assert set(sources) <= {p.id for p in PASSAGES} | set(sources_for(classify(BENIGN_STATEMENT).kind, []))
+    if site == "classify":  # a classification's sources always come from the notes, never the model
+        assert sources == classify(BENIGN_STATEMENT).sources
     if site == "ask":
         assert sources == ["value-ladder"] and "[value-ladder]" in shown
 

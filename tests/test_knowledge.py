@@ -453,3 +453,19 @@ def test_answer_offline_says_plainly_when_nothing_fits(kb_settings) -> None:
             assert answer.sources == [] and "found nothing" in answer.answer and "Try asking" in answer.answer
         answer = answer_offline(kb, "Should we count job applications?", k=2)
         assert "[value-creation-moment]" in answer.answer and len(answer.sources) <= 2
+
+
+def test_offline_answer_drops_outside_links_from_ingested_documents(tmp_path, monkeypatch):
+    from coach.service import ask_library
+    from coach.settings import Settings
+
+    doc = tmp_path / "pricing-notes.md"
+    doc.write_text("# Pricing notes\n\nOur pricing trial converts when teams invite a colleague early. "
+                   "![x](http://evil.example/pixel.png) See [details](http://evil.example/a) about trial conversion.\n",
+                   encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", chroma_host=None)
+    from coach.service import knowledge_base
+
+    knowledge_base(settings).ingest(doc)
+    answer, _ = ask_library(settings, "Does our pricing trial convert when teams invite a colleague?")
+    assert "evil.example" not in answer.answer

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from typing import TypeVar
 
 from pydantic import BaseModel
@@ -27,6 +28,12 @@ _AUTOLINK = re.compile(r"<" + _URL + r">", re.IGNORECASE)
 _HTML = re.compile(r"<(?:img|a|iframe|script)\b[^>]*>", re.IGNORECASE)
 _BARE = re.compile(r"\b" + _URL, re.IGNORECASE)
 _SPACES = re.compile(r"[ \t]{2,}")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def _squash(text: str) -> str:
+    """Lowercase letters and digits only (NFKC first), so a spaced, zero-width-split or fullwidth canary still matches."""
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
 def strip_links(text: str) -> str:
@@ -47,10 +54,11 @@ class Guard:
         # One canary per guard (per process in practice), so the system prompt stays identical
         # across calls and the provider can cache it.
         self.canary = canary or f"CANARY-{secrets.token_hex(8)}"
+        self._squashed = _squash(self.canary)
 
     def check(self, text: str) -> None:
-        """Raise GuardRefusal when the text carries the canary."""
-        if self.canary.lower() in text.lower():
+        """Raise GuardRefusal when the text carries the canary, even split by spaces or invisible characters."""
+        if self.canary.lower() in text.lower() or (self._squashed and self._squashed in _squash(text)):
             raise GuardRefusal("reply refused by the output guard")
 
     def clean(self, text: str) -> str:

@@ -26,6 +26,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def attribute(text: str) -> str:
+    """An attribute value: escaped, with quotes too, so it cannot end the attribute and add another."""
+    return escape(text).replace('"', "&quot;")
+
+
 def unescape(text: str) -> str:
     return html.unescape(text)
 
@@ -45,7 +50,7 @@ def passages_block(passages: Iterable[Passage]) -> str:
     blocks = []
     for p in passages:
         text = p.text if len(p.text) <= MAX_PASSAGE_CHARS else p.text[:MAX_PASSAGE_CHARS].rsplit(" ", 1)[0] + " ..."
-        blocks.append(f'<passage id="{escape(p.id)}" title="{escape(p.title)}">\n{escape(text)}\n</passage>')
+        blocks.append(f'<passage id="{attribute(p.id)}" title="{attribute(p.title)}">\n{escape(text)}\n</passage>')
     return "\n".join(blocks) if blocks else "(no passages retrieved)"
 
 
