@@ -11,137 +11,12 @@ import re
 from dataclasses import dataclass, field
 
 from coach.engine import lexicon as lx
+from coach.engine import shapes as sh
 from coach.models import Classification, Kind, Trap
 from coach.prompts import load_offline
 
+
 # Where the measured phrase of a metric-like statement starts.
-_MEASURE_START = re.compile(
-    r"\b(?:increas\w*|reduc\w*|improv\w*|grow\w*|rais\w*|lift\w*|decreas\w*|cut|lower\w*|boost\w*|doubl\w*|"
-    r"halv\w*|maximi[sz]\w*|minimi[sz]\w*|drive|more|fewer|get)\s+(?:the\s+|our\s+|a\s+|in\s+)?"
-    r"(?:(?:total|overall|weekly|monthly|daily|average|avg)\s+)?"
-    r"(?:(?:number|count|share|percentage|proportion|rate|amount|volume|quantity|ratio|%)\s+of\s+)?",
-    re.IGNORECASE,
-)
-_HEAD_STOP = re.compile(
-    r"\s(?:that|which|who|whom|where|with|per|from|by|to|in|on|at|for|among|across|within|without|while|"
-    r"each|every|this|next|during|over|after|before|so|and|or|as|than|into|via|through)\b|\d|[,;:.()]",
-    re.IGNORECASE,
-)
-_QUALIFIER = re.compile(r"^\s*(?:that|which|where|with|who)\s+(?:\w+\s+){0,3}\w+", re.IGNORECASE)
-_FEATURE_USE = re.compile(
-    lx.TRACTION_VERB.pattern + r"\s+(?:(?:in|on|with|via|through)\s+)?(?:(?:the|our|a|an|this|that|new|their|its)\s+)+"
-    r"(?:[\w:/'.-]+\s+){0,3}?"
-    + lx.FEATURE_NOUN.pattern,
-    re.IGNORECASE,
-)
-_NAMED_FEATURE = re.compile(
-    lx.TRACTION_VERB.pattern + r"\s+(?:the\s+|our\s+)?(?:new\s+)?(?:[A-Z][\w-]*)(?:\s+[A-Z][\w-]*)*\b"
-    r"(?!\s+(?:app|product|platform|site|website|service)\b)"
-    r"|\b(?:used|toggled on|turned on|enabled|opened|viewed|clicked|tried|played|launched) by \d"
-    r"|(?i:\b(?:plays|clicks|taps|launches) (?:of|on) (?:the )?)"
-    r"|\bthe new [\w-]+(?: [\w-]+){0,2} (?:over|instead of|vs\.?|versus|rather than)\b"
-    r"|\b(?!(?:product|app|platform|overall|daily|weekly|monthly|total|service|data|internet|mobile)\b)[\w-]+ (?:usage|adoption|uptake)\b",
-)
-_TARGET_WORDS = {"by", "to", "from", "target", "in", "on", "per", "week", "month", "year", "quarter", "end", "of",
-                 "the", "today", "now", "this", "next", "peak", "season", "day", "at", "least", "up", "down", "mom",
-                 "qoq", "yoy", "wow", "pts", "pp", "k", "m", "h1", "h2", "q1", "q2", "q3", "q4"}
-_LABEL = re.compile(r"^([^:]{1,45}):\s+(.{3,})$")
-_USAGE_WORDS = lx.words(r"opens?", r"uses?", r"usage", r"views?", r"clicks?", r"sessions?", r"plays?", r"launches", r"taps?")
-_QUOTED_FEATURE = re.compile(lx.TRACTION_VERB.pattern + r"\s+(?:on\s+)?(?:the\s+)?[\"'\u2018\u201c][^\"'\u2019\u201d]{2,40}[\"'\u2019\u201d]", re.I)
-_THE_FEATURE = re.compile(r"\b(?:the|our|a|this) (?:new )?(?:[\w-]+ ){0,3}(?:feature|widget|button|module|tab|mode)\b", re.I)
-_EXPLICIT_CHANGE = lx.words(
-    r"increas\w*", r"reduc\w*", r"improv\w*", r"grow\w*", r"rais\w*", r"lift\w*", r"decreas\w*", r"cut",
-    r"lower", r"boost\w*", r"doubl\w*", r"halv\w*", r"shorten\w*", r"speed up", r"maximi[sz]\w*",
-    r"minimi[sz]\w*", r"drive", r"expand", r"accelerat\w*", r"get more", r"more", r"fewer", r"higher",
-    r"hit", r"reach", r"achieve", r"break into", r"get to", r"bring \w+(?: \w+){0,3} (?:down|up)", r"up \d+", r"down \d+",
-    r"overtake", r"beat", r"bigger", r"smaller", r"longer", r"shorter",
-)
-_VALUE_REACHED = lx.words(
-    r"hires?", r"hired", r"first value", r"first (?!week|month|day|time)\w+", r"turn(?:s|ed)? up", r"activat\w*", r"retained", r"complete (?:their|the|a) first \w+",
-    r"repeat", r"active use", r"actively", r"who go on to", r"that lead to", r"paid",
-)
-_PRODUCED_BY = re.compile(
-    r"^\s*(?:(?:that|which)\s+)?(?:(?:our|the|new|all)\s+)?(?:[\w-]+\s+){0,2}?"
-    r"(?:creat|writ|wrote|post|publish|upload|add|submit|mak|made|build|built|ship|leav|left|send|sent|produc|"
-    r"generat|contribut|record|translat|list)\w*\b",
-    re.IGNORECASE,
-)
-_SEARCHES = re.compile(r"\b(?:searches|search(?:es)? (?:run|performed|made))\b(?!\s+(?:\w+\s+){0,4}?(?:that|which) (?:lead|end|result))",
-                       re.IGNORECASE)
-_BARE_FEATURE_USE = re.compile(
-    lx.TRACTION_VERB.pattern + r"\s+(?:[\w-]+\s+){0,3}?(?:mode|feature|button|toggle|widget|command)\b", re.IGNORECASE)
-_NEW_THING_USE = re.compile(
-    r"\b(?:us(?:e|es|ed|ing)|tr(?:y|ies|ied)|view(?:s|ed)?|open(?:s|ed)?|click(?:s|ed)?(?: on)?|enabl(?:e|es|ed)|"
-    r"switch(?:es|ed)? on|turn(?:s|ed)? on|activat(?:e|es|ed)) (?:the |our )?new [\w-]+", re.IGNORECASE)
-_OBJECT_MADE_BY = re.compile(
-    r"\b(?:number|count|amount) of (?P<obj>[\w -]{2,40}?) (?:that |which )?(?:we|they|our [\w-]+|"
-    + lx.ACTOR.pattern + r") (?P<verb>[a-z]+)\b", re.IGNORECASE)
-_CONSUMING = {"read", "reads", "view", "views", "watch", "watches", "buy", "buys", "book", "books", "complete",
-              "completes", "finish", "finishes", "use", "uses", "open", "opens", "redeem", "redeems", "receive",
-              "receives", "get", "gets", "see", "sees", "find", "finds", "attend", "attends", "save", "saves",
-              "keep", "keeps", "return", "returns", "renew", "renews", "pay", "pays", "visit", "visits"}
-_ACTOR_AFTER_VERB = re.compile(
-    r"^\s*(?:make|get|help|enable|let|allow|bring)\s+(?:(?:our|the|more|all|every|each|new)\s+)*" + lx.ACTOR.pattern,
-    re.IGNORECASE,
-)
-_GENERIC_BEHAVIOR = {"use", "uses", "used", "using", "do", "does", "get", "gets", "take", "takes", "taken",
-                     "weekly", "daily", "monthly", "feel", "feels", "trust"}
-_MOVES = lx.words(r"should (?:fall|rise|drop|grow|go up|go down|double|halve|improve|get)", r"less", r"fewer",
-                  r"(?:fall|drop|rise)s? (?:by|to)", r"win more", r"spend less", r"faster", r"sooner", r"quicker",
-                  r"(?:under|below|above|over|at least|within|at most) \d[\d.,]*\s*(?:%|days?|hours?|minutes?|seconds?|weeks?)?",
-                  r"(?:down|up)(?=\s*(?:\d|$|[,.;]))")
-_TARGET = re.compile(
-    r"\b(?:under|below|above|over|at least|within|at most|to) [$\u00a3\u20ac]?\d|\d+ ?%|\bfrom [$\u00a3\u20ac]?\d|"
-    r"\b\d+ (?:in|of|out of) \d+\b|\btarget\b|\d+(?:\.\d+)?\s?(?:million|thousand|billion|bn)\b|\u2192|->|=>|\b\d+(?:\.\d+)?x\b|\b(?:mom|qoq|yoy|wow)\b|\+\s?\d|\btarget(?: is|:)|\d+\s?pts?\b|\d+\s?pp\b",
-    re.IGNORECASE,
-)
-_NOT_THE_GOAL = re.compile(r"\b(?:is not|isn't|is n't|not) (?:the|our) (?:goal|point|aim|outcome)\b", re.IGNORECASE)
-_ASKS_ABOUT_QUOTE = re.compile(
-    r"\?|\b(?:good|right|ok|okay|valid|real|proper|decent|bad|an?) (?:outcome|kr|key result|metric|goal|okr|objective)s?\b",
-    re.IGNORECASE,
-)
-_PRODUCED_THEN_VERB = re.compile(
-    lx.PRODUCED.pattern + r"\s+(?:(?:our|the|their|its|new)\s+)?(?:[\w-]+\s+){0,2}?"
-    r"(?:creat|writ|wrote|post|publish|upload|add|submit|list|mak|made)\w*\b",
-    re.IGNORECASE,
-)
-_FEATURE_SESSIONS = re.compile(
-    r"\b(?:mode|feature|widget|tool|tab|button|module|wizard|builder|checker|tracker|planner|assistant|copilot|"
-    r"chatbot|bot|optimi[sz]er|calculator|generator|editor)[\s-]+(?:sessions?|usage|use|views?|opens?|clicks?|adoption|visits?|launches)\b", re.I)
-_AND_NEW_GOAL = re.compile(r"\s+and\s+(?=(?:" + r"increas|reduc|improv|grow|rais|lift|decreas|cut|lower|boost|doubl|halv|"
-                           r"maximi|minimi|drive|expand|get more|win|launch|ship|build|bring|make|keep" + r"))", re.I)
-_PRODUCE_NEAR = re.compile(
-    r"\b(?:creat|writ|wrote|post|publish|upload|add|submit|list|produc(?:e|es|ed|ing)\b|generat|contribut|record|build|built|"
-    r"ship|send|sent|translat|author)\w*\s+(?P<frame>(?:(?:\d[\d.,]*[km]?\s*%?|more|new|extra|additional|their|our|the|an?)\s+){0,3})"
-    r"(?:[\w-]+\s+){0,2}?(?P<noun>" + lx.PRODUCED.pattern[5:-3] + r")\b",
-    re.IGNORECASE,
-)
-_SENTIMENT_ABOUT = re.compile(
-    "(?:" + lx.SENTIMENT.pattern + r")(?:\s+(?:with|for|of|about|on|in)\s+[\w' -]+?(?=\s+(?:from|to|by|at|above|below)\b|[,.;]|$))?",
-    re.IGNORECASE)
-_QUOTED = re.compile(r"[\"“']([^\"”']{12,})[\"”']")
-
-_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
-    ("revenue", lx.words(r"revenue", r"arr", r"mrr", r"nrr", r"gmv", r"sales", r"bookings", r"profit\w*",
-                         r"margins?", r"upsell\w*", r"aov", r"arp\w+", r"average order value", r"card spend",
-                         r"baskets?", r"payers?", r"payer conversion")),
-    ("market", lx.words(r"expansion into", r"new markets?", r"launch in \w+", r"districts", r"logos", r"deals")),
-    ("retention", lx.words(r"churn\w*", r"retention", r"retain\w*", r"renew\w*")),
-    ("cost", lx.words(r"(?:warehouse|cloud|infra\w*|aws|marketing|ad|hosting) spend", r"costs?", r"cost to serve", r"cac", r"tickets?", r"calls?", r"contacts?", r"returns",
-                      r"refunds?", r"fraud\w*", r"disputes?", r"grading", r"paperwork", r"admin")),
-    ("sentiment", lx.SENTIMENT),
-    ("engagement", lx.words(r"engag\w*", r"active", r"dau", r"wau", r"mau", r"time spent", r"sessions?")),
-    ("acquisition", lx.words(r"sign[- ]?ups?", r"new (?:users|customers)", r"downloads?", r"installs?",
-                             r"leads?", r"registrations?", r"trials?", r"traffic", r"visitors?")),
-    ("activation", lx.words(r"activation", r"onboard\w*", r"first value", r"time[- ]to[- ]\w+", r"setup")),
-    ("conversion", lx.words(r"conversion", r"convert\w*", r"checkout", r"purchases?")),
-    ("reach", lx.words(r"page ?views", r"followers", r"impressions", r"reach", r"views", r"discord", r"community",
-                       r"members", r"audience")),
-    ("learning", lx.words(r"pass\w*", r"exam", r"certif\w*", r"complet\w*", r"finish\w*")),
-    ("quality", lx.words(r"errors?", r"bugs?", r"crash\w*", r"uptime", r"latency", r"incidents?")),
-]
-
-
 @dataclass
 class Reading:
     """What the classifier read in a statement; kept for explanations and the engine."""
@@ -163,9 +38,9 @@ def _strip_lead_in(text: str) -> str:
 
 def _measured_phrase(main: str) -> tuple[str, bool, str]:
     """The noun phrase being counted and whether a qualifier ('that include ...') follows it."""
-    m = _MEASURE_START.search(main)
+    m = sh.MEASURE_START.search(main)
     rest = main[m.end():] if m else main
-    stop = _HEAD_STOP.search(" " + rest)
+    stop = sh.HEAD_STOP.search(" " + rest)
     head = (" " + rest)[: stop.start()] if stop else " " + rest
     tail = (" " + rest)[stop.start():] if stop else ""
     actor = lx.ACTOR.search(head)
@@ -182,15 +57,15 @@ def _measured_phrase(main: str) -> tuple[str, bool, str]:
             # "more team admins share a report": the head is who acts, the rest is what they do
             tail = after + tail
             head = head[:a_end]
-    return head.strip(), bool(_QUALIFIER.match(tail)) and not _PRODUCED_BY.match(tail), tail
+    return head.strip(), bool(sh.QUALIFIER.match(tail)) and not sh.PRODUCED_BY.match(tail), tail
 
 
 def _has_behavior(text: str) -> bool:
-    return any(m.group(0).lower() not in _GENERIC_BEHAVIOR for m in lx.BEHAVIOR.finditer(text))
+    return any(m.group(0).lower() not in sh.GENERIC_BEHAVIOR for m in lx.BEHAVIOR.finditer(text))
 
 
 def _families(text: str) -> set[str]:
-    found = {name for name, pattern in _FAMILIES if pattern.search(text)}
+    found = {name for name, pattern in sh.FAMILIES if pattern.search(text)}
     if lx.CURRENCY.search(text):
         found.add("revenue")
     if lx.SENTIMENT_SYMBOLS.search(text):
@@ -205,7 +80,7 @@ _CONTINUATION = re.compile(
 
 def _outcome_clauses(main: str) -> list[str]:
     """The clauses of a statement that each set a goal of their own."""
-    pieces = [c.strip() for part in lx.CLAUSE_SPLIT.split(main) if part for c in _AND_NEW_GOAL.split(part) if c.strip()]
+    pieces = [c.strip() for part in lx.CLAUSE_SPLIT.split(main) if part for c in sh.AND_NEW_GOAL.split(part) if c.strip()]
     clauses: list[str] = []
     for piece in pieces:  # ", so the target is ...", ", from 1.3 to 2.5" continue the clause before
         if clauses and _CONTINUATION.match(piece):
@@ -216,7 +91,7 @@ def _outcome_clauses(main: str) -> list[str]:
     goals: list[str] = []
     for clause in clauses:
         acting = bool(lx.ACTOR.search(clause)) and _has_behavior(clause) and len(clause.split()) >= 3
-        changes = bool(_EXPLICIT_CHANGE.search(clause) or _MOVES.search(clause) or _TARGET.search(clause))
+        changes = bool(sh.EXPLICIT_CHANGE.search(clause) or sh.MOVES.search(clause) or sh.TARGET.search(clause))
         listed = bool(_families(clause)) and family_clauses >= 3
         if changes or listed or (acting and len(clauses) >= 3) or (goals and _families(clause) and len(clause.split()) <= 6) \
                 or (goals and lx.DELIVERY_VERB.match(clause)):
@@ -231,22 +106,22 @@ def _several_outcomes(main: str) -> bool:
     known = [frozenset(_families(g)) for g in goals if _families(g)]
     acting = [g for g in goals if lx.ACTOR.search(g) and _has_behavior(g) and len(goals) >= 3]
     unknown = [g for g in goals if not _families(g) and (
-        ((_EXPLICIT_CHANGE.search(g) or _MOVES.search(g) or _TARGET.search(g))
+        ((sh.EXPLICIT_CHANGE.search(g) or sh.MOVES.search(g) or sh.TARGET.search(g))
          and (lx.ACTOR.search(g) or _has_behavior(g) or lx.PRODUCED.search(g))) or g in acting)]
     return len(set(known)) + len(unknown) >= 2
 
 
 def _focus(text: str) -> str:
     """The part of a multi-sentence or quoted statement that states what is measured."""
-    quoted = _QUOTED.search(text)
+    quoted = sh.QUOTED.search(text)
     if quoted and len(quoted.group(1).split()) >= 3:
         outside = text[: quoted.start()] + text[quoted.end():]
-        if _ASKS_ABOUT_QUOTE.search(outside) or len(quoted.group(1)) > 0.6 * len(text):
+        if sh.ASKS_ABOUT_QUOTE.search(outside) or len(quoted.group(1)) > 0.6 * len(text):
             text = quoted.group(1)
-    sentences = [s.strip() for s in lx.SENTENCE_SPLIT.split(text) if s.strip() and not _NOT_THE_GOAL.search(s)]
+    sentences = [s.strip() for s in lx.SENTENCE_SPLIT.split(text) if s.strip() and not sh.NOT_THE_GOAL.search(s)]
     if len(sentences) <= 1:
         return sentences[0] if sentences else text
-    goals = [s for s in sentences if _families(s) and (_EXPLICIT_CHANGE.search(s) or _MOVES.search(s) or _TARGET.search(s))]
+    goals = [s for s in sentences if _families(s) and (sh.EXPLICIT_CHANGE.search(s) or sh.MOVES.search(s) or sh.TARGET.search(s))]
     if len(goals) >= 2:
         return "; ".join(s.rstrip(".!? ") for s in goals)
     for s in reversed(sentences):
@@ -254,7 +129,7 @@ def _focus(text: str) -> str:
             return lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1] if lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1].strip() else s
     outcome_like: list[str] = []
     for i, s in enumerate(sentences):
-        if _EXPLICIT_CHANGE.search(s) or _MOVES.search(s) or _TARGET.search(s) or lx.BUSINESS.search(s):
+        if sh.EXPLICIT_CHANGE.search(s) or sh.MOVES.search(s) or sh.TARGET.search(s) or lx.BUSINESS.search(s):
             if len(re.findall(r"[^\W\d_]{3,}", s)) < 3 and i > 0 and sentences[i - 1].rstrip(".!? ") not in outcome_like:
                 outcome_like.append(sentences[i - 1].rstrip(".!? "))  # "Target: 2x." belongs to the sentence before
             outcome_like.append(s.rstrip(".!? "))
@@ -269,10 +144,10 @@ def read(statement: str) -> Reading:
     text = re.sub(r"\s*\([^()]*\)", "", text)  # asides in brackets do not change what is measured
     text = lx.NEGATED.sub(" ", text)
     text = _strip_lead_in(text.strip(" .!?"))
-    label = _LABEL.match(text)
-    if label and len(label.group(1).split()) <= 5 and not _TARGET.search(label.group(1)):
+    label = sh.LABEL.match(text)
+    if label and len(label.group(1).split()) <= 5 and not sh.TARGET.search(label.group(1)):
         r.cues["label"] = label.group(1)
-        words_after = [w for w in re.findall(r"[^\W\d_]{2,}", label.group(2)) if w.lower() not in _TARGET_WORDS]
+        words_after = [w for w in re.findall(r"[^\W\d_]{2,}", label.group(2)) if w.lower() not in sh.TARGET_WORDS]
         names_metric = lx.BUSINESS.search(label.group(1)) or lx.VANITY.search(label.group(1)) or lx.SENTIMENT.search(label.group(1))
         if len(words_after) >= 3 and not names_metric and not lx.DELIVERY_VERB.match(label.group(1)):
             text = _strip_lead_in(label.group(2))  # "Data platform H1: analysts self-serve ..." -> the goal itself
@@ -286,16 +161,16 @@ def read(statement: str) -> Reading:
         r.cues["guardrail"] = guard_text
         text = (text[: guard.start()].strip(" ,") + ("; " + rest if rest else "")).strip()
     bet = lx.BET_CLAUSE.search(text)
-    if bet and bet.start() > 0 and (_EXPLICIT_CHANGE.search(text[: bet.start()]) or lx.BUSINESS.search(text[: bet.start()])):
+    if bet and bet.start() > 0 and (sh.EXPLICIT_CHANGE.search(text[: bet.start()]) or lx.BUSINESS.search(text[: bet.start()])):
         r.bet = bet.group(0).strip(" ,")
         text = text[: bet.start()]
     starts_delivery = ((bool(lx.DELIVERY_VERB.match(text)) or bool(re.match(r"^\s*(?:an?\s+|the\s+)?new\s+(?!(?:users|customers|teams|members|accounts|signups|hires|sellers|buyers)\b)", text, re.I)))
-                       and not _ACTOR_AFTER_VERB.match(text)
+                       and not sh.ACTOR_AFTER_VERB.match(text)
                        and not re.match(r"^\s*make\b.{0,60}\b(?:feel|seem|less|more|easier|faster)\b", text, re.I))
     purpose = lx.PURPOSE_CLAUSE.search(text)
     if starts_delivery and purpose:
         after = text[purpose.end():]
-        if _EXPLICIT_CHANGE.search(after) or lx.BUSINESS.search(after) or _TARGET.search(after):
+        if sh.EXPLICIT_CHANGE.search(after) or lx.BUSINESS.search(after) or sh.TARGET.search(after):
             r.bet = text[: purpose.start()].strip(" ,")
             text = after
             starts_delivery = bool(lx.DELIVERY_VERB.match(text))
@@ -314,22 +189,22 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
         return kind, [Trap.multiple_outcomes]
     measured, qualified, tail = _measured_phrase(main)
     r.measured = measured
-    has_change = bool(_EXPLICIT_CHANGE.search(main)) or bool(_TARGET.search(main)) or bool(_MOVES.search(main))
-    feature_use = bool(_FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main) or _NAMED_FEATURE.search(main)
-                       or _QUOTED_FEATURE.search(main))
+    has_change = bool(sh.EXPLICIT_CHANGE.search(main)) or bool(sh.TARGET.search(main)) or bool(sh.MOVES.search(main))
+    feature_use = bool(sh.FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main) or sh.NAMED_FEATURE.search(main)
+                       or sh.QUOTED_FEATURE.search(main))
     produced_head = bool(measured) and bool(lx.PRODUCED.search(measured.split()[-1] if measured.split() else ""))
-    produced_head = produced_head or bool(_PRODUCED_THEN_VERB.search(measured or "") and not lx.ACTOR.match(measured))
+    produced_head = produced_head or bool(sh.PRODUCED_THEN_VERB.search(measured or "") and not lx.ACTOR.match(measured))
     participle = lx.PRODUCED.search(main) and lx.PRODUCE_PARTICIPLE.search(main)
     count_frame = (bool(lx.COUNT_FRAME.search(main)) or bool(re.search(r"\bper (?:week|month|sprint|quarter|day)\b|/(?:week|wk|month|mo|day)\b", main))
-                   or bool(_TARGET.search(main)))
+                   or bool(sh.TARGET.search(main)))
 
     actor_head = bool(measured) and bool(lx.ACTOR.search(measured.split()[-1]))
-    near = _PRODUCE_NEAR.search(main)
+    near = sh.PRODUCE_NEAR.search(main)
     if near and re.search(r"\bfirst\b", main[: near.end()], re.IGNORECASE):
         near = None  # "publish their first listing" is an activation milestone, not a count of things
-    made = _OBJECT_MADE_BY.search(main)
+    made = sh.OBJECT_MADE_BY.search(main)
     obj = made.group("obj") if made else ""
-    if made and made.group("verb").lower() not in _CONSUMING and lx.PRODUCED.search(obj) and not lx.ACTOR.search(obj) \
+    if made and made.group("verb").lower() not in sh.CONSUMING and lx.PRODUCED.search(obj) and not lx.ACTOR.search(obj) \
             and not (lx.WRONG_MOMENT.search(obj) or lx.VANITY.search(obj) or lx.ENGAGEMENT_PUSH.search(obj)) \
             and not feature_use and not lx.SENTIMENT.search(main) and not lx.FREQUENCY.search(main):
         r.cues["produced"] = made.group("obj")
@@ -347,7 +222,7 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
     sentimental = lx.SENTIMENT.search(main) or lx.FREQUENCY.search(main)
     if not starts_delivery and not feature_use and not qualified and not strong_vanity and not business_head \
             and not sentimental:
-        if produced_head and (count_frame or participle or _PRODUCED_BY.match(tail) or has_change):
+        if produced_head and (count_frame or participle or sh.PRODUCED_BY.match(tail) or has_change):
             r.cues["produced"] = measured
             return Kind.output, [Trap.output_in_disguise]
         counts_things = bool(near and re.search(r"\d|\bmore\b", near.group("frame") or ""))
@@ -375,12 +250,12 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
 
 def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> list[Trap]:
     traps: list[Trap] = []
-    feature = (_FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main) or _SEARCHES.search(main)
-               or _FEATURE_SESSIONS.search(main) or _NAMED_FEATURE.search(main) or _NEW_THING_USE.search(main)
-               or _BARE_FEATURE_USE.search(main)
-               or _QUOTED_FEATURE.search(main) or (_THE_FEATURE.search(main) if _has_behavior(main) else None))
+    feature = (sh.FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main) or sh.SEARCHES.search(main)
+               or sh.FEATURE_SESSIONS.search(main) or sh.NAMED_FEATURE.search(main) or sh.NEW_THING_USE.search(main)
+               or sh.BARE_FEATURE_USE.search(main)
+               or sh.QUOTED_FEATURE.search(main) or (sh.THE_FEATURE.search(main) if _has_behavior(main) else None))
     label = r.cues.get("label", "")
-    if not feature and label and lx.FEATURE_NOUN.search(label) and _USAGE_WORDS.search(main):
+    if not feature and label and lx.FEATURE_NOUN.search(label) and sh.USAGE_WORDS.search(main):
         feature = lx.FEATURE_NOUN.search(label)
     clicks = re.search(r"\bclick\w*|\bctr\b|click[- ]through", main, re.IGNORECASE)
     if not feature and clicks and lx.FEATURE_NOUN.search(r.text):
@@ -392,7 +267,7 @@ def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> lis
                    if not re.search(r"\b(?:from|after|since|following|before|days? of|weeks? of)\s+(?:\w+\s+)?$",
                                     main[: m.start()], re.I)), None)
     rank = re.search(r"\b(?:rank|ranking|chart)\b", main, re.IGNORECASE)
-    if moment and not rank and not _VALUE_REACHED.search(main[moment.end():]) and not feature \
+    if moment and not rank and not sh.VALUE_REACHED.search(main[moment.end():]) and not feature \
             and not re.search(r"time[- ]to[- ]value|first value", main, re.IGNORECASE):
         r.cues["moment"] = moment.group(0)
         traps.append(Trap.wrong_moment)
@@ -403,7 +278,7 @@ def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> lis
             traps.append(Trap.vanity_metric)
     sentiment = lx.SENTIMENT.search(main) or lx.SENTIMENT_SYMBOLS.search(main)
     if sentiment:
-        rest = lx.SENTIMENT_SYMBOLS.sub(" ", _SENTIMENT_ABOUT.sub(" ", main))
+        rest = lx.SENTIMENT_SYMBOLS.sub(" ", sh.SENTIMENT_ABOUT.sub(" ", main))
         if not (_has_behavior(rest) and lx.ACTOR.search(rest)) and not lx.ENGAGEMENT_PUSH.search(rest):
             r.cues["sentiment"] = sentiment.group(0)
             traps.append(Trap.sentiment_only)
