@@ -152,6 +152,7 @@ class Turn(BaseModel):
     engine: str = Field(default="offline", description="Which engine wrote this message.")
     notice: str = Field(default="", description="A visible notice, e.g. a fallback to the offline engine.")
     evidence: list[Passage] = Field(default_factory=list, description="Passages shown under 'why I'm asking'.")
+    tokens: int = Field(default=0, description="LLM tokens (prompt + completion) spent on this turn; 0 offline.")
     feedback: Literal["up", "down"] | None = Field(default=None, description="The user's thumbs on this message.")
     feedback_reason: str = ""
     at: datetime = Field(default_factory=utcnow)

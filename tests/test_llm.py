@@ -119,6 +119,9 @@ def test_phrase_and_interpret_in_a_session(fake_openai, coach_on):
     assert turn.sources[0] == "value-ladder" and "made-up-note" not in turn.sources  # cited ids checked
     assert session.usage.prompt_tokens == fake_openai.prompt_tokens
     assert session.usage.completion_tokens == fake_openai.completion_tokens
+    # per turn: the two turns together spent what the session spent
+    assert first.tokens > 0 and turn.tokens > 0
+    assert first.tokens + turn.tokens == session.usage.total
 
 
 # -- faults: each one falls back for that turn, with a notice -------------------------------------------

@@ -134,6 +134,7 @@ class FallbackCoach(Coach):
         if self._depth:
             return
         session.usage.add(self.ledger.usage)
+        turn.tokens = self.ledger.usage.total
         if self.ledger.notice:
             turn.notice = self.ledger.notice
         if self.ledger.writer_offline:
