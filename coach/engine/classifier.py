@@ -31,6 +31,12 @@ class Reading:
     cues: dict[str, str] = field(default_factory=dict)
 
 
+_ANCHOR = re.compile(r"\s+(?:within|in under|inside|after|before) (?:the first )?(?:\d+|one|two|three|a) \w+ (?:of|after|from) "
+                     r"[^,;.]+", re.IGNORECASE)
+_DURATION = re.compile(r"\b(?:time|hours|days|minutes|weeks) (?:from|between|it takes)\b|\btime[- ]to[- ]\w+|\bcycle time\b|"
+                       r"\blead time\b", re.IGNORECASE)
+
+
 def _strip_lead_in(text: str) -> str:
     stripped = lx.LEAD_IN.sub("", text, count=1).strip()
     return stripped or text
@@ -74,7 +80,7 @@ def _families(text: str) -> set[str]:
 
 
 _CONTINUATION = re.compile(
-    r"^(?:so|from|to|by|which|that|where|measured|i\.e\.|e\.g\.|with|without|while|because|as|in|on|at|for|"
+    r"^(?:so|even|from|to|by|which|that|where|measured|i\.e\.|e\.g\.|with|without|while|because|as|in|on|at|for|"
     r"up|down|this|next|per|each|every|starting|currently|today|now)\b|^\d", re.IGNORECASE)
 
 
@@ -142,6 +148,7 @@ def read(statement: str) -> Reading:
     text = statement.replace("\u2019", "'").replace("\u2018", "'").strip()
     text = _focus(text)
     text = re.sub(r"\s*\([^()]*\)", "", text)  # asides in brackets do not change what is measured
+    text = _ANCHOR.sub("", text)  # "within 7 days of signing up" times the behaviour; it is not the measure
     text = lx.NEGATED.sub(" ", text)
     text = _strip_lead_in(text.strip(" .!?"))
     label = sh.LABEL.match(text)
@@ -166,11 +173,13 @@ def read(statement: str) -> Reading:
         text = text[: bet.start()]
     starts_delivery = ((bool(lx.DELIVERY_VERB.match(text)) or bool(re.match(r"^\s*(?:an?\s+|the\s+)?new\s+(?!(?:users|customers|teams|members|accounts|signups|hires|sellers|buyers)\b)", text, re.I)))
                        and not sh.ACTOR_AFTER_VERB.match(text)
+                       and not (lx.CURRENCY.search(text[:40]) and lx.BUSINESS.search(text[:80]))
                        and not re.match(r"^\s*make\b.{0,60}\b(?:feel|seem|less|more|easier|faster)\b", text, re.I))
     purpose = lx.PURPOSE_CLAUSE.search(text)
     if starts_delivery and purpose:
         after = text[purpose.end():]
-        if sh.EXPLICIT_CHANGE.search(after) or lx.BUSINESS.search(after) or sh.TARGET.search(after):
+        if (sh.EXPLICIT_CHANGE.search(after) or lx.BUSINESS.search(after) or sh.TARGET.search(after)
+                or lx.SENTIMENT.search(after) or (lx.ACTOR.search(after) and _has_behavior(after))):
             r.bet = text[: purpose.start()].strip(" ,")
             text = after
             starts_delivery = bool(lx.DELIVERY_VERB.match(text))
@@ -202,7 +211,7 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
     near = sh.PRODUCE_NEAR.search(main)
     if near and re.search(r"\bfirst\b", main[: near.end()], re.IGNORECASE):
         near = None  # "publish their first listing" is an activation milestone, not a count of things
-    made = sh.OBJECT_MADE_BY.search(main)
+    made = sh.OBJECT_MADE_BY.search(main) if not (qualified or _DURATION.search(main)) else None
     obj = made.group("obj") if made else ""
     if made and made.group("verb").lower() not in sh.CONSUMING and lx.PRODUCED.search(obj) and not lx.ACTOR.search(obj) \
             and not (lx.WRONG_MOMENT.search(obj) or lx.VANITY.search(obj) or lx.ENGAGEMENT_PUSH.search(obj)) \
@@ -210,22 +219,23 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
         r.cues["produced"] = made.group("obj")
         return Kind.output, [Trap.output_in_disguise]
     to_count = re.search(r"\bto [\d.,]+[km]?\s+(?:new\s+)?(?:" + lx.PRODUCED.pattern + ")", main, re.IGNORECASE)
-    if to_count and not starts_delivery and not lx.SENTIMENT.search(main):
+    if to_count and not starts_delivery and not lx.SENTIMENT.search(main) and not lx.VANITY.search(main):
         r.cues["produced"] = to_count.group(0)
         return Kind.output, [Trap.output_in_disguise]
     strong_vanity = re.search(r"\b(?:charts?|top \d+|rank\w*|followers|subscribers|members|impressions|page ?views|"
-                              r"product hunt|#\s?1|email list|mailing list|trending)\b", main, re.I)
-    business_head = bool(lx.BUSINESS.search(measured) or lx.CURRENCY.search(measured)) if measured else False
+                              r"product hunt|#\s?1|email list|mailing list|trending|reach)\b", main, re.I)
+    business_head = bool(lx.BUSINESS.search(measured) or lx.CURRENCY.search(measured)) if measured and not qualified else False
     if lx.THROUGHPUT.search(main) and (lx.PRODUCED.search(main) or participle) and not feature_use:
         r.cues["produced"] = lx.THROUGHPUT.search(main).group(0)
         return Kind.output, [Trap.output_in_disguise]
-    sentimental = lx.SENTIMENT.search(main) or lx.FREQUENCY.search(main)
+    duration = _DURATION.search(main)
+    sentimental = lx.SENTIMENT.search(main) or lx.FREQUENCY.search(main) or duration or qualified
     if not starts_delivery and not feature_use and not qualified and not strong_vanity and not business_head \
             and not sentimental:
         if produced_head and (count_frame or participle or sh.PRODUCED_BY.match(tail) or has_change):
             r.cues["produced"] = measured
             return Kind.output, [Trap.output_in_disguise]
-        counts_things = bool(near and re.search(r"\d|\bmore\b", near.group("frame") or ""))
+        counts_things = bool(near and re.search(r"\d|\bmore\b|as many|\btimes\b", near.group("frame") or ""))
         if near and (count_frame or has_change or counts_things) and (not actor_head or counts_things):
             r.cues["produced"] = near.group(0)
             return Kind.output, [Trap.output_in_disguise]
@@ -257,6 +267,10 @@ def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> lis
     label = r.cues.get("label", "")
     if not feature and label and lx.FEATURE_NOUN.search(label) and sh.USAGE_WORDS.search(main):
         feature = lx.FEATURE_NOUN.search(label)
+    if feature and re.search(r"\d[\d.,]*\s*[mk]?\s+(?:plays|views|listens|streams) of", main, re.IGNORECASE):
+        feature = None  # a million plays of a trailer is reach, not the use of a feature
+    if not feature and r.bet and lx.FEATURE_NOUN.search(r.bet):
+        feature = re.search(lx.TRACTION_VERB.pattern + r"\s+(?:it|them)\b", main, re.IGNORECASE)
     clicks = re.search(r"\bclick\w*|\bctr\b|click[- ]through", main, re.IGNORECASE)
     if not feature and clicks and lx.FEATURE_NOUN.search(r.text):
         feature = clicks
@@ -267,12 +281,15 @@ def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> lis
                    if not re.search(r"\b(?:from|after|since|following|before|days? of|weeks? of)\s+(?:\w+\s+)?$",
                                     main[: m.start()], re.I)), None)
     rank = re.search(r"\b(?:rank|ranking|chart)\b", main, re.IGNORECASE)
+    head_end = main.find(measured) + len(measured) if measured and measured in main else -1
+    head_qualified = qualified and moment is not None and moment.start() < head_end
     if moment and not rank and not sh.VALUE_REACHED.search(main[moment.end():]) and not feature \
+            and not head_qualified and not _DURATION.search(main) \
             and not re.search(r"time[- ]to[- ]value|first value", main, re.IGNORECASE):
         r.cues["moment"] = moment.group(0)
         traps.append(Trap.wrong_moment)
     vanity = lx.VANITY.search(measured if measured else main) or (lx.VANITY.search(main) if not qualified else None)
-    if vanity and Trap.wrong_moment not in traps and not feature and not (qualified and vanity.group(0).lower() == "views"):
+    if vanity and Trap.wrong_moment not in traps and not feature and not qualified:
         if not re.fullmatch(r"clicks?|click[- ]through|ctr", vanity.group(0), re.IGNORECASE) or not feature:
             r.cues["vanity"] = vanity.group(0)
             traps.append(Trap.vanity_metric)

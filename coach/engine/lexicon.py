@@ -16,7 +16,8 @@ def words(*alternatives: str) -> re.Pattern[str]:
 
 # Lead-ins that say nothing about the statement itself.
 LEAD_IN = re.compile(
-    r"^\s*(?:(?:[\w&/-]+\s+){0,3}?(?:kr|okr|key result|objective)\s*\d*\s*[:\-]\s*)?(?:(?:our|the|my|team'?s?|q[1-4]|h[12]|this quarter'?s?|next quarter'?s?)\s+)*"
+    r"^\s*(?:(?:across|within|for|on|in) [^:]{3,80}?,\s*(?=(?:raise|increase|grow|reduce|cut|improve|get|make|help|lift|boost|"
+    r"double|halve|more|fewer)\b))?(?:(?:[\w&/-]+\s+){0,3}?(?:kr|okr|key result|objective)\s*\d*\s*[:\-]\s*)?(?:(?:our|the|my|team'?s?|q[1-4]|h[12]|this quarter'?s?|next quarter'?s?)\s+)*"
     r"(?:(?:main |primary |big |top )?(?:goal|objective|okr|kr|key result|outcome|target|aim|priority|mission|north star)s?"
     r"(?: for| this| next| in)?(?: the)?(?: quarter| year| half| sprint| month| q[1-4]| h[12])?\s*(?:is|are|will be|:|-)\s*(?:to\s+)?)?"
     r"(?:(?:we|i|the team)\s+(?:want|need|plan|aim|hope|intend|are going|will|should|must|have)\s*(?:to\s+)?)?"
@@ -67,7 +68,8 @@ ACTOR = words(
     r"donors?", r"volunteers?", r"gamers?", r"athletes?", r"fans?", r"shippers?", r"carriers?", r"schools?",
     r"clinics?", r"practices", r"firms?", r"brands?", r"advertisers?", r"publishers?", r"authors?", r"writers?",
     r"analysts?", r"operators?", r"dispatchers?", r"warehouses?", r"pickers?", r"renters?", r"homeowners?",
-    r"members?", r"people", r"folks", r"individuals", r"persons?", r"applicants?",
+    r"members?", r"people", r"folks", r"individuals", r"persons?", r"applicants?", r"kids", r"children", r"teens",
+    r"traders?",
 )
 
 BEHAVIOR = words(
@@ -91,7 +93,7 @@ BEHAVIOR = words(
 
 BUSINESS = words(
     r"revenue", r"arr", r"mrr", r"nrr", r"grr", r"gmv", r"churn(?:s|ed|ing)?", r"profit(?:s|ability)?",
-    r"margins?", r"market share", r"bookings", r"sales(?! (?:managers?|reps?|teams?|people|staff|leaders?|calls?|org))", r"cost to serve", r"cost[- ]to[- ]serve",
+    r"margins?", r"market share", r"sales(?! (?:managers?|reps?|teams?|people|staff|leaders?|calls?|org))", r"cost to serve", r"cost[- ]to[- ]serve",
     r"cost per \w+", r"costs?", r"ltv", r"clv", r"lifetime value", r"cac", r"acquisition cost",
     r"average (?:order|deal|basket|contract|revenue)(?: value| size)?", r"aov", r"arpu", r"arpa", r"acv",
     r"new (?:customers|logos|paying customers)", r"paying customers", r"renewals?(?! applications?| forms?)",
@@ -105,7 +107,7 @@ BUSINESS = words(
     r"tickets? (?:per|to) (?:support|account|customer)", r"paying \w+", r"paid (?:accounts|seats|subscribers|users|plans?)",
     r"(?:inbound|support|customer service|call[- ]cent(?:re|er)) (?:[\w'-]+ ){0,4}contacts",
     r"contacts? (?:to|with) (?:support|us|the call centre|the call center)", r"cost per \w+", r"lapse(?: rate)?",
-    r"premiums?", r"gross (?:revenue|margin)", r"payback", r"nrr", r"net revenue retention", r"contact rate",
+    r"premiums?", r"gross (?:revenue|margin)", r"contracts? renewed", r"renew(?:ed|al)s? on time", r"renewal rate", r"payback", r"nrr", r"net revenue retention", r"contact rate",
     r"tickets per \d[\d,]*", r"arp\w+", r"payer conversion", r"payers", r"baskets?(?: size)?", r"returns",
     r"refunds?(?: rate)?", r"\d+ (?:more )?(?:school )?districts signed", r"deals? signed",
 )
@@ -117,7 +119,7 @@ SENTIMENT = words(
     r"perception", r"trust", r"confidence", r"loyalty", r"brand love", r"smiles?", r"frustrat(?:ed|ion)",
     r"customer happiness", r"enps", r"survey scores?", r"thumbs up", r"likeable", r"experience score",
     r"(?:satisfaction|experience|sentiment|happiness|effort) (?:score|rating|index)", r"\w+ score in (?:our|the) [\w -]*survey",
-    r"review score", r"star rating", r"rated \d", r"reviews? average", r"thumbs[- ]up(?: rate)?", r"trustpilot",
+    r"review score", r"star rating", r"how easy", r"ease score", r"effort score", r"score after", r"rated \d", r"reviews? average", r"thumbs[- ]up(?: rate)?", r"trustpilot",
     r"g2 (?:rating|score)", r"rate (?:the|their|our|us|it) [\w -]{0,40}?\d", r"overwhelm\w*", r"stressful", r"anxious",
 
 )
@@ -125,7 +127,8 @@ SENTIMENT = words(
 VANITY = words(
     r"page ?views?", r"pageviews", r"impressions", r"followers?", r"likes", r"visits", r"visitors",
     r"traffic", r"(?:organic|social|total|paid) reach", r"reach of", r"app store rank(?:ing)?", r"trending", r"reach(?:es|ed)? \d[\d.,]*\s*(?:million|m|k|thousand)?\s*(?:people|users|viewers|readers|accounts|listeners)",
-    r"on social",
+    r"on social", r"\d[\d.,]*\s*[mk]?\s+(?:plays|views|listens|streams) of", r"featured (?:by|on|in)",
+    r"first page of (?:google|search)", r"rank(?:s|ing)? (?:on|for)", r"keywords", r"monthly reach",
     r"front page", r"\d[\d.,]*\s*(?:million|m|k|thousand)?\s+views", r"downloads? rank(?:ing)?", r"chart position",
     r"mentions", r"buzz", r"press coverage", r"views", r"hits", r"open rate", r"fans",
     r"total users", r"total sign-?ups", r"cumulative", r"all[- ]time", r"virality",
@@ -152,7 +155,9 @@ WRONG_MOMENT = words(
     r"requests? (?:for|to) (?:a )?(?:quote|demo|callback|viewing)", r"form starts?", r"started (?:forms?|applications?|checkouts?)",
     r"start(?:s|ed|ing)? (?:the|an?|their) (?:[\w-]+ ){0,3}(?:form|application|checkout|sign[- ]?up|onboarding|registration|quiz|course)",
     r"waitlist sign[- ]?ups?", r"pre[- ]?orders?", r"free trials?", r"trial sign[- ]?ups?", r"wait ?list",
-    r"shortlist(?:ed|s)?", r"invited to (?:an )?interviews?", r"accounts? opened", r"open(?:s|ed)? (?:an|new) accounts?",
+    r"shortlist(?:ed|s)?", r"(?:test drives?|viewings?|consultations?|demos?|classes|appointments?) (?:booked|scheduled|requested)",
+    r"book(?:s|ed|ing)? (?:an? )?(?:class|test drive|viewing|demo|consultation)", r"start(?:s|ed|ing)? (?:filling in|to fill)",
+    r"(?:repair|maintenance|service|callback|quote) requests?", r"invited to (?:an )?interviews?", r"accounts? opened", r"open(?:s|ed)? (?:an|new) accounts?",
     r"new accounts", r"registered (?:players|users|accounts|members|customers|patients)",
     r"reach(?:es|ed)? (?:the )?(?:checkout|cart|payment|pricing|sign[- ]?up|booking) (?:page|step|screen|form)", r"(?:id |identity )?verification", r"api keys?(?: created)?", r"keys created",
     r"applications? started", r"pre[- ]?registrations?", r"onboarding (?:started|begun)", r"interviews? (?:booked|scheduled)",
@@ -174,7 +179,7 @@ PRODUCED = words(
     r"a/b tests?", r"landing pages?", r"case studies", r"translations?", r"languages?", r"velocity",
     r"throughput", r"story points?", r"points", r"lesson plans?", r"plans", r"job ads?", r"tours", r"experiences",
     r"gallery", r"catalogue entries", r"entries", r"quizzes", r"flashcards", r"decks?", r"sets?", r"clips?",
-    r"levels", r"claims", r"services", r"notes", r"releases", r"surveys", r"care plans", r"tickets", r"cases", r"files", r"records", r"invoices",
+    r"levels", r"claims", r"services", r"notes", r"releases", r"surveys", r"descriptions", r"drafts", r"menu photos", r"care plans", r"tickets", r"cases", r"files", r"records", r"invoices",
 )
 
 PRODUCE_PARTICIPLE = words(
@@ -182,7 +187,7 @@ PRODUCE_PARTICIPLE = words(
     r"added", r"launched", r"delivered", r"sent", r"produced", r"released", r"completed", r"closed",
     r"run", r"held", r"made", r"generated", r"authored", r"contributed", r"left", r"recorded", r"filed",
     r"merged", r"deployed", r"done", r"given", r"translated", r"onboarded", r"live", r"migrated", r"processed",
-    r"handled", r"answered", r"scanned", r"digiti[sz]ed",
+    r"handled", r"answered", r"scanned", r"digiti[sz]ed", r"drafted", r"written up",
 )
 
 COUNT_FRAME = re.compile(
@@ -217,7 +222,7 @@ TRACTION_VERB = words(
     r"explor(?:e|es|ed)", r"see(?:s)?", r"saw", r"seen", r"watch(?:es|ed)?", r"play(?:s|ed)?", r"hover(?:s|ed)?",
 )
 FEATURE_ADOPTION = re.compile(
-    r"\bfeature (?:adoption|usage|use)\b|\b(?:use|usage|adoption|uptake) of (?:the|our|a|an|this) (?:new )?(?:[\w-]+ ){0,2}?"
+    r"\bfeature (?:adoption|usage|use)\b|\b(?:use|uses|usage|adoption|uptake) of (?:the|our|a|an|this) (?:new )?(?:[\w'\u2019-]+ ){0,3}?"
     + FEATURE_NOUN.pattern,
     re.IGNORECASE,
 )
@@ -236,12 +241,12 @@ ENGAGEMENT_PUSH = words(
     r"minutes (?:listened|played|read)", r"hours (?:streamed|listened|played)", r"stream more", r"listen more",
     r"days per (?:month|week)", r"more often", r"(?:once|one time|twice|\d+ times?) (?:per|a) day", r"spend longer",
     r"browse longer", r"browsing", r"more time", r"(?:minutes|hours) (?:\w+ ){0,3}(?:spend|spent|in the app|in the game)",
-    r"scroll(?:s|ed)? through", r"times a day", r"come back more", r"opens? the \w+(?: \w+)? app (?:each|every|per) day", r"(?:daily|weekly|monthly) active (?:users|learners|players|listeners|members|customers|readers|viewers)(?! (?:who|that|which))",
+    r"scroll(?:s|ed)? through", r"times a day", r"come back", r"every (?:single )?day", r"daily opens", r"opens? the \w+(?: \w+)? app (?:each|every|per) day", r"(?:daily|weekly|monthly) active [\w-]+(?! (?:who|that|which|where))",
 )
 
 # A clause that protects something; its presence answers the no_guardrail trap.
 GUARD_CLAUSE = re.compile(
-    r"\b(?:without|while making sure|making sure|while (?:keeping|maintaining|holding|protecting|not|still)|whilst|but not at the expense of|"
+    r"\b(?:without|while making sure|making sure|provided|,\s*keeping|while [\w\s-]{0,40}?(?:stays?|remains?|holds?|does not|doesn't)|while (?:keeping|maintaining|holding|protecting|not|still)|whilst|but not at the expense of|"
     r"not at the expense of|as long as|provided that|guardrails?|counter[- ]metrics?|"
     r"(?:and|while) keep(?:ing)?|with(?:out)? (?:hurting|harming|lowering|reducing|dropping)|"
     r"must not (?:drop|fall|get worse|decrease|increase)|holding .{0,40} (?:steady|flat|constant)|"
@@ -259,16 +264,18 @@ BET_CLAUSE = re.compile(
 )
 PURPOSE_CLAUSE = re.compile(
     r"\b(?:so that|in order to|so|to help|which will|that will|to make|"
-    r"to (?=(?:reduce|increase|improve|grow|cut|raise|lift|lower|boost|drive|double|halve|get more|speed up)\b))\b\s*",
+    r"to (?=(?:reduce|increase|improve|grow|cut|raise|lift|lower|boost|drive|double|halve|get|speed up|push|make|help|"
+    r"keep|bring|have|see|hit|reach|win|move|turn)\b))\b\s*",
     re.IGNORECASE,
 )
 NEGATED = re.compile(
-    r"\bnot (?:just|only|simply|merely)\b.*?\bbut(?: also| rather)?\b|\b(?:rather than|instead of)\b[^,.;]*",
+    r"^\s*not [\w\s-]{1,30}[:;]|\bnot (?:just|only|simply|merely)\b.*?\bbut(?: also| rather)?\b|\b(?:rather than|instead of)\b[^,.;]*",
     re.IGNORECASE,
 )
 SUCCESS_LEADIN = re.compile(
     r"\b(?:success (?:means|is|looks like|would be)|we(?:'ll| will) know (?:it worked |it's working )?(?:when|if)|"
-    r"measured by|measure(?:d)? (?:it )?(?:as|by)|the metric is|key result|kr\d?:|target:|so that)\b",
+    r"measured by|measure(?:d)? (?:it )?(?:as|by)|the metric is|key result|kr\d?:|target:|so that|"
+    r"the number we(?:'ll| will)? (?:track|watch|measure)|we(?:'ll| will) (?:track|watch|measure)|metric:)\b",
     re.IGNORECASE,
 )
 CLAUSE_SPLIT = re.compile(r"\s*(?:;|\+|&|\||\bkr\s?\d+\s*:|\s/\s|,\s*and\s+|\band also\b|\bas well as\b|\bplus\b|,\s*(?=[\w-]+\s))\s*", re.IGNORECASE)
@@ -276,13 +283,13 @@ SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])|\n+")
 NUMBERS = re.compile(r"\d")
 METRIC_START = re.compile(
     r"^\s*(?:the\s+)?(?:percentage|percent|share|number|rate|ratio|proportion|count|fraction|average|median|mean|"
-    r"time to|time-to|\d+\s*%|% of|weekly|monthly|daily)\b",
+    r"time to|time-to|\d+\s*%|% of|weekly|monthly|daily|half|a third|a quarter|most|\d[\d.,]*\s*[mk]?)\b",
     re.IGNORECASE,
 )
 
 # Symbols no word boundary can anchor.
 SENTIMENT_SYMBOLS = re.compile("[\u2b50\U0001f600-\U0001f64f\u2639\u263a\u2764]")
-CURRENCY = re.compile(r"[$\u00a3\u20ac]\s?\d[\d.,]*\s?(?:[mkb]|bn)?\b", re.IGNORECASE)
+CURRENCY = re.compile(r"(?:[$\u00a3\u20ac]\s?|\b(?:eur|usd|gbp|chf)\s?)\d[\d.,]*\s?(?:[mkb]|bn)?\b", re.IGNORECASE)
 THROUGHPUT = re.compile(r"\bper (?:agent|handler|engineer|developer|dev|rep|employee|head|person|analyst|writer|designer|team member)\b", re.I)
 # How often each user does something: a push on frequency.
 FREQUENCY = re.compile(

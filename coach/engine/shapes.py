@@ -22,7 +22,8 @@ HEAD_STOP = re.compile(
     r"each|every|this|next|during|over|after|before|so|and|or|as|than|into|via|through)\b|\d|[,;:.()]",
     re.IGNORECASE,
 )
-QUALIFIER = re.compile(r"^\s*(?:that|which|where|with|who)\s+(?:\w+\s+){0,3}\w+", re.IGNORECASE)
+QUALIFIER = re.compile(
+    r"^\s*(?:(?:in|on|at|from|for) [\w\s'-]{1,30}?\s)?(?:that|which|where|with|who|after which|in which|followed by|that are followed by)\s+(?:\w+\s+){0,3}\w+", re.IGNORECASE)
 FEATURE_USE = re.compile(
     lx.TRACTION_VERB.pattern + r"\s+(?:(?:in|on|with|via|through)\s+)?(?:(?:the|our|a|an|this|that|new|their|its)\s+)+"
     r"(?:[\w:/'.-]+\s+){0,3}?"
@@ -57,8 +58,10 @@ VALUE_REACHED = lx.words(
 )
 PRODUCED_BY = re.compile(
     r"^\s*(?:(?:that|which)\s+)?(?:(?:our|the|new|all)\s+)?(?:[\w-]+\s+){0,2}?"
-    r"(?:creat|writ|wrote|post|publish|upload|add|submit|mak|made|build|built|ship|leav|left|send|sent|produc|"
-    r"generat|contribut|record|translat|list)\w*\b",
+    r"(?:creat(?:e|es|ed|ing)|writ(?:e|es|ing)|wrote|written|post(?:s|ed|ing)?|publish(?:es|ed|ing)?|"
+    r"upload(?:s|ed|ing)?|add(?:s|ed|ing)?|submit(?:s|ted|ting)?|mak(?:e|es|ing)|made|build(?:s|ing)?|built|"
+    r"ship(?:s|ped|ping)?|leav(?:e|es|ing)|left|send(?:s|ing)?|sent|produc(?:e|es|ed|ing)|generat(?:e|es|ed|ing)|"
+    r"contribut(?:e|es|ed|ing)|record(?:s|ed|ing)?|translat(?:e|es|ed|ing)|list(?:s|ed|ing)?)\b",
     re.IGNORECASE,
 )
 SEARCHES = re.compile(r"\b(?:searches|search(?:es)? (?:run|performed|made))\b(?!\s+(?:\w+\s+){0,4}?(?:that|which) (?:lead|end|result))",
@@ -87,7 +90,7 @@ MOVES = lx.words(r"should (?:fall|rise|drop|grow|go up|go down|double|halve|impr
                   r"(?:down|up)(?=\s*(?:\d|$|[,.;]))")
 TARGET = re.compile(
     r"\b(?:under|below|above|over|at least|within|at most|to) [$\u00a3\u20ac]?\d|\d+ ?%|\bfrom [$\u00a3\u20ac]?\d|"
-    r"\b\d+ (?:in|of|out of) \d+\b|\btarget\b|\d+(?:\.\d+)?\s?(?:million|thousand|billion|bn)\b|\u2192|->|=>|\b\d+(?:\.\d+)?x\b|\b(?:mom|qoq|yoy|wow)\b|\+\s?\d|\btarget(?: is|:)|\d+\s?pts?\b|\d+\s?pp\b",
+    r"\b\d+(?:\.\d+)?\s?[mk]\b|\b\d+ (?:in|of|out of) \d+\b|\btarget\b|\d+(?:\.\d+)?\s?(?:million|thousand|billion|bn)\b|\u2192|->|=>|\b\d+(?:\.\d+)?x\b|\b(?:mom|qoq|yoy|wow)\b|\+\s?\d|\btarget(?: is|:)|\d+\s?pts?\b|\d+\s?pp\b",
     re.IGNORECASE,
 )
 NOT_THE_GOAL = re.compile(r"\b(?:is not|isn't|is n't|not) (?:the|our) (?:goal|point|aim|outcome)\b", re.IGNORECASE)
@@ -107,7 +110,7 @@ AND_NEW_GOAL = re.compile(r"\s+and\s+(?=(?:" + r"increas|reduc|improv|grow|rais|
                            r"maximi|minimi|drive|expand|get more|win|launch|ship|build|bring|make|keep" + r"))", re.I)
 PRODUCE_NEAR = re.compile(
     r"\b(?:creat|writ|wrote|post|publish|upload|add|submit|list|produc(?:e|es|ed|ing)\b|generat|contribut|record|build|built|"
-    r"ship|send|sent|translat|author)\w*\s+(?P<frame>(?:(?:\d[\d.,]*[km]?\s*%?|more|new|extra|additional|their|our|the|an?)\s+){0,3})"
+    r"ship|send|sent|translat|author)\w*\s+(?P<frame>(?:(?:\d[\d.,]*[km]?\s*%?|(?:twice|three times|four times|\d+x) as many|more|new|extra|additional|their|our|the|an?)\s+){0,3})"
     r"(?:[\w-]+\s+){0,2}?(?P<noun>" + lx.PRODUCED.pattern[5:-3] + r")\b",
     re.IGNORECASE,
 )
