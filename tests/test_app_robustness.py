@@ -26,12 +26,17 @@ from streamlit.testing.v1 import AppTest
 from coach.settings import MAX_INPUT_CHARS
 from coach.store import SessionStore
 from coach.textinput import InputError, clean_text
-from coach.ui import PAGES, backlog
-from coach.ui.view import GENERIC_ERROR
+from coach.ui import backlog
+from tests.apptools import app as full_app
+from tests.apptools import click, goto, ok
+
+
+def app(timeout: float = 30, **query: str):
+    """The app with a shorter timeout: most of these runs are small."""
+    return full_app(timeout, **query)
+
 
 REPO = Path(__file__).resolve().parent.parent
-APP = str(REPO / "app.py")
-PAGE = {p.title: p.script for p in PAGES}
 CORPUS = {e["id"]: e for e in yaml.safe_load((REPO / "tests/data/bad_inputs.yaml").read_text(encoding="utf-8"))}
 
 TIMINGS: dict[str, float] = {}
@@ -51,27 +56,6 @@ ANSWER_REFUSED = {"spaces", "whitespace-mix", "nul-bytes", "binary-bytes", "newl
 
 
 # --- helpers (small bits as in tests/test_app.py) -------------------------------------------------
-
-
-def app(timeout: float = 30, **query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=timeout)
-    at.query_params.update(query)
-    return at
-
-
-def ok(at: AppTest) -> AppTest:
-    """No exception element and no generic error message on the page."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert GENERIC_ERROR not in [e.value for e in at.error]
-    return at
-
-
-def goto(at: AppTest, title: str) -> AppTest:
-    return ok(at.switch_page(PAGE[title]).run())
-
-
-def click(at: AppTest, label: str) -> AppTest:
-    return next(b for b in at.button if b.label == label).click().run()
 
 
 def received(entry: dict) -> str:

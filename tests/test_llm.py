@@ -14,6 +14,7 @@ from coach.engine.protocol import Coach
 from coach.engine.session import Usage
 from coach.llm import Breaker, FallbackCoach, Guard, OpenAIChat, ask_with, build_coach, classify_with
 from coach.llm.prompting import build, user_text
+from coach.loadtest import PERSONA as ANDROID_PERSONA
 from coach.models import Kind, Passage, Role, Slot, Trap
 
 ANSWER = {"intent": "answer", "text": "mobile customers check dashboards weekly", "kind": "product_outcome",
@@ -21,13 +22,7 @@ ANSWER = {"intent": "answer", "text": "mobile customers check dashboards weekly"
 PASSAGE = Passage(id="value-ladder", title="The value ladder", score=0.9,
                   text="The value ladder\nThe value ladder asks what the value of an output is. Keep climbing the "
                        "value ladder until the answer is a customer behaviour.")
-ANDROID = {"value": "More of our customers could use us on the go", "success": "People open it every week",
-           "who": "customers who mostly use their phone",
-           "behavior": "they check their dashboards from their phone each week",
-           "value_moment": "when they act on an alert from their phone",
-           "metric": "weekly active mobile users as a share of all active users",
-           "guardrail": "desktop satisfaction does not drop", "business_link": "engaged customers renew",
-           "confidence": "we have not tried anything on mobile yet"}
+ANDROID = ANDROID_PERSONA  # the android-app case of evals/cases/dev/dialogue.yaml
 
 
 def phrasing(text: str = "What is the value of it for your customers?", cited: list[str] | None = None) -> dict:

@@ -10,18 +10,13 @@ import pytest
 
 from coach.evals.judge import make_judge
 from coach.llm import build_coach, classify_with
+from coach.loadtest import PERSONA as ANDROID_PERSONA
 from coach.models import Kind, Role
 from coach.settings import Settings
 
 pytestmark = pytest.mark.live
 
-PERSONA = {"value": "More of our customers could use us on the go", "success": "People open it every week",
-           "who": "customers who mostly use their phone",
-           "behavior": "they check their dashboards from their phone each week",
-           "value_moment": "when they act on an alert from their phone",
-           "metric": "weekly active mobile users as a share of all active users",
-           "guardrail": "desktop satisfaction does not drop", "business_link": "engaged customers renew",
-           "confidence": "we have not tried anything on mobile yet"}
+PERSONA = ANDROID_PERSONA  # the android-app case of evals/cases/dev/dialogue.yaml
 
 
 @pytest.fixture
