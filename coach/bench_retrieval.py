@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
+from coach.evals.scorers import first_hit_rank, is_hit  # noqa: F401 - is_hit is re-exported
 from coach.knowledge import MODES, KnowledgeBase, MiniLMEmbedder
-from coach.models import Passage
 from coach.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,20 +38,6 @@ def load_cases(paths: Iterable[Path]) -> list[dict[str, Any]]:
 def default_case_files(root: Path = ROOT) -> list[Path]:
     """Every `evals/cases/*/retrieval.yaml`."""
     return sorted((root / "evals" / "cases").glob("*/retrieval.yaml"))
-
-
-def is_hit(passage: Passage, case: dict[str, Any]) -> bool:
-    """A passage answers a case when its id and its text match what the case expects (when stated)."""
-    ids = case.get("expect_ids_any") or []
-    texts = case.get("expect_any_text") or []
-    if ids and passage.id not in ids:
-        return False
-    return not texts or any(t.lower() in passage.text.lower() for t in texts)
-
-
-def first_hit_rank(passages: Sequence[Passage], case: dict[str, Any]) -> int | None:
-    """1-based rank of the first passage that is a hit, or None."""
-    return next((rank for rank, p in enumerate(passages, start=1) if is_hit(p, case)), None)
 
 
 def retrieval_metrics(kb: Any, cases: Sequence[dict[str, Any]], k: int = 3, mode: str = "hybrid") -> dict[str, Any]:

@@ -7,6 +7,7 @@ the self-checks always come from the classifier run on the drafted outcome itsel
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from coach.engine.classifier import classify
 from coach.engine.session import Session
@@ -123,19 +124,25 @@ def alternatives(session: Session) -> list[str]:
     return first + list(dict.fromkeys(options))[: 4 - len(first)]
 
 
-_GUARD_FORMS = [
-    (re.compile(r"^(?:no (drop|fall|decrease|decline|increase|rise) in) (.+)$", re.I), "a {0} in {1}"),
-    (re.compile(r"^(.+?) (?:does not|doesn't|must not|mustn't|should not|shouldn't|won't|will not|do not|don't|never) "
-                r"(drop|fall|decrease|decline|go down|get worse|worsen|rise|increase|go up|grow)s?$", re.I), "{0} {1}"),
-    (re.compile(r"^(.+?) (?:stays?|remains?|holds?|is kept) (above|over|at least|below|under|at most) (.+)$", re.I), "{0} {1} {2}"),
-    (re.compile(r"^(.+?) (?:stays?|remains?|holds?|is kept) at (.+?) or (above|higher|better|more|below|lower|less)$", re.I),
-     "{0} {1} {2}"),
-    (re.compile(r"^(?:keep|keeping|hold|holding|protect|protecting|maintain|maintaining) (.+?)(?: steady| flat| stable)?$", re.I), "{0} getting worse"),
-]
 _ING = {"drop": "dropping", "fall": "falling", "decrease": "decreasing", "decline": "declining", "go down": "going down",
         "get worse": "getting worse", "worsen": "getting worse", "rise": "rising", "increase": "increasing",
         "go up": "going up", "grow": "growing", "above": "falling below", "over": "falling below",
         "at least": "falling below", "below": "rising above", "under": "rising above", "at most": "rising above"}
+_UPWARD = ("above", "higher", "better", "more")
+# Each guardrail phrasing and how it reads after "without".
+_GUARD_FORMS: list[tuple[re.Pattern[str], Callable[[tuple[str, ...]], str]]] = [
+    (re.compile(r"^(?:no (drop|fall|decrease|decline|increase|rise) in) (.+)$", re.I),
+     lambda p: f"a {p[0].lower()} in {p[1]}"),
+    (re.compile(r"^(.+?) (?:does not|doesn't|must not|mustn't|should not|shouldn't|won't|will not|do not|don't|never) "
+                r"(drop|fall|decrease|decline|go down|get worse|worsen|rise|increase|go up|grow)s?$", re.I),
+     lambda p: f"{p[0]} {_ING.get(p[1].lower(), p[1])}"),
+    (re.compile(r"^(.+?) (?:stays?|remains?|holds?|is kept) (above|over|at least|below|under|at most) (.+)$", re.I),
+     lambda p: f"{p[0]} {_ING[p[1].lower()]} {p[2]}"),
+    (re.compile(r"^(.+?) (?:stays?|remains?|holds?|is kept) at (.+?) or (above|higher|better|more|below|lower|less)$", re.I),
+     lambda p: f"{p[0]} {'falling below' if p[2].lower() in _UPWARD else 'rising above'} {p[1]}"),
+    (re.compile(r"^(?:keep|keeping|hold|holding|protect|protecting|maintain|maintaining) (.+?)(?: steady| flat| stable)?$", re.I),
+     lambda p: f"{p[0]} getting worse"),
+]
 
 
 def guard_clause(guardrail: str) -> str:
@@ -145,21 +152,9 @@ def guard_clause(guardrail: str) -> str:
         return ""
     if g.lower().startswith(("without ", "while ")):
         return g
-    for pattern, _form in _GUARD_FORMS:
-        m = pattern.match(g)
-        if not m:
-            continue
-        parts = m.groups()
-        if pattern is _GUARD_FORMS[0][0]:
-            return f"without a {parts[0].lower()} in {parts[1]}"
-        if len(parts) == 3 and parts[2].lower() in ("above", "higher", "better", "more", "below", "lower", "less"):
-            way = "falling below" if parts[2].lower() in ("above", "higher", "better", "more") else "rising above"
-            return f"without {parts[0]} {way} {parts[1]}"
-        if len(parts) == 3:
-            return f"without {parts[0]} {_ING[parts[1].lower()]} {parts[2]}"
-        if len(parts) == 2:
-            return f"without {parts[0]} {_ING.get(parts[1].lower(), parts[1])}"
-        return f"without {parts[0]} getting worse"
+    for pattern, render in _GUARD_FORMS:
+        if m := pattern.match(g):
+            return f"without {render(m.groups())}"
     if re.search(r"\b(?:not|n't|no|never)\b", g, re.I):
         return f"while making sure {g}"
     return f"without {g} getting worse"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from coach.engine import lexicon as lx
 from coach.engine import shapes as sh
@@ -142,8 +143,9 @@ def _focus(text: str) -> str:
     return "; ".join(outcome_like) if outcome_like else " ".join(sentences)
 
 
+@lru_cache(maxsize=2048)
 def read(statement: str) -> Reading:
-    """Read a statement into its measured part and the verdict."""
+    """Read a statement into its measured part and the verdict (cached: callers only look)."""
     r = Reading(text=statement)
     text = statement.replace("\u2019", "'").replace("\u2018", "'").strip()
     text = _focus(text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from coach.engine import card as cards
+from coach.engine import lexicon as lx
 from coach.engine.classifier import TRAP_NOTES, classify, read
 from coach.engine.interpreter import Interpretation, Interpreter, OfflineInterpreter
 from coach.engine.session import SLOT_ORDER, TURN_BUDGET, Session
@@ -45,7 +46,7 @@ class Coach:
     """Runs coaching sessions with an injected interpreter, writer and retriever."""
 
     def __init__(self, interpreter: Interpreter | None = None, writer: Writer | None = None,
-                 retriever: Retriever | None = None, fallback: Coach | None = None):
+                 retriever: Retriever | None = None):
         self.interpreter = interpreter or OfflineInterpreter()
         self.writer = writer or OfflineWriter()
         self.retriever = retriever
@@ -179,7 +180,6 @@ class Coach:
         if slot is Slot.value and clean_behaviour and Slot.success not in session.slots:
             session.fill(Slot.success, meaning.text)
         if slot is Slot.success and clean_behaviour and Slot.behavior not in session.slots:
-            from coach.engine import lexicon as lx
             if lx.ACTOR.search(meaning.text):
                 session.fill(Slot.behavior, meaning.text)
 
