@@ -19,6 +19,7 @@ from pathlib import Path
 
 from coach import bench_llm, bench_retrieval
 from coach.evals.cases import load_cases
+from coach.evals.runner import CoachConversation
 from coach.evals.simulate import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +50,7 @@ def offline_turns_ms() -> tuple[float, float, list[int]]:
     with tempfile.TemporaryDirectory(prefix="coach-bench-") as tmp:
         coach, _ = make_coach(Settings(data_dir=Path(tmp), chroma_host=None))
         cases = [c for c in load_cases(ROOT / "evals" / "cases") if "persona" in c]
-        simulate(coach, cases[0]["statement"], cases[0]["persona"])  # warm: builds and opens the index
+        simulate(CoachConversation(coach), cases[0]["statement"], cases[0]["persona"])  # warm: builds and opens the index
         timings, turns = [], []
         original = coach.reply
 
@@ -62,7 +63,8 @@ def offline_turns_ms() -> tuple[float, float, list[int]]:
 
         coach.reply = timed
         for case in cases:
-            turns.append(simulate(coach, case["statement"], case["persona"]).coach_turns)
+            turns.append(simulate(CoachConversation(coach), case["statement"], case["persona"],
+                                  case.get("voice")).coach_messages)
     return statistics.median(timings), _pct(timings, 95), turns
 
 

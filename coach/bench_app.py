@@ -143,7 +143,7 @@ def send(page: Any, text: str, timeout_ms: float = 60_000) -> float:
 
 def dialogue_case(case_id: str = "android-app") -> dict[str, Any]:
     """A dialogue case (statement and persona) of the dev split."""
-    cases = yaml.safe_load((ROOT / "evals" / "cases" / "dev" / "dialogue.yaml").read_text(encoding="utf-8"))
+    cases = yaml.safe_load((ROOT / "evals" / "cases" / "tidy" / "dialogue.yaml").read_text(encoding="utf-8"))
     return next(c for c in cases if c["id"] == case_id)
 
 
@@ -213,7 +213,7 @@ def measure(data_dir: Path | None = None, case_id: str = "android-app") -> AppBe
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="data dir to use (default: a fresh temporary one)")
-    parser.add_argument("--case", default="android-app", help="dialogue case id of evals/cases/dev/dialogue.yaml")
+    parser.add_argument("--case", default="android-app", help="dialogue case id of evals/cases/tidy/dialogue.yaml")
     args = parser.parse_args(argv)
     if not CHROMIUM.exists():
         sys.exit(f"{CHROMIUM} is missing: install Debian's chromium (make browser-deps) to run the app benchmark")

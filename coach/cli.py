@@ -27,7 +27,8 @@ class EngineChoice(StrEnum):
     llm = "llm"
 
 
-EngineOpt = Annotated[EngineChoice, typer.Option("--engine", help="offline (default, no network) or llm.")]
+EngineOpt = Annotated[EngineChoice | None, typer.Option(
+    "--engine", help="offline (no network) or llm; default: COACH_ENGINE from the environment or .env, else offline.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
@@ -45,8 +46,9 @@ def notice(text: str) -> None:
         typer.echo(f"note: {text}", err=True)
 
 
-def settings_for(engine: EngineChoice) -> Settings:
-    return get_settings(engine=engine.value)
+def settings_for(engine: EngineChoice | None) -> Settings:
+    """Settings from the environment and .env; a flag given on the command line wins."""
+    return get_settings(engine=engine.value) if engine is not None else get_settings()
 
 
 def _version(value: bool) -> None:
@@ -63,7 +65,7 @@ def main(
 
 
 @app.command()
-def classify(text: str, json_out: JsonOpt = False, engine: EngineOpt = EngineChoice.offline) -> None:
+def classify(text: str, json_out: JsonOpt = False, engine: EngineOpt = None) -> None:
     """Say what a statement is (output, product or business outcome) and which traps it falls into."""
     from coach.service import classify_statement
 
@@ -81,7 +83,7 @@ def classify(text: str, json_out: JsonOpt = False, engine: EngineOpt = EngineCho
 
 
 @app.command()
-def ask(question: str, json_out: JsonOpt = False, engine: EngineOpt = EngineChoice.offline,
+def ask(question: str, json_out: JsonOpt = False, engine: EngineOpt = None,
         k: Annotated[int, typer.Option("-k", min=1, max=10, help="Passages to draw on.")] = 3) -> None:
     """Answer a question from the knowledge library, with citations."""
     from coach.service import ask_library
@@ -109,9 +111,11 @@ def reframe(
     case: Annotated[str | None, typer.Option(help="With --persona: the case id (default: the first case).")] = None,
     export: Annotated[Path | None, typer.Option(help="Write the card to this .md or .json file.")] = None,
     json_out: JsonOpt = False,
-    engine: EngineOpt = EngineChoice.offline,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="Machine protocol: one answer per stdin line in, "
+                                        "one JSON object per coach message out.")] = False,
+    engine: EngineOpt = None,
 ) -> None:
-    """Coach a statement into an outcome card: interactively, or scripted with --answers / --persona."""
+    """Coach a statement into an outcome card: interactively, scripted (--answers, --persona) or driven (--jsonl)."""
     from coach.service import run_dialogue, scripted_answers
     from coach.store import SessionStore, StoreError
 
@@ -120,6 +124,9 @@ def reframe(
         script = scripted_answers(answers, persona, case)
     except (InputError, OSError, ValueError) as err:
         raise fail(str(err)) from None
+    if jsonl:
+        _reframe_jsonl(statement, settings_for(engine), export)
+        return
     interactive = script is None and sys.stdin.isatty() and not json_out
     if script is None and not interactive:
         script = [line for line in sys.stdin.read().splitlines() if line.strip()] if not sys.stdin.isatty() else []
@@ -145,22 +152,76 @@ def reframe(
               "usage": session.usage.model_dump()})
 
 
+def _reframe_jsonl(statement: str, settings: Settings, export: Path | None) -> None:
+    """The machine protocol of coaching-model.md section 6: answers in as lines, coach messages out as JSON lines."""
+    from coach.service import make_coach
+    from coach.store import SessionStore, StoreError
+
+    try:
+        store = SessionStore.for_data_dir(settings.data_dir)
+    except StoreError as err:
+        raise fail(str(err)) from None
+    coach, note = make_coach(settings)
+    notice(note)
+
+    def send(turn, card) -> None:
+        message = {"role": "coach", "text": turn.text, "slot": turn.slot.value if turn.slot else None,
+                   "traps": [t.value for t in turn.traps], "sources": list(turn.sources),
+                   "card": card.model_dump(mode="json") if card is not None else None}
+        sys.stdout.write(json.dumps(message, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+    session = coach.start(statement)
+    store.save(session)
+    send(session.transcript[-1], None)
+    for line in iter(sys.stdin.readline, ""):
+        answer = line.rstrip("\r\n")
+        if not answer.strip():
+            continue
+        turn = coach.reply(session, answer)
+        store.save(session)
+        done = session.status == "done"
+        send(turn, session.card if done else None)
+        if done:
+            break
+    if export and session.card is not None:
+        from coach.export import write_card
+
+        try:
+            write_card(session.card, export)
+        except (OSError, ValueError) as err:
+            raise fail(str(err)) from None
+
+
 @app.command("eval")
 def eval_cmd(
     cases: Annotated[Path, typer.Option("--cases", help="A case file or a folder of them.")],
     json_out: JsonOpt = False,
-    engine: EngineOpt = EngineChoice.offline,
+    engine: EngineOpt = None,
     gate: Annotated[bool, typer.Option(help="Exit 1 when a summary figure is below evals/thresholds.yaml.")] = False,
     report: Annotated[Path, typer.Option(help="Folder for the Markdown report.")] = Path("reports"),
+    baseline: Annotated[bool, typer.Option(help="Also score the keyword baseline on the same cases.")] = False,
+    judge: Annotated[bool, typer.Option(help="Grade each dialogue on the rubric with the configured LLM.")] = False,
 ) -> None:
-    """Run example cases and score the coach (kind, traps, dialogue, retrieval)."""
+    """Run example cases and score the coach (kind, traps, dialogue cards, retrieval), with 95% intervals."""
     from coach.evals import below_thresholds, load_cases, run_eval, write_report
 
     try:
         loaded = load_cases(cases)
     except (OSError, ValueError) as err:
         raise fail(str(err)) from None
-    result = run_eval(loaded, settings_for(engine))
+    settings = settings_for(engine)
+    grader = None
+    if judge:
+        from coach.evals.judge import make_judge
+
+        grader = make_judge(settings)
+        if grader is None:
+            raise fail("--judge needs a model: set OPENAI_API_KEY or COACH_BASE_URL")
+    keyword = None
+    if baseline:
+        from coach.evals.baseline import keyword_classify as keyword
+    result = run_eval(loaded, settings, baseline=keyword, judge=grader)
     path = write_report(result, report, name=cases.stem if cases.is_file() else cases.name)
     failures = below_thresholds(result.summary) if gate else []
     if json_out:

@@ -13,7 +13,7 @@ from coach.store import SessionStore
 
 ROOT = Path(__file__).resolve().parent.parent
 # The simulated user of the android-app dialogue case answers every session.
-PERSONA: dict[str, str] = next(c for c in load_cases(ROOT / "evals" / "cases" / "dev" / "dialogue.yaml")
+PERSONA: dict[str, str] = next(c for c in load_cases(ROOT / "evals" / "cases" / "tidy" / "dialogue.yaml")
                                if c["id"] == "android-app")["persona"]
 
 

@@ -23,7 +23,7 @@ def shown(at: AppTest) -> str:
 
 
 def persona_case(case_id: str) -> dict:
-    cases = yaml.safe_load((REPO / "evals/cases/dev/dialogue.yaml").read_text(encoding="utf-8"))
+    cases = yaml.safe_load((REPO / "evals/cases/tidy/dialogue.yaml").read_text(encoding="utf-8"))
     return next(c for c in cases if c["id"] == case_id)
 
 

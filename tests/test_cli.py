@@ -115,3 +115,47 @@ def test_real_entry_point_has_no_traceback():
     exe = Path(sys.executable).parent / "coach"
     proc = subprocess.run([str(exe), "classify", "\x01\x02 "], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.startswith("coach:")
+
+
+def _coach_process(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen:
+    import os
+
+    environ = {**os.environ, "COACH_DATA_DIR": str(tmp_path / "data"), **env}
+    environ.pop("COACH_ENGINE", None) if "COACH_ENGINE" not in env else None
+    return subprocess.Popen([sys.executable, "-c", "from coach.cli import run; run()", *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ)
+
+
+def test_reframe_jsonl_answers_each_line_as_it_arrives(tmp_path):
+    proc = _coach_process(tmp_path, "reframe", "Deliver an Android app", "--jsonl")
+    first = json.loads(proc.stdout.readline())  # written before any answer is sent
+    assert first["role"] == "coach" and first["card"] is None and first["text"]
+    assert set(first) == {"role", "text", "slot", "traps", "sources", "card"}
+    proc.stdin.write("field reps check their accounts between visits\n")
+    proc.stdin.flush()
+    second = json.loads(proc.stdout.readline())
+    assert second["text"] != first["text"] and second["card"] is None
+    proc.stdin.write("just give me a draft\n")
+    proc.stdin.flush()
+    last = json.loads(proc.stdout.readline())
+    assert last["card"]["product_outcome"] and last["card"]["metric"]["name"]
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0 and proc.stdout.read() == ""
+
+
+def test_reframe_jsonl_ends_quietly_at_end_of_input(tmp_path):
+    proc = _coach_process(tmp_path, "reframe", "Deliver an Android app", "--jsonl")
+    out, err = proc.communicate("\n", timeout=60)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert len(lines) == 1 and lines[0]["card"] is None and "Traceback" not in err
+
+
+def test_coach_engine_from_the_environment_is_honoured_and_a_flag_wins(tmp_path):
+    dead = {"COACH_ENGINE": "llm", "COACH_BASE_URL": "http://127.0.0.1:9/v1", "COACH_API_KEY": "x",
+            "COACH_CONNECT_TIMEOUT": "0.5", "COACH_MAX_RETRIES": "0"}
+    proc = _coach_process(tmp_path, "classify", "Increase page views", "--json", **dead)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and json.loads(out)["kind"] and "offline" in err.lower()
+    proc = _coach_process(tmp_path, "classify", "Increase page views", "--json", "--engine", "offline", **dead)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "offline" not in err.lower()

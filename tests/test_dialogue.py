@@ -8,7 +8,7 @@ from coach.loadtest import PERSONA
 from coach.models import Role, Slot, Trap
 from coach.textinput import InputError
 
-ANDROID = PERSONA  # the android-app case of evals/cases/dev/dialogue.yaml
+ANDROID = PERSONA  # the android-app case of evals/cases/tidy/dialogue.yaml
 
 
 def run(coach, session, persona, limit=40):

@@ -8,26 +8,34 @@ from coach.engine import classify
 from coach.engine.protocol import Coach
 from coach.evals import (
     below_thresholds,
-    card_checks,
     case_type,
     load_cases,
     prf,
     retrieval_hit,
-    simulate,
     trap_counts,
 )
+from coach.evals.runner import play_dialogue
 from coach.models import Passage
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def test_shipped_case_files_load_and_have_the_promised_size():
-    for split in ("dev", "test"):
-        cases = load_cases(REPO / "evals" / "cases" / split)
-        types = [case_type(c) for c in cases]
-        assert types.count("dialogue") >= 8 and types.count("retrieval") >= 15
+    dev = load_cases(REPO / "evals" / "cases" / "dev")
+    types = [case_type(c) for c in dev]
+    assert types.count("dialogue") >= 30 and types.count("retrieval") >= 15
     test = load_cases(REPO / "evals" / "cases" / "test")
     assert sum(case_type(c) == "classification" for c in test) >= 60
+    assert len(load_cases(REPO / "evals" / "cases" / "tidy")) >= 12
+
+
+def test_the_sealed_test_split_shares_no_statement_with_dev():
+    def norm(text: str) -> str:
+        return " ".join(text.lower().replace(".", " ").split())
+
+    dev = {norm(c.get("statement") or c["question"]) for c in load_cases(REPO / "evals" / "cases" / "dev")}
+    test = [norm(c.get("statement") or c["question"]) for c in load_cases(REPO / "evals" / "cases" / "test")]
+    assert not [t for t in test if t in dev]
 
 
 def test_bad_case_files_are_refused_with_the_file_named(tmp_path):
@@ -48,17 +56,14 @@ def test_trap_counts_and_prf():
     assert prf(1, 1, 0) == {"precision": 0.5, "recall": 1.0, "f1": pytest.approx(2 / 3)}
 
 
-def test_simulated_user_answers_by_slot_and_card_checks_score_it():
+def test_a_played_dialogue_is_scored_by_checks_that_can_fail():
     persona = {"value": "teams can share reports", "who": "team admins",
                "behavior": "they share a report with a teammate each week", "guardrail": "report load time stays under 2s"}
-    session = simulate(Coach(), "Launch a report sharing feature", persona)
-    answered = [t.text for t in session.transcript if t.role.value == "user"]
-    assert "team admins" in answered and "not sure" in answered
-    checks = card_checks({"outcome_mentions_any": ["share"], "no_traps_in_outcome": True, "has_guardrail": True},
-                         session.card, session.coach_turns, session.card.sources, ["value-ladder"])
-    assert all(checks.values()), checks
-    failing = card_checks({"outcome_mentions_any": ["zebra"]}, session.card, 13, [], ["nope"])
-    assert failing["outcome_mentions_any"] is False and failing["within_max_turns"] is False
+    dialogue, session, checks = play_dialogue(Coach(), {"statement": "Launch a report sharing feature",
+                                                        "persona": persona, "card": {"outcome_mentions_any": ["zebra"]}})
+    assert session.card is not None and "team admins" in dialogue.user_answers
+    assert checks["outcome_mentions_any"][0] is False
+    assert set(checks) >= {"card_reached", "outcome_clean", "numbers_kept", "guardrail_is_limit", "within_max_turns"}
 
 
 def test_retrieval_hit_needs_every_stated_criterion():

@@ -22,7 +22,7 @@ ANSWER = {"intent": "answer", "text": "mobile customers check dashboards weekly"
 PASSAGE = Passage(id="value-ladder", title="The value ladder", score=0.9,
                   text="The value ladder\nThe value ladder asks what the value of an output is. Keep climbing the "
                        "value ladder until the answer is a customer behaviour.")
-ANDROID = ANDROID_PERSONA  # the android-app case of evals/cases/dev/dialogue.yaml
+ANDROID = ANDROID_PERSONA  # the android-app case of evals/cases/tidy/dialogue.yaml
 
 
 def phrasing(text: str = "What is the value of it for your customers?", cited: list[str] | None = None) -> dict:

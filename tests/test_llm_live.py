@@ -16,7 +16,7 @@ from coach.settings import Settings
 
 pytestmark = pytest.mark.live
 
-PERSONA = ANDROID_PERSONA  # the android-app case of evals/cases/dev/dialogue.yaml
+PERSONA = ANDROID_PERSONA  # the android-app case of evals/cases/tidy/dialogue.yaml
 
 
 @pytest.fixture

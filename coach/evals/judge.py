@@ -13,11 +13,12 @@ must end with a line `VERDICT: PASS` or `VERDICT: FAIL`, or be exactly the JSON
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coach.llm.client import ChatModel
 from coach.llm.errors import LLMError
@@ -30,7 +31,10 @@ from coach.settings import Settings
 RUBRICS: dict[str, str] = {
     "behaviour_change": "the drafted outcome is not a real behaviour change",
     "socratic_question": "the coach's question leads instead of asking",
+    "dialogue_rubric": "a session fails a criterion of ../shared/rubric.md (a-h)",
 }
+#: The dialogue criteria of the rubric, in order.
+CRITERIA = ("a", "b", "c", "d", "e", "f", "g", "h")
 _VERDICT_LINE = re.compile(r"VERDICT: (PASS|FAIL)")
 _ANY_VERDICT = re.compile(r"^\W*verdict\s*:", re.IGNORECASE)
 
@@ -89,6 +93,30 @@ def parse_verdict(text: str) -> tuple[bool, str]:
     return lines[-1].endswith("PASS"), " ".join(lines[:-1])
 
 
+class _Criterion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # "pass" is a keyword, so the field is read by alias.
+    passed: bool = Field(alias="pass")
+    reason: str
+
+
+def parse_rubric(text: str) -> dict[str, Verdict]:
+    """Per-criterion verdicts a-h from a judge's JSON reply; JudgeError unless every criterion is graded."""
+    try:
+        raw = json.loads(text.strip())
+    except ValueError as err:
+        raise JudgeError("judge reply is not JSON") from err
+    if not isinstance(raw, dict) or set(raw) != set(CRITERIA):
+        raise JudgeError(f"judge reply must grade exactly the criteria {', '.join(CRITERIA)}")
+    try:
+        graded = {k: _Criterion.model_validate(raw[k], strict=True) for k in CRITERIA}
+    except ValidationError as err:
+        raise JudgeError("a criterion is not {\"pass\": true|false, \"reason\": \"...\"}") from err
+    return {k: Verdict(rubric=f"dialogue_rubric.{k}", passed=v.passed, reason=v.reason.strip())
+            for k, v in graded.items()}
+
+
 class Judge:
     """Grades items against the rubrics with an injected chat model."""
 
@@ -113,6 +141,17 @@ class Judge:
 
     def socratic(self, slot: str, answer: str, question: str) -> Verdict:
         return self.grade("socratic_question", slot=slot, answer=answer or "(none yet)", question=question)
+
+    def dialogue(self, session) -> dict[str, Verdict]:
+        """Grade a played session on the rubric's criteria a-h (JudgeError when unreachable or unparseable)."""
+        transcript = "\n".join(f"{'Coach' if t.role.value == 'coach' else 'PM'}: {t.text}" for t in session.transcript)
+        card = session.card.model_dump_json(indent=1, exclude={"sources", "checks"}) if session.card else "(no card)"
+        try:
+            text, _ = self.chat.complete(self.messages("dialogue_rubric", statement=session.statement,
+                                                       transcript=transcript, card=card))
+        except LLMError as err:
+            raise JudgeError(f"judge unavailable ({err.reason})") from err
+        return parse_rubric(str(text))
 
 
 def make_judge(settings: Settings, chat: ChatModel | None = None) -> Judge | None:

@@ -21,9 +21,10 @@ def render(result: EvalResult, title: str) -> str:
         lines += [f"- statement: {c['statement']}", f"- expected: {c.get('expected')}", f"- got: {c.get('got')}",
                   f"- explanation: {c.get('explanation', '')}"]
         if "card_checks" in c:
-            failed = [k for k, v in c["card_checks"].items() if not v]
-            lines += [f"- failed card checks: {', '.join(failed) or 'none'}; turns: {c['turns']}",
-                      f"- outcome: {c.get('outcome')}"]
+            failed = [f"{k} ({c['card_reasons'].get(k, '')})" for k, v in c["card_checks"].items() if not v]
+            lines += [f"- failed card checks: {'; '.join(failed) or 'none'}; turns: {c['turns']}",
+                      f"- outcome: {c.get('outcome')}", "- transcript:"]
+            lines += [f"    - {line}" for line in c.get("transcript", [])]
         lines.append("")
     return "\n".join(lines)
 

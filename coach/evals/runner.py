@@ -1,21 +1,30 @@
-"""Runs cases through the coach and sums the scorers into the summary of `coach eval`."""
+"""Runs cases through the coach and sums the scorers into the summary of `coach eval`.
+
+Dialogue cases are played by the text-only simulated user (`coach.evals.simulate`): it reads
+the coach's words, never its slot tags. Each card then goes through the checks of
+`coach.evals.cardchecks`, which fail on answer debris, lost numbers, traps and loose guardrails.
+"""
 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from coach.evals.cardchecks import check_card
 from coach.evals.cases import CaseDict, case_type
-from coach.evals.scorers import card_checks, kind_correct, prf, retrieval_hit, trap_counts
-from coach.evals.simulate import simulate
-from coach.models import Trap
+from coach.evals.scorers import kind_correct, prf, retrieval_hit, trap_counts
+from coach.evals.simulate import Reply, simulate
+from coach.evals.stats import bootstrap, mean
+from coach.models import Classification, Trap
 from coach.settings import Settings
 
 THRESHOLDS_FILE = Path(__file__).resolve().parents[2] / "evals" / "thresholds.yaml"
+Classifier = Callable[[str], Classification]
 
 
 @dataclass
@@ -27,7 +36,18 @@ class EvalResult:
         return {"summary": self.summary, "cases": self.cases}
 
     def summary_table(self) -> str:
-        rows = [f"{key:24} {_fmt(value)}" for key, value in self.summary.items() if not isinstance(value, dict)]
+        intervals = self.summary.get("intervals") or {}
+        rows = []
+        for key, value in self.summary.items():
+            if isinstance(value, dict):
+                continue
+            ci = intervals.get(key)
+            rows.append(f"{key:24} {_fmt(value)}" + (f"  [95% CI {ci[0]:.2f}-{ci[1]:.2f}]" if ci else ""))
+        if checks := self.summary.get("card_checks"):
+            rows.append("card checks (pass rate over dialogues):")
+            rows += [f"  {name:22} {rate:.2f}" for name, rate in checks.items()]
+        if base := self.summary.get("baseline"):
+            rows.append("keyword baseline: " + ", ".join(f"{k} {_fmt(v)}" for k, v in base.items()))
         per_trap = self.summary.get("per_trap") or {}
         if per_trap:
             rows.append("per trap (precision / recall / f1, support):")
@@ -40,81 +60,176 @@ def _fmt(value: Any) -> str:
     return "n/a" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
 
 
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+class CoachConversation:
+    """One coaching session seen as a person sees it: words in, words (and at last a card) out."""
+
+    def __init__(self, coach):
+        self.coach = coach
+        self.session = None
+
+    def start(self, statement: str) -> Reply:
+        self.session = self.coach.start(statement)
+        return Reply(self.session.transcript[-1].text)
+
+    def reply(self, answer: str) -> Reply:
+        turn = self.coach.reply(self.session, answer)
+        return Reply(turn.text, self.session.card if self.session.status == "done" else None)
 
 
-def run_eval(cases: list[CaseDict], settings: Settings) -> EvalResult:
+def _trap_stats(rows: list[dict[str, Any]]) -> dict[str, float] | None:
+    """Micro precision / recall / F1 over the trap counts of some classification rows."""
+    totals = {"tp": 0, "fp": 0, "fn": 0}
+    seen = False
+    for row in rows:
+        for c in (row.get("_trap_counts") or {}).values():
+            seen = True
+            for key in totals:
+                totals[key] += c[key]
+    if not seen and not any(r.get("_trap_counts") is not None for r in rows):
+        return None
+    return prf(**totals)
+
+
+def _classification_row(case: CaseDict, got: Classification) -> dict[str, Any]:
+    expect = case.get("expect") or {}
+    counts = trap_counts(expect, got)
+    row: dict[str, Any] = {"kind_ok": kind_correct(expect, got), "_trap_counts": counts,
+                           "trap_match": None if counts is None else all(
+                               c["fp"] == 0 and c["fn"] == 0 for c in counts.values())}
+    return row
+
+
+def _figures(rows: list[dict[str, Any]]) -> dict[str, float | None]:
+    kinds = [float(r["kind_ok"]) for r in rows if r.get("kind_ok") is not None]
+    matches = [float(r["trap_match"]) for r in rows if r.get("trap_match") is not None]
+    traps = _trap_stats(rows)
+    return {"kind_accuracy": mean(kinds), "trap_match": mean(matches),
+            "trap_f1": traps["f1"] if traps else None}
+
+
+def play_dialogue(coach, case: CaseDict) -> tuple[Any, Any, dict[str, tuple[bool, str]]]:
+    """(dialogue, session, card checks) for one dialogue case, played by the text-only user."""
+    conversation = CoachConversation(coach)
+    dialogue = simulate(conversation, case["statement"], dict(case.get("persona") or {}), case.get("voice"))
+    session = conversation.session
+    sources = list(session.card.sources if session.card else []) + [s for t in session.transcript for s in t.sources]
+    metric_answers = [dialogue.said.get("metric", "")]
+    if (case.get("expect") or {}).get("kind") == "product_outcome":
+        metric_answers.append(case["statement"])
+    checks = check_card(session.card, case.get("card") or {}, metric_answers, session.coach_turns, sources,
+                        case.get("sources_any"))
+    return dialogue, session, checks
+
+
+def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | None = None,
+             judge=None) -> EvalResult:
     """Score every case; a summary field is None where no case exercised it."""
     from coach.service import classify_statement, knowledge_base, library_search, make_coach
 
     rows: list[dict[str, Any]] = []
-    kinds: list[bool] = []
-    counts: dict[str, dict[str, int]] = {t.value: {"tp": 0, "fp": 0, "fn": 0} for t in Trap}
-    trap_cases = 0
-    dialogue: list[bool] = []
-    turns: list[int] = []
-    hits: list[bool] = []
-    rrs: list[float] = []
+    base_rows: list[dict[str, Any]] = []
+    dialogues: list[dict[str, Any]] = []
+    retrievals: list[dict[str, Any]] = []
     coach = None
     for case in cases:
         kind = case_type(case)
         row: dict[str, Any] = {"id": case["id"], "type": kind, "file": case.get("_file", "")}
-        expect = case.get("expect") or {}
         if kind == "retrieval":
             passages = library_search(knowledge_base(settings), case["question"], k=settings.top_k)
             scored = retrieval_hit(passages, case)
-            hits.append(bool(scored["hit"]))
-            rrs.append(float(scored["rr"]))
             row.update(question=case["question"], passed=scored["hit"], got=[p.id for p in passages], **scored)
             rows.append(row)
+            retrievals.append(row)
             continue
+        expect = case.get("expect") or {}
         got, _ = classify_statement(settings, case["statement"])
         row.update(statement=case["statement"], expected=expect,
-                   got={"kind": got.kind.value, "traps": [t.value for t in got.traps]}, explanation=got.explanation)
-        ok_kind = kind_correct(expect, got)
-        per_trap = trap_counts(expect, got)
+                   got={"kind": got.kind.value, "traps": [t.value for t in got.traps]}, explanation=got.explanation,
+                   **_classification_row(case, got))
+        if case.get("source"):
+            row["source"] = case["source"]
+        if baseline is not None:
+            base_rows.append(_classification_row(case, baseline(case["statement"])))
         checks: dict[str, bool] = {}
-        if ok_kind is not None:
-            kinds.append(ok_kind)
-            checks["kind"] = ok_kind
-        if per_trap is not None:
-            trap_cases += 1
-            for trap, c in per_trap.items():
-                bucket = counts.setdefault(trap, {"tp": 0, "fp": 0, "fn": 0})
-                for key in c:
-                    bucket[key] += c[key]
-            checks["traps"] = all(c["fp"] == 0 and c["fn"] == 0 for c in per_trap.values())
+        if row["kind_ok"] is not None:
+            checks["kind"] = row["kind_ok"]
+        if row["trap_match"] is not None:
+            checks["traps"] = row["trap_match"]
         if kind == "dialogue":
             coach = coach or make_coach(settings)[0]
-            session = simulate(coach, case["statement"], dict(case.get("persona") or {}))
-            sources = list(session.card.sources if session.card else []) + [s for t in session.transcript for s in t.sources]
-            card = card_checks(case.get("card") or {}, session.card, session.coach_turns, sources, case.get("sources_any"))
-            dialogue.append(all(card.values()))
-            turns.append(session.coach_turns)
-            row.update(turns=session.coach_turns, card_checks=card,
-                       outcome=session.card.product_outcome if session.card else None)
-            checks.update({f"card.{k}": v for k, v in card.items()})
+            dialogue, session, card = play_dialogue(coach, case)
+            row.update(turns=session.coach_turns, card_checks={k: v[0] for k, v in card.items()},
+                       card_reasons={k: v[1] for k, v in card.items() if not v[0]},
+                       outcome=session.card.product_outcome if session.card else None,
+                       transcript=[f"{role}: {text}" for role, text in dialogue.messages],
+                       dialogue_passed=all(v[0] for v in card.values()))
+            if judge is not None:
+                row["judge"] = judge_dialogue(judge, session)
+            checks.update({f"card.{k}": v[0] for k, v in card.items()})
+            dialogues.append(row)
         row["checks"] = checks
         row["passed"] = all(checks.values()) if checks else None
         rows.append(row)
 
-    totals = {key: sum(c[key] for c in counts.values()) for key in ("tp", "fp", "fn")}
-    overall = prf(**totals) if trap_cases else None
-    per_trap = {t: {**prf(**c), "support": c["tp"] + c["fn"]} for t, c in counts.items()} if trap_cases else {}
-    summary = {
+    classified = [r for r in rows if r["type"] != "retrieval"]
+    figures = _figures(classified)
+    traps = _trap_stats(classified)
+    counts: dict[str, dict[str, int]] = {t.value: {"tp": 0, "fp": 0, "fn": 0} for t in Trap}
+    for r in classified:
+        for trap, c in (r.get("_trap_counts") or {}).items():
+            for key in c:
+                counts.setdefault(trap, {"tp": 0, "fp": 0, "fn": 0})[key] += c[key]
+    per_trap = {t: {**prf(**c), "support": c["tp"] + c["fn"]} for t, c in counts.items()} if traps else {}
+    passes = [float(d["dialogue_passed"]) for d in dialogues]
+    check_names = list(dict.fromkeys(k for d in dialogues for k in d["card_checks"]))
+    summary: dict[str, Any] = {
         "cases": len(cases),
-        "kind_accuracy": _mean([float(k) for k in kinds]),
-        "trap_precision": overall["precision"] if overall else None,
-        "trap_recall": overall["recall"] if overall else None,
-        "trap_f1": overall["f1"] if overall else None,
-        "dialogue_pass_rate": _mean([float(d) for d in dialogue]),
-        "dialogue_turns_median": statistics.median(turns) if turns else None,
-        "retrieval_hit_rate": _mean([float(h) for h in hits]),
-        "retrieval_mrr": _mean(rrs),
+        "kind_accuracy": figures["kind_accuracy"],
+        "trap_precision": traps["precision"] if traps else None,
+        "trap_recall": traps["recall"] if traps else None,
+        "trap_f1": figures["trap_f1"],
+        "trap_match": figures["trap_match"],
+        "dialogue_pass_rate": mean(passes),
+        "dialogue_turns_median": statistics.median([d["turns"] for d in dialogues]) if dialogues else None,
+        "retrieval_hit_rate": mean([float(r["hit"]) for r in retrievals]),
+        "retrieval_mrr": mean([float(r["rr"]) for r in retrievals]),
+        "card_checks": {name: mean([float(d["card_checks"][name]) for d in dialogues if name in d["card_checks"]])
+                        for name in check_names},
         "per_trap": per_trap,
+        "intervals": {
+            "kind_accuracy": bootstrap(classified, lambda s: _figures(s)["kind_accuracy"]),
+            "trap_match": bootstrap(classified, lambda s: _figures(s)["trap_match"]),
+            "trap_f1": bootstrap(classified, lambda s: _figures(s)["trap_f1"]),
+            "dialogue_pass_rate": bootstrap(passes, mean),
+            "retrieval_hit_rate": bootstrap([float(r["hit"]) for r in retrievals], mean),
+        },
     }
+    if baseline is not None:
+        summary["baseline"] = {**_figures(base_rows),
+                               "kind_accuracy_ci": bootstrap(base_rows, lambda s: _figures(s)["kind_accuracy"]),
+                               "trap_match_ci": bootstrap(base_rows, lambda s: _figures(s)["trap_match"])}
+    if judge is not None and dialogues:
+        summary["judge"] = _judge_summary([d.get("judge") or {} for d in dialogues])
+    for r in rows:
+        r.pop("_trap_counts", None)
     return EvalResult(summary=summary, cases=rows)
+
+
+def judge_dialogue(judge, session) -> dict[str, Any]:
+    """The rubric's per-criterion verdicts for one played session, or the error that stopped them."""
+    from coach.evals.judge import JudgeError
+
+    try:
+        return {k: {"pass": v.passed, "reason": v.reason} for k, v in judge.dialogue(session).items()}
+    except JudgeError as err:
+        return {"error": str(err)}
+
+
+def _judge_summary(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
+    graded = [v for v in verdicts if v and "error" not in v]
+    criteria = sorted({k for v in graded for k in v})
+    return {"graded": len(graded), "errors": len(verdicts) - len(graded),
+            **{k: mean([float(v[k]["pass"]) for v in graded if k in v]) for k in criteria}}
 
 
 def below_thresholds(summary: dict[str, Any], path: Path = THRESHOLDS_FILE) -> list[str]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from coach.engine.classifier import classify
-from coach.models import Classification, OutcomeCard, Passage
+from coach.models import Classification, Passage
 
 
 def kind_correct(expect: dict[str, Any], got: Classification) -> bool | None:
@@ -27,30 +26,6 @@ def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": precision, "recall": recall, "f1": f1}
-
-
-def card_checks(spec: dict[str, Any], card: OutcomeCard | None, turns: int, sources: list[str],
-                sources_any: list[str] | None) -> dict[str, bool]:
-    """Named pass/fail for each check a dialogue case states."""
-    results: dict[str, bool] = {"card_reached": card is not None}
-    if card is None:
-        return results
-    outcome = card.product_outcome.lower()
-    if mentions := spec.get("outcome_mentions_any"):
-        results["outcome_mentions_any"] = any(str(m).lower() in outcome for m in mentions)
-    if spec.get("no_traps_in_outcome"):
-        results["no_traps_in_outcome"] = not classify(card.product_outcome).traps
-    if spec.get("has_guardrail"):
-        results["has_guardrail"] = bool(card.guardrail.strip())
-    if "outcome_type" in spec:
-        results["outcome_type"] = card.outcome_type == spec["outcome_type"]
-    if mentions := spec.get("card_mentions_any"):
-        text = card.model_dump_json().lower()
-        results["card_mentions_any"] = any(str(m).lower() in text for m in mentions)
-    results["within_max_turns"] = turns <= int(spec.get("max_turns", 12))
-    if sources_any:
-        results["sources_any"] = bool(set(sources_any) & set(sources))
-    return results
 
 
 def is_hit(passage: Passage, case: dict[str, Any]) -> bool:
