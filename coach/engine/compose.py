@@ -1,0 +1,115 @@
+"""Writing the outcome from the parts a PM gave, never pasting their answers.
+
+Each slot keeps a clean form of what was said (a segment, a verb phrase, a "when..." clause, a
+limit), and the outcome is composed by a small grammar: who + what they do + at the value moment,
+without the guardrail getting worse, in at most 40 words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from coach.engine.understand import segment, shorten, strip_hedges, verb_phrase
+from coach.models import Slot
+
+_HARM_UP = r"(?:rise|rises|go up|goes up|increase|increases|spike|spikes|climb|climbs|creep up|grow|grows|balloon)"
+_HARM_DOWN = (r"(?:drop|drops|fall|falls|tank|tanks|suffer|suffers|go down|goes down|decrease|decreases|decline|"
+              r"declines|get worse|gets worse|worsen|worsens|dip|dips|hurt|slip|slips|take a hit|crater)")
+_NEG = r"(?:shouldn'?t|should not|must ?n'?t|must not|can'?t|cannot|won'?t|will not|doesn'?t|does not|don'?t|do not|mustn'?t)"
+
+
+def guard_limit(text: str) -> str:
+    """A guardrail as a limit: 'desktop satisfaction shouldn't tank' -> 'desktop satisfaction does not drop'."""
+    g = shorten(strip_hedges(text), 14)
+    g = re.sub(r"^(?:and |but |also |plus |just )+", "", g, flags=re.I)
+    g = re.sub(r"^(?:i'?m |we'?re )?(?:worried (?:about|that)|careful (?:about|not to)|watch(?:ing)?|keep an eye on|"
+               r"protect(?:ing)?|don'?t want(?: to)?|do not want(?: to)?|as long as|make sure)\s+", "", g, flags=re.I)
+    g = re.sub(r"^(?:we |it |that )(?:don'?t |do not )?(?:hurt|lose|annoy|spam|break)\s+", "", g, flags=re.I)
+    if m := re.match(rf"^(.+?)\s+{_NEG}\s+(?:\w+\s+)?{_HARM_UP}\b(.*)$", g, re.I):
+        return f"{m.group(1)} does not rise{m.group(2)}".strip()
+    if m := re.match(rf"^(.+?)\s+{_NEG}\s+(?:\w+\s+)?{_HARM_DOWN}\b(.*)$", g, re.I):
+        return f"{m.group(1)} does not drop{m.group(2)}".strip()
+    if m := re.match(r"^without\s+(.+?)(?:\s+(?:getting worse|dropping|falling|rising|going up))?$", g, re.I):
+        return f"{m.group(1)} does not get worse"
+    if re.search(r"\b(?:stays?|remains?|holds?|kept|at least|at most|under|below|above|no more than|not|no)\b", g, re.I):
+        return g
+    if m := re.match(rf"^(.+?)\s+{_HARM_UP}\b", g, re.I):
+        return f"{m.group(1)} does not rise"
+    if m := re.match(rf"^(.+?)\s+{_HARM_DOWN}\b", g, re.I):
+        return f"{m.group(1)} does not drop"
+    return f"{g} does not get worse"
+
+
+def moment_clause(text: str) -> str:
+    """A value moment as a clause that can follow the behaviour: 'when the shift is filled'."""
+    m = shorten(strip_hedges(text), 14)
+    m = re.sub(r"^(?:it'?s |it is |that'?s |probably |i guess )+", "", m, flags=re.I)
+    if not re.match(r"(?:when|once|as soon as|at the point|the moment|whenever|on the day|the day|after|before)\b",
+                    m, re.I):
+        m = f"when {m[:1].lower()}{m[1:]}"
+    return re.sub(r"^the moment\b", "at the moment", m, flags=re.I)
+
+
+def clean_part(slot: Slot, text: str) -> str:
+    """What a slot keeps of an answer part: the clean form the card and the questions may quote."""
+    if slot is Slot.who:
+        return segment(text)
+    if slot in (Slot.behavior, Slot.success, Slot.value):
+        return verb_phrase(text)
+    if slot is Slot.value_moment:
+        return moment_clause(text)
+    if slot is Slot.guardrail:
+        return guard_limit(text)
+    return shorten(text, 24) if slot is not Slot.metric else strip_hedges(text)
+
+
+_DOMAINS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b(?:council|resident|citizen|permit|benefit|government|public|city|municipal|licen[cs]e|claimant|"
+                r"taxpayer|ministry|agency|nhs|library)\w*", re.I),
+     "lower cost to serve: fewer calls, letters and visits per case"),
+    (re.compile(r"\b(?:internal|engineer|developer|deploy|staff|employee|ops|warehouse|rota|platform team|"
+                r"service desk|it team|pipeline)\w*", re.I),
+     "less staff time lost to manual work, so a lower cost to run the operation"),
+    (re.compile(r"\b(?:patient|clinic|clinician|doctor|nurse|care|health|medication|gp|hospital)\w*", re.I),
+     "fewer costly missed appointments and follow-ups, and patients who stay with the service"),
+    (re.compile(r"\b(?:buy|purchase|checkout|order|cart|basket|shop|reorder|convert|paid|upgrade)\w*", re.I),
+     "more revenue from conversion and repeat purchases"),
+    (re.compile(r"\b(?:ticket|support|contact|call centre|call center|complaint)\w*", re.I), "lower cost to serve"),
+    (re.compile(r"\b(?:invite|refer|share|word of mouth)\w*", re.I),
+     "more new customers through referral and word of mouth"),
+]
+
+
+def business_default(text: str) -> str:
+    """The business result a behaviour most plausibly leads, from the words of the case."""
+    for pattern, link in _DOMAINS:
+        if pattern.search(text):
+            return link
+    return "higher retention: customers who get this value keep using and paying"
+
+
+def outcome_sentence(who: str, behavior: str, moment: str, guardrail: str, limit: int = 40) -> str:
+    """'More field reps act on an alert from their phone when ..., without desktop satisfaction dropping.'"""
+    who = who.strip() or "customers"
+    behavior = behavior.strip().rstrip(".")
+    moment = moment.strip().rstrip(".") if moment and moment.lower() not in behavior.lower() else ""
+    guard = guard_phrase(guardrail) if guardrail else ""
+    for parts in ([behavior, moment, guard], [behavior, moment, ""], [behavior, "", guard], [behavior, "", ""]):
+        body = " ".join(p for p in parts[:2] if p)
+        sentence = f"More {who} {body}" + (f", {parts[2]}" if parts[2] else "") + "."
+        if len(sentence.split()) <= limit:
+            return sentence
+    return f"More {who} {shorten(behavior, 20)}."
+
+
+def guard_phrase(limit: str) -> str:
+    """'desktop satisfaction does not drop' -> 'without desktop satisfaction dropping'."""
+    g = limit.strip().rstrip(".")
+    for verb, ing in (("does not drop", "dropping"), ("does not rise", "rising"), ("does not get worse", "getting worse"),
+                      ("do not drop", "dropping"), ("do not rise", "rising")):
+        if g.lower().endswith(verb):
+            return f"without {g[: -len(verb)].strip()} {ing}"
+        if f" {verb} " in g.lower():
+            head, _, tail = g.partition(verb)
+            return f"without {head.strip()} {ing} {tail.strip()}".strip()
+    return f"while {g}"

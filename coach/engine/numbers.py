@@ -1,0 +1,114 @@
+"""Numbers in what a PM says: baseline, target and time frame ("about 41% now, want 48% by end of Q3").
+
+`parse_numbers` reads each number with the words around it, the way a person would: "now",
+"today", "we're at" mark the baseline; "want", "target", "to", "under" mark the target; dates,
+quarters and "in 30 days" mark the time frame. Numbers that define the metric itself ("within
+45 days", "3 of 4 weeks") stay in the metric's name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUM = r"(?:~|about |around |roughly |approx\.? |nearly |almost )?[£$€]?\d+(?:[.,]\d+)*(?:\s?(?:k|m|bn|%|pp|x|pts?))?"
+NUMBER = re.compile(
+    r"(?<![\w.])(?P<num>[£$€]?\d+(?:[.,]\d+)*)(?P<unit>\s?(?:k|m|bn|%|pp|x|pts?|percent|per ?cent)\b|%)?"
+    r"(?P<noun>\s(?:days?|weeks?|hours?|hrs?|minutes?|mins?|seconds?|secs?|months?|stars?|points?|orders?|"
+    r"users?|customers?|sign[- ]?ups?|people|teams?|accounts?|calls?|tickets?)\b)?", re.I)
+_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+TIME_FRAME = re.compile(
+    r"\b(?:by|before|until|till|within|in|over|during|for|through|end of|at the end of)?\s*(?:the\s+)?"
+    r"(?:(?:end of |the end of |close of )?(?:q[1-4](?:\s?(?:20)?\d\d)?|h[12](?:\s?(?:20)?\d\d)?|fy\s?\d\d|"
+    + _MONTHS + r"(?:\s+20\d\d)?|20\d\d|(?:this|next|the) (?:quarter|half|year|month|sprint|season|term)|"
+    r"year[- ]end|end of (?:the )?(?:quarter|year|half|month)|(?:the )?(?:quarter|half|year)'?s end)|"
+    r"(?:\d+|one|two|three|four|six|nine|twelve) (?:weeks?|months?|quarters?|years?)(?! of| after| from))\b",
+    re.I)
+_BASE_AFTER = re.compile(r"^\s*(?:\w+\s)?(?:now|today|currently|at the moment|right now|at present|these days|"
+                         r"at the minute|as of now|last (?:quarter|month|year))\b", re.I)
+_BASE_BEFORE = re.compile(r"(?:\bat|\bcurrently|\btoday|\bbaseline(?: is| of)?|\bfrom|we'?re at|it'?s at|sits? at|"
+                          r"\bis at|\bis|\bwas|\bstarting at|\bhovers? (?:at|around)|\bstuck at|\bonly)"
+                          r"\s*(?:about|around|roughly|~|approx\.?|maybe|like|only|just)?\s*$", re.I)
+_TARGET_BEFORE = re.compile(r"(?:\bto|\bwant(?: it)?(?: to be)?|\btarget(?: is| of)?|\bgoal(?: is| of)?|\baim(?: for)?|"
+                            r"\breach|\bhit|\bget (?:it |that )?(?:to|under|below|above|over)|\bunder|\bbelow|\bbeneath|"
+                            r"\babove|\bover|\bat least|\bat most|\bup to|\bdown to|\bless than|\bmore than|"
+                            r"\bhoping for|\bwould like|\bwe'?d like|\bshooting for|\bmax(?:imum)?|\bmin(?:imum)?|"
+                            r"\bno more than|\bgrow(?:ing)? (?:it )?to|\bdouble to|\bcut (?:it )?to|\bby)"
+                            r"\s*(?:about|around|roughly|~|maybe|like|ideally)?\s*$", re.I)
+_DEFINING_AFTER = re.compile(r"^\s*(?:of (?:their|the|its|our)|of \d|after|from (?:sign|their|the|first)|"
+                             r"days? (?:after|of|from)|weeks? (?:after|of|from)|or more|\+)", re.I)
+_DEFINING_BEFORE = re.compile(r"(?:within|in (?:the )?(?:first|last)|at least|in|every|each|per|of)\s*$", re.I)
+
+
+@dataclass
+class Numbers:
+    """What the numbers in an answer say; empty strings where nothing was said."""
+
+    baseline: str = ""
+    target: str = ""
+    time_frame: str = ""
+    defining: tuple[str, ...] = ()
+
+    def merged(self, other: Numbers) -> Numbers:
+        """Later answers fill what earlier ones left empty."""
+        return Numbers(self.baseline or other.baseline, self.target or other.target,
+                       self.time_frame or other.time_frame, self.defining + other.defining)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.baseline or self.target or self.time_frame)
+
+
+def _value(m: re.Match[str]) -> str:
+    unit = (m.group("unit") or "").strip().lower()
+    unit = {"percent": "%", "per cent": "%", "percent.": "%"}.get(unit, unit)
+    noun = (m.group("noun") or "").strip()
+    text = m.group("num") + ("" if not unit else unit if unit in ("%", "k", "m", "bn", "x") else f" {unit}")
+    return f"{text} {noun}".strip()
+
+
+def time_frames(text: str) -> list[str]:
+    """Time-frame phrases, longest first in reading order: 'by end of Q3', 'in 30 days'."""
+    out = []
+    for m in TIME_FRAME.finditer(text):
+        phrase = m.group(0).strip()
+        if re.search(r"\d|q[1-4]|h[12]|quarter|year|month|half|sprint|" + _MONTHS, phrase, re.I):
+            out.append(phrase)
+    return out
+
+
+def parse_numbers(text: str) -> Numbers:
+    """Baseline, target and time frame from one answer; what cannot be placed is left empty."""
+    text = text or ""
+    frames = time_frames(text)
+    time_frame = next((f for f in frames if f.lower().startswith(("by", "before", "until", "end", "in", "within",
+                                                                   "over", "this", "next", "at the"))), "")
+    time_frame = time_frame or (f"by {frames[0]}" if frames else "")
+    spans = [m.span() for m in TIME_FRAME.finditer(text) if m.group(0).strip() in frames]
+    base = target = ""
+    defining: list[str] = []
+    found = [m for m in NUMBER.finditer(text) if not any(a <= m.start() < b for a, b in spans)]
+    pair = re.search(r"from\s+(?:about |around |roughly |~)?(" + _NUM + r")\s*(?:to|->|→|-)\s*(?:about |around |~)?("
+                     + _NUM + r")", text, re.I)
+    if pair:
+        base, target = pair.group(1).strip(), pair.group(2).strip()
+    for m in found:
+        if pair and pair.start() <= m.start() < pair.end():
+            continue
+        before, after = text[max(0, m.start() - 30):m.start()], text[m.end():m.end() + 25]
+        value = _value(m)
+        if _DEFINING_AFTER.match(after) or (_DEFINING_BEFORE.search(before) and not _TARGET_BEFORE.search(before)):
+            defining.append(value)
+        elif _BASE_AFTER.match(after) or (_BASE_BEFORE.search(before) and not re.search(r"\bto\s*$", before)):
+            base = base or value
+        elif _TARGET_BEFORE.search(before):
+            qualifier = re.search(r"(under|below|above|over|at least|at most|less than|more than|no more than)\s*"
+                                  r"(?:about|around|~)?\s*$", before, re.I)
+            relative = re.search(r"\bby\s*$", before, re.I) and "%" in value
+            target = target or ((qualifier.group(1).lower() + " " if qualifier else "+" if relative else "") + value)
+        elif not base and len(found) > 1:
+            base = value
+        elif not target:
+            target = value
+    return Numbers(base, target, time_frame, tuple(defining))
