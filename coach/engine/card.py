@@ -186,35 +186,78 @@ def self_checks(product_outcome: str, guardrail: str) -> list[Check]:
     ]
 
 
-def draft_card(session: Session, business_default: str, guardrail_default: str) -> OutcomeCard:
-    """Assemble the card from the session's slots (assumed ones already filled in)."""
+_PERFORMANCE = re.compile(r"\b(?:we know|we'?ve (?:seen|done|proven|tested)|proven|worked before|it worked|pilot\w*|"
+                          r"a/b test\w*|already (?:know|tested|works|moved)|last (?:time|quarter|year)|moved it|"
+                          r"halved|doubled|reminders? moved|evidence)\b", re.I)
+_LEARNING = re.compile(r"\b(?:never (?:tried|done)|no idea|not sure|haven'?t|have not|first time|new to|don'?t know|"
+                       r"no data|guess|untested|not tried)\b", re.I)
+
+
+def outcome_type_of(session: Session) -> str:
+    """Performance when the user said something already moved it; learning otherwise (nobody knows yet)."""
+    said = session.filled(Slot.confidence) + " " + " ".join(
+        t.text for t in session.transcript if t.role.value == "user")
+    if session.filled(Slot.confidence) == "performance":
+        return "performance"
+    return "performance" if _PERFORMANCE.search(said) and not _LEARNING.search(session.filled(Slot.confidence)) \
+        else "learning"
+
+
+def metric_of(session: Session, who: str, behavior: str) -> Metric:
+    """The metric from the user's own definition (when it is clean) and the numbers they gave."""
+    from coach.engine.understand import first_person, shorten, strip_hedges
+
+    nums = session.numbers
+    said = session.filled(Slot.metric) if Slot.metric not in session.unresolved_traps else ""
+    head = re.split(r",|;|\s+(?:from|we'?re|currently|today|now|baseline|target|want|to get|and want|aiming)\b|"
+                    r"\s+(?:about|around|roughly|~)?\s*\d", strip_hedges(said), maxsplit=1)[0] if said else ""
+    head = shorten(head, 14)
+    usable = len(head.split()) >= 2 and not first_person(head) and not classify(head).traps
+    name = head if usable else f"share of {who} who {predicate(behavior)}"
+    defining = [d for d in nums.defining if d not in name]
+    definition = f"{name}, counted among {who}" + (f" ({', '.join(defining)})" if defining else "") + \
+        ("" if _WINDOW.search(name) else ", each week")
+    return Metric(name=name, definition=definition, baseline=nums.baseline or "unknown: instrument first",
+                  target=nums.target or "set once the baseline is measured",
+                  time_frame=nums.time_frame or "this quarter")
+
+
+def polished_statement(statement: str) -> str:
+    """The PM's own outcome sentence, without a 'KR2:' label, as one sentence."""
+    main = re.sub(r"^(?:[\w ]{1,20}\d?\s*[:\-–]\s+)", "", statement.strip().rstrip("."))
+    return main[:1].upper() + main[1:] + "."
+
+
+def draft_card(session: Session, business_default: str, guardrail_default: str, composed: str) -> OutcomeCard:
+    """Assemble the card from the session's clean slots (assumed ones already filled in)."""
+    from coach.engine.compose import guard_limit
+
     s = session.filled
-    who, behavior = s(Slot.who) or "customers", s(Slot.behavior) or s(Slot.success) or s(Slot.value)
+    who = s(Slot.who) or "customers"
+    behavior = s(Slot.behavior) or s(Slot.success) or s(Slot.value)
     guardrail = s(Slot.guardrail) or guardrail_default
-    moment = s(Slot.value_moment)
-    candidates = [(behavior, moment), (moment, ""), (s(Slot.success), moment), (s(Slot.value), moment)]
-    product_outcome = ""
-    for what, when in candidates:
-        if not what:
-            continue
-        sentence = outcome_sentence(who, what, when, guardrail)
-        product_outcome = product_outcome or sentence
-        if not classify(sentence).traps:
-            product_outcome, behavior = sentence, what
-            break
-    metric_text = s(Slot.metric)
-    if session.unresolved_traps.get(Slot.metric):
-        metric_text = ""  # the user's metric kept a trap; count the behaviour instead
-    metric = parse_metric(metric_text, who, behavior)
+    guardrail = guardrail if session.slots.get(Slot.guardrail) and session.slots[Slot.guardrail].origin != "user" \
+        else guard_limit(guardrail)
+    moment = s(Slot.value_moment) if session.slots.get(Slot.value_moment, None) and \
+        session.slots[Slot.value_moment].origin != "statement" else ""
+    if session.outcome_text:
+        product_outcome = session.outcome_text
+    elif session.good_outcome:
+        product_outcome = polished_statement(session.statement)
+    else:
+        product_outcome = composed
+    metric = metric_of(session, who, behavior)
     business = s(Slot.business_link) or business_default
-    outcome_type = "performance" if s(Slot.confidence) == "performance" else "learning"
+    outcome_type = outcome_type_of(session)
+    time = metric.time_frame
+    first = (f"{metric.name[:1].upper()}{metric.name[1:]}: from {metric.baseline} to {metric.target}, {time}"
+             if outcome_type == "performance" or session.numbers.target else
+             f"Baseline of {metric.name} measured, and the first two bets' effect on it known, {time}")
     krs = [
-        f"{metric.name[:1].upper()}{metric.name[1:]}: from {metric.baseline} to {metric.target} ({metric.time_frame})",
-        f"{guardrail[:1].upper()}{guardrail[1:]} (guardrail holds)",
-        f"{business[:1].upper()}{business[1:]} moves the same way for {who}",
+        first,
+        f"Guardrail: {guardrail[:1].lower()}{guardrail[1:]}, checked every week",
+        f"{who[:1].upper()}{who[1:]} who {predicate(behavior)} keep doing it a month later (repeat rate measured, {time})",
     ]
-    if outcome_type == "learning":
-        krs[0] = f"Know what moves {metric.name}: baseline measured and the first bets' effect on it known ({metric.time_frame})"
     output = session.statement
     checks = self_checks(product_outcome, guardrail)
     return OutcomeCard(
@@ -222,12 +265,15 @@ def draft_card(session: Session, business_default: str, guardrail_default: str) 
         product_outcome=product_outcome,
         who=who,
         behavior=predicate(behavior),
-        value_moment=moment,
+        value_moment=s(Slot.value_moment) if session.slots.get(Slot.value_moment) and
+        session.slots[Slot.value_moment].origin != "statement" else "",
         metric=metric,
         guardrail=guardrail,
         business_outcome=business,
         outcome_type=outcome_type,
-        okr=OKR(objective=f"{_clause(who, 80)[:1].upper()}{_clause(who, 80)[1:]} {_clause(predicate(behavior), 100)}", key_results=krs),
+        okr=OKR(objective=f"{who[:1].upper()}{who[1:]} {predicate(behavior)}"
+                + (f" {moment}" if moment and len((predicate(behavior) + moment).split()) < 24 else ""),
+                key_results=krs),
         alternatives=alternatives(session),
         assumptions=[
             Assumption(assumption=f"{who} want to {predicate(behavior)} more than they do today",

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import re
 
-from coach.engine.understand import segment, shorten, strip_hedges, verb_phrase
+from coach.engine.understand import GUARD, segment, shorten, strip_hedges, verb_phrase
 from coach.models import Slot
 
 _HARM_UP = r"(?:rise|rises|go up|goes up|increase|increases|spike|spikes|climb|climbs|creep up|grow|grows|balloon)"
 _HARM_DOWN = (r"(?:drop|drops|fall|falls|tank|tanks|suffer|suffers|go down|goes down|decrease|decreases|decline|"
               r"declines|get worse|gets worse|worsen|worsens|dip|dips|hurt|slip|slips|take a hit|crater)")
 _NEG = r"(?:shouldn'?t|should not|must ?n'?t|must not|can'?t|cannot|won'?t|will not|doesn'?t|does not|don'?t|do not|mustn'?t)"
+
+
+GUARD_START = re.compile(r"^\W*(?:\w+\s+){0,4}?(?:shouldn'?t|should not|must ?n'?t|must not|can'?t|without|not)\b", re.I)
+_VERB_AFTER_WHO = re.compile(r"\s+(?:could|would|will|can|should|might|may|need to|want to|'d|who (?:could|would|will|"
+                             r"can)|are able to|get to|to be able to|then)\s+", re.I)
+
+
+def behaviour_after_segment(text: str) -> str:
+    """'field reps could check accounts between visits' -> 'check accounts between visits'."""
+    m = _VERB_AFTER_WHO.search(strip_hedges(text))
+    return strip_hedges(text)[m.end():] if m else ""
 
 
 def guard_limit(text: str) -> str:
@@ -25,10 +36,11 @@ def guard_limit(text: str) -> str:
     g = re.sub(r"^(?:i'?m |we'?re )?(?:worried (?:about|that)|careful (?:about|not to)|watch(?:ing)?|keep an eye on|"
                r"protect(?:ing)?|don'?t want(?: to)?|do not want(?: to)?|as long as|make sure)\s+", "", g, flags=re.I)
     g = re.sub(r"^(?:we |it |that )(?:don'?t |do not )?(?:hurt|lose|annoy|spam|break)\s+", "", g, flags=re.I)
+    g = re.split(r",\s*(?:we|i|but|because|since|so|and we|which)\b", g, maxsplit=1, flags=re.I)[0]
     if m := re.match(rf"^(.+?)\s+{_NEG}\s+(?:\w+\s+)?{_HARM_UP}\b(.*)$", g, re.I):
-        return f"{m.group(1)} does not rise{m.group(2)}".strip()
+        return f"{m.group(1)} does not rise{_tail(m.group(2))}".strip()
     if m := re.match(rf"^(.+?)\s+{_NEG}\s+(?:\w+\s+)?{_HARM_DOWN}\b(.*)$", g, re.I):
-        return f"{m.group(1)} does not drop{m.group(2)}".strip()
+        return f"{m.group(1)} does not drop{_tail(m.group(2))}".strip()
     if m := re.match(r"^without\s+(.+?)(?:\s+(?:getting worse|dropping|falling|rising|going up))?$", g, re.I):
         return f"{m.group(1)} does not get worse"
     if re.search(r"\b(?:stays?|remains?|holds?|kept|at least|at most|under|below|above|no more than|not|no)\b", g, re.I):
@@ -38,6 +50,22 @@ def guard_limit(text: str) -> str:
     if m := re.match(rf"^(.+?)\s+{_HARM_DOWN}\b", g, re.I):
         return f"{m.group(1)} does not drop"
     return f"{g} does not get worse"
+
+
+def _tail(rest: str) -> str:
+    """What may follow 'does not drop': a short qualifier ('below 4.2'), never a new clause."""
+    rest = rest.strip()
+    return f" {rest}" if rest and not rest.startswith(",") and len(rest.split()) <= 5 and \
+        not re.search(r"\b(?:we|i|us|our|me)\b", rest, re.I) else ""
+
+
+def third_person(text: str) -> str:
+    """Answers say 'from us', 'our app': a card speaks of the product, not of 'us'."""
+    text = re.sub(r"\s+(?:from|with|by|to|through|on|via) us\b", "", text, flags=re.I)
+    text = re.sub(r"\bus\b", "the team", text, flags=re.I)
+    text = re.sub(r"\bwe(?:'re| are)\b", "the team is", text, flags=re.I)
+    text = re.sub(r"\bwe\b", "the team", text, flags=re.I)
+    return re.sub(r"\b(?:i|me|my)\b\s*", "", text, flags=re.I).strip()
 
 
 def moment_clause(text: str) -> str:
@@ -52,6 +80,7 @@ def moment_clause(text: str) -> str:
 
 def clean_part(slot: Slot, text: str) -> str:
     """What a slot keeps of an answer part: the clean form the card and the questions may quote."""
+    text = third_person(text) if slot is not Slot.metric else text
     if slot is Slot.who:
         return segment(text)
     if slot in (Slot.behavior, Slot.success, Slot.value):
@@ -113,3 +142,16 @@ def guard_phrase(limit: str) -> str:
             head, _, tail = g.partition(verb)
             return f"without {head.strip()} {ing} {tail.strip()}".strip()
     return f"while {g}"
+
+
+_SHARE_OF = re.compile(r"^(?:\w+\s*\d*\s*[:\-–]\s*)?(?:increase|raise|grow|lift|improve|get|double|boost|move|reduce|lower)?\s*"
+                       r"(?:the\s+)?(?:share|percentage|proportion|number|%|rate|count)\s+of\s+(.+?)\s+(?:who|that|which)\s+"
+                       r"(.+?)(?:\s+from\s+\d.*|\s+to\s+\d.*|\s+by\s+\d.*)?$", re.I)
+
+
+def split_outcome(statement: str) -> tuple[str, str]:
+    """(who, what they do) of an outcome sentence: 'share of new teams that invite a teammate' -> both parts."""
+    text = statement.strip().rstrip(".")
+    if m := _SHARE_OF.match(text):
+        return segment(m.group(1)), verb_phrase(m.group(2))
+    return "customers", verb_phrase(re.sub(r"^(?:increase|raise|grow|improve|get|more)\s+", "", text, flags=re.I))

@@ -9,7 +9,8 @@ quarters and "in 30 days" mark the time frame. Numbers that define the metric it
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from pydantic import BaseModel
 
 _NUM = r"(?:~|about |around |roughly |approx\.? |nearly |almost )?[£$€]?\d+(?:[.,]\d+)*(?:\s?(?:k|m|bn|%|pp|x|pts?))?"
 NUMBER = re.compile(
@@ -41,19 +42,18 @@ _DEFINING_AFTER = re.compile(r"^\s*(?:of (?:their|the|its|our)|of \d|after|from 
 _DEFINING_BEFORE = re.compile(r"(?:within|in (?:the )?(?:first|last)|at least|in|every|each|per|of)\s*$", re.I)
 
 
-@dataclass
-class Numbers:
+class Numbers(BaseModel):
     """What the numbers in an answer say; empty strings where nothing was said."""
 
     baseline: str = ""
     target: str = ""
     time_frame: str = ""
-    defining: tuple[str, ...] = ()
+    defining: list[str] = []
 
     def merged(self, other: Numbers) -> Numbers:
-        """Later answers fill what earlier ones left empty."""
-        return Numbers(self.baseline or other.baseline, self.target or other.target,
-                       self.time_frame or other.time_frame, self.defining + other.defining)
+        """Earlier answers keep what they said; later ones fill what is still empty."""
+        return Numbers(baseline=self.baseline or other.baseline, target=self.target or other.target,
+                       time_frame=self.time_frame or other.time_frame, defining=self.defining + other.defining)
 
     @property
     def empty(self) -> bool:
@@ -111,4 +111,4 @@ def parse_numbers(text: str) -> Numbers:
             base = value
         elif not target:
             target = value
-    return Numbers(base, target, time_frame, tuple(defining))
+    return Numbers(baseline=base, target=target, time_frame=time_frame, defining=defining)

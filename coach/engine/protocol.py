@@ -8,13 +8,16 @@ TURN_BUDGET coach messages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from coach.engine import card as cards
-from coach.engine import lexicon as lx
+from coach.engine import compose
 from coach.engine.classifier import TRAP_NOTES, classify, read
 from coach.engine.interpreter import Interpretation, Interpreter, OfflineInterpreter
 from coach.engine.session import SLOT_ORDER, TURN_BUDGET, Session
+from coach.engine.numbers import parse_numbers
+from coach.engine.understand import Understanding, understand
 from coach.engine.writer import Move, OfflineWriter, Writer
 from coach.models import Kind, Passage, Role, Slot, Trap, Turn
 from coach.textinput import InputError, clean_text, looks_english
@@ -39,7 +42,12 @@ CHALLENGED: dict[Slot, set[Trap]] = {
     Slot.behavior: {Trap.output_in_disguise, Trap.traction_metric, Trap.wrong_moment, Trap.vanity_metric, Trap.sentiment_only},
     Slot.metric: {Trap.output_in_disguise, Trap.traction_metric, Trap.wrong_moment, Trap.vanity_metric, Trap.sentiment_only},
 }
-LADDER_LIMIT = 2  # "what is the value of that?" at most this many times
+LADDER_LIMIT = 1  # "what is the value of that?" at most this many times
+# Slots the coach asks about; the rest are inferred from the answers and shown on the card as such.
+ASKED: list[Slot] = [Slot.value, Slot.who, Slot.behavior, Slot.value_moment, Slot.metric, Slot.guardrail]
+# For a trapped outcome, the first question is the trap's counter-question.
+FIRST_MOVE: dict[Trap, Slot] = {Trap.wrong_moment: Slot.value_moment, Trap.no_guardrail: Slot.guardrail,
+                                Trap.output_in_disguise: Slot.value}
 
 
 class Coach:
@@ -67,17 +75,22 @@ class Coach:
             variant = "behavior_focus"
         elif c.kind is Kind.business_outcome and first is Slot.behavior:
             variant = "behavior_business"
-        turn = self._ask(session, Move(act="ask", slot=first, opening=True, variant=variant), extra_notes=c.sources)
+        if first is None:  # nothing missing: confirm and read it back
+            opening = self.offline_writer.bank["opening"]["product_outcome_good"].format(
+                output=session.statement.rstrip("."))
+            turn = self._read_back(session, prefix=opening.replace(" Let's make it complete.", ""))
+        else:
+            turn = self._ask(session, Move(act="ask", slot=first, opening=True, variant=variant), extra_notes=c.sources)
         if not looks_english(statement):
             turn.notice = self.offline_writer.bank["not_english"]
             turn.text = f"{turn.notice} {turn.text}"
         return session
 
     def reply(self, session: Session, text: str) -> Turn:
-        """Take the user's answer and return the coach's next message (a question or the card)."""
+        """Take the user's answer and return the coach's next message (a question, a read-back or the card)."""
         if session.status == "done":
             return self._after_card(session, text)
-        slot = session.pending or self._next_slot(session) or Slot.confidence
+        slot = session.pending or self._next_slot(session) or Slot.guardrail
         try:
             text = clean_text(text, what="answer", require_words=False)
         except InputError as err:
@@ -87,24 +100,88 @@ class Coach:
         if meaning.intent == "restart":
             session.restart_requested = True
             return self._say_plain(session, "Say the next statement you'd like to reframe and I'll start a new session.", slot)
+        if session.reading_back:
+            return self._after_read_back(session, text, meaning)
         if meaning.intent in ("draft", "approve"):
             return self.finish(session)
-        if meaning.intent == "dont_know":
+        heard = understand(text, slot)
+        if "undo" in heard.acts and not heard.has_content:
+            return self._undo(session)
+        if meaning.intent == "dont_know" and not heard.has_content:
             self._assume(session, slot)
             return self._advance(session, Move(act="dont_know", slot=slot))
-        if meaning.intent == "evasive":
-            if session.bump(f"nudge:{slot}") <= 1:
-                return self._say(session, Move(act="evasive", slot=slot))
-            self._assume(session, slot)
-            return self._advance(session, None)
-        return self._take_answer(session, slot, meaning)
+        if not heard.has_content:
+            return self._non_answer(session, slot, heard, meaning)
+        prefix = self._acknowledge(session, heard)
+        return self._take_answer(session, slot, meaning, heard, prefix)
+
+    def _non_answer(self, session: Session, slot: Slot, heard: Understanding, meaning: Interpretation) -> Turn:
+        """Pushback, a question back, 'I already said', off-topic or a vague reply: answer it as a coach would."""
+        acts = heard.acts
+        if "question" in acts:
+            return self._say(session, Move(act="explain", slot=slot, trap=self._live_trap(session)))
+        if "already" in acts:
+            self._recover_from_statement(session, slot)
+            if slot in session.slots:
+                return self._advance(session, Move(act="ask", slot=slot), prefix=self.offline_writer.bank["fair_point"])
+            return self._say(session, Move(act="rephrase", slot=slot))
+        if "pushback" in acts:
+            # It ships either way: ask how they will know it worked, which is the value question seen from after launch.
+            ask = Slot.success if slot is Slot.value else slot
+            return self._say(session, Move(act="ask", slot=ask), prefix=self.offline_writer.bank["pushback"])
+        if "off_topic" in acts:
+            return self._say(session, Move(act="rephrase", slot=slot), prefix=self.offline_writer.bank["off_topic"])
+        if "vague" in acts and session.bump(f"vague:{slot}") <= 1:
+            return self._say(session, Move(act="vague", slot=slot))
+        if session.bump(f"nudge:{slot}") <= 1:
+            return self._say(session, Move(act="evasive", slot=slot))
+        self._assume(session, slot)
+        return self._advance(session, None)
+
+    def _acknowledge(self, session: Session, heard: Understanding) -> str:
+        bank = self.offline_writer.bank
+        if "pushback" in heard.acts:
+            return bank["pushback"]
+        if "off_topic" in heard.acts:
+            return bank["off_topic"]
+        if "question" in heard.acts:
+            trap = self._live_trap(session)
+            return bank["explain"][trap.value] if trap else bank["explain"]["none"]
+        return ""
+
+    def _live_trap(self, session: Session) -> Trap | None:
+        """The trap the coach last pointed out, else the statement's first, for 'what's the catch?'."""
+        for turn in reversed(session.transcript):
+            if turn.role is Role.coach and turn.traps:
+                return turn.traps[0]
+        traps = [t for t in session.classification.traps]
+        return traps[0] if traps else None
+
+    def _recover_from_statement(self, session: Session, slot: Slot) -> None:
+        """'It's in the statement' / 'I already said': look for the part in what was said before."""
+        for turn in session.transcript[:-1]:
+            if turn.role is Role.user:
+                part = understand(turn.text, turn.slot or Slot.value).parts.get(slot)
+                if part:
+                    session.fill(slot, compose.clean_part(slot, part), "user")
+                    return
+
+    def _undo(self, session: Session) -> Turn:
+        """'Wait, go back': forget the last slot the user filled and ask it again."""
+        filled = [s for s, f in session.slots.items() if f.origin == "user"]
+        if not filled:
+            return self._say(session, Move(act="rephrase", slot=session.pending or Slot.value))
+        last = filled[-1]
+        session.slots.pop(last)
+        return self._say(session, Move(act="ask", slot=last), prefix=self.offline_writer.bank["undo"])
 
     def finish(self, session: Session) -> Turn:
         """Draft the card now, filling what is missing by assumption."""
         for slot in SLOT_ORDER:
             if slot not in session.slots:
                 self._assume(session, slot)
-        draft = cards.draft_card(session, self._business_default(session), self._guardrail_default(session))
+        draft = cards.draft_card(session, self._business_default(session), self._guardrail_default(session),
+                                 self._compose(session))
         draft.sources = self._sources(session)
         evidence = self._evidence("outcome card self-checks guardrail", ["four-self-checks", "outcome-statement-anatomy"])
         card = self.writer.polish(session, draft, evidence)
@@ -119,80 +196,130 @@ class Coach:
 
     def _prefill(self, session: Session) -> None:
         c, r = session.classification, read(session.statement)
+        session.numbers = parse_numbers(session.statement) if c.kind is Kind.product_outcome else session.numbers
         if c.kind is Kind.output:
             return
         session.fill(Slot.value, session.statement, "statement")
         if c.kind is Kind.business_outcome:
             session.fill(Slot.business_link, session.statement, "statement")
-            session.fill(Slot.success, session.statement, "statement")
             return
         if Trap.multiple_outcomes in c.traps:
             return
-        session.fill(Slot.success, r.main or session.statement, "statement")
-        clean_measure = not (set(c.traps) - {Trap.no_guardrail})
-        if clean_measure:
-            session.fill(Slot.behavior, r.main or session.statement, "statement")
-            if any(ch.isdigit() for ch in session.statement):
-                session.fill(Slot.metric, session.statement, "statement")
+        main = r.main or session.statement
+        if not (set(c.traps) - {Trap.no_guardrail}):
+            # Already an outcome: keep the PM's sentence, and ask only for what it lacks.
+            who, behavior = compose.split_outcome(main)
+            session.good_outcome = True
+            for slot, text in ((Slot.who, who), (Slot.behavior, behavior), (Slot.value_moment, behavior),
+                               (Slot.metric, main)):
+                session.fill(slot, text, "statement")
         else:
             session.unresolved_traps[Slot.success] = [t.value for t in c.traps]
         if r.guarded and r.cues.get("guardrail"):
-            session.fill(Slot.guardrail, r.cues["guardrail"], "statement")
+            session.fill(Slot.guardrail, compose.guard_limit(r.cues["guardrail"]), "statement")
 
     def _next_slot(self, session: Session) -> Slot | None:
         c = session.classification
-        if (c.kind is Kind.business_outcome or Trap.multiple_outcomes in c.traps) and Slot.behavior not in session.slots \
-                and not session.coach_turns:
-            return Slot.behavior  # translate a business outcome down, or pick one of several, first
-        for slot in SLOT_ORDER:
+        if not session.coach_turns and Slot.behavior not in session.slots:
+            if c.kind is Kind.business_outcome or Trap.multiple_outcomes in c.traps:
+                return Slot.behavior  # translate a business outcome down, or pick one of several, first
+            if c.kind is Kind.product_outcome and c.traps:
+                return FIRST_MOVE.get(c.traps[0], Slot.behavior)
+        for slot in ASKED:
             if slot not in session.slots:
                 return slot
         return None
 
-    def _take_answer(self, session: Session, slot: Slot, meaning: Interpretation) -> Turn:
-        answer = meaning.text
-        previous = [t.text for t in session.transcript[:-1] if t.role is Role.user and t.slot is slot]
-        repeated = answer in previous
-        if slot is Slot.value and meaning.still_output and not repeated and session.bump("ladder") <= LADDER_LIMIT:
-            return self._say(session, Move(act="ladder", slot=Slot.value, answer=answer))
+    def _take_answer(self, session: Session, slot: Slot, meaning: Interpretation, heard: Understanding,
+                     prefix: str = "") -> Turn:
+        answer = heard.parts.get(slot) or heard.content
+        if slot is Slot.value and meaning.still_output and session.bump("ladder") <= LADDER_LIMIT:
+            return self._say(session, Move(act="ladder", slot=Slot.value, answer=answer), prefix=prefix)
+        # Only what reads as a metric is checked as one, and never the moment the user already named as value.
         traps = [t for t in meaning.traps if t in CHALLENGED.get(slot, set())]
-        fresh = [t for t in traps if f"{slot}:{t}" not in session.countered and not repeated]
-        if fresh:
+        moment = session.filled(Slot.value_moment).lower()
+        if moment and any(w in answer.lower() for w in moment.split()[1:4] if len(w) > 3):
+            traps = [t for t in traps if t is not Trap.wrong_moment]
+        fresh = [t for t in traps if f"{slot}:{t}" not in session.countered]
+        if fresh and slot in (Slot.metric, Slot.success) or (fresh and slot is Slot.behavior and heard.numbers.empty
+                                                              and Trap.sentiment_only not in fresh):
             trap = fresh[0]
             session.countered.append(f"{slot}:{trap}")
             return self._say(session, Move(act="counter", slot=slot, trap=trap, answer=answer),
-                             extra_notes=[TRAP_NOTES[trap]])
+                             extra_notes=[TRAP_NOTES[trap]], prefix=prefix)
         if traps:
             session.unresolved_traps[slot] = [t.value for t in traps]
-        if slot is Slot.confidence:
-            session.fill(slot, meaning.outcome_type or "learning")
-        else:
-            session.fill(slot, answer)
-        self._opportunistic(session, slot, meaning)
-        return self._advance(session, None)
+        self._file(session, Slot.value if slot is Slot.success and Slot.value not in session.slots else slot,
+                   heard, answer)
+        return self._advance(session, None, prefix=prefix)
 
-    def _opportunistic(self, session: Session, slot: Slot, meaning: Interpretation) -> None:
-        """An answer that already states a clean behaviour fills the next rung of the ladder too."""
-        clean_behaviour = meaning.kind is Kind.product_outcome and not meaning.traps
-        if slot is Slot.metric and Slot.confidence not in session.slots and not any(ch.isdigit() for ch in meaning.text):
-            # No baseline yet means nobody knows what moves it: a learning outcome by definition.
-            session.fill(Slot.confidence, "learning", "inferred")
-        if slot is Slot.value and clean_behaviour and Slot.success not in session.slots:
-            session.fill(Slot.success, meaning.text)
-        if slot is Slot.success and clean_behaviour and Slot.behavior not in session.slots:
-            if lx.ACTOR.search(meaning.text):
-                session.fill(Slot.behavior, meaning.text)
+    def _file(self, session: Session, slot: Slot, heard: Understanding, answer: str) -> None:
+        """File the answer under the slot asked, and each other part where it belongs (never over the user's words)."""
+        session.fill(slot, compose.clean_part(slot, answer))
+        if slot is Slot.who and (rest := compose.behaviour_after_segment(answer)) and Slot.behavior not in session.slots:
+            session.fill(Slot.behavior, compose.clean_part(Slot.behavior, rest))
+        metric_part = answer if slot is Slot.metric else heard.parts.get(Slot.metric, "")
+        if metric_part:
+            session.numbers = session.numbers.merged(parse_numbers(metric_part))
+        for other, part in heard.parts.items():
+            if other is slot or (other in session.slots and session.slots[other].origin == "user"):
+                continue
+            session.fill(other, compose.clean_part(other, part))
+        if slot is Slot.value and Slot.success not in session.slots:
+            session.fill(Slot.success, session.filled(Slot.value), "inferred")
 
-    def _advance(self, session: Session, move: Move | None) -> Turn:
+    def _advance(self, session: Session, move: Move | None, prefix: str = "") -> Turn:
         nxt = self._next_slot(session)
         # Keep one message in hand for the card.
-        if nxt is None or session.coach_turns >= TURN_BUDGET - 1:
+        if session.coach_turns >= TURN_BUDGET - 1:
             return self.finish(session)
+        if nxt is None:
+            return self._read_back(session, prefix)
         if move is None:
             move = Move(act="ask", slot=nxt)
         elif move.act == "dont_know":
             move = Move(act="dont_know", slot=nxt)
-        return self._say(session, move.model_copy(update={"slot": nxt}) if move.slot != nxt else move)
+        return self._say(session, move.model_copy(update={"slot": nxt}) if move.slot != nxt else move, prefix=prefix)
+
+    def _read_back(self, session: Session, prefix: str = "") -> Turn:
+        """Read the composed outcome back once, to keep or rewrite in the user's words; past six messages the
+        card itself carries the read-back (a rewrite after it updates the card)."""
+        if session.reading_back or session.read_back_done or session.coach_turns >= 6:
+            return self.finish(session)
+        session.reading_back = True
+        sentence = self._compose(session)
+        text = self.offline_writer.bank["read_back"].format(sentence=sentence)
+        turn = Turn(role=Role.coach, text=f"{prefix} {text}".strip(), slot=Slot.behavior, engine=self.writer.name,
+                    sources=["outcome-statement-anatomy"])
+        session.transcript.append(turn)
+        session.pending = Slot.behavior
+        return turn
+
+    def _after_read_back(self, session: Session, text: str, meaning: Interpretation) -> Turn:
+        session.reading_back, session.read_back_done = False, True
+        if meaning.intent not in ("approve", "draft", "dont_know") and (rewrite := self._rewrite_of(text)):
+            session.outcome_text = rewrite
+        return self.finish(session)
+
+    @staticmethod
+    def _rewrite_of(text: str) -> str:
+        """The user's own outcome sentence, when the text is one (not a 'yes', a worry or a question)."""
+        heard = understand(text, Slot.behavior)
+        rewrite = heard.content
+        if not heard.has_content or len(rewrite.split()) < 6 or re.match(
+                r"^(?:yes|yeah|yep|ok|okay|sure|keep|fine|good|great|looks good|that works|perfect|thanks)\b", rewrite, re.I):
+            return ""
+        if classify(rewrite).kind is not Kind.product_outcome or compose.GUARD_START.match(rewrite):
+            return ""
+        return rewrite[:1].upper() + rewrite[1:].rstrip(".!") + "."
+
+    def _compose(self, session: Session) -> str:
+        s = session.filled
+        if session.good_outcome and not session.outcome_text:
+            return cards.polished_statement(session.statement)
+        behavior = s(Slot.behavior) or s(Slot.success) or s(Slot.value)
+        return compose.outcome_sentence(s(Slot.who) or "customers", behavior, s(Slot.value_moment),
+                                        s(Slot.guardrail))
 
     def _say(self, session: Session, move: Move, extra_notes: list[str] | None = None, prefix: str = "") -> Turn:
         if session.coach_turns >= TURN_BUDGET - 1:
@@ -222,6 +349,13 @@ class Coach:
         except InputError as err:
             return self._say_plain(session, str(err), Slot.confidence)
         session.transcript.append(Turn(role=Role.user, text=text))
+        rewrite = self._rewrite_of(text)
+        if rewrite and session.card is not None:
+            session.outcome_text = rewrite
+            session.card.product_outcome = rewrite
+            session.card.checks = cards.self_checks(rewrite, session.card.guardrail)
+            return self._say_plain(session, self.offline_writer.bank["rewrite_taken"].format(sentence=rewrite),
+                                   Slot.behavior)
         done = self.offline_writer.bank["card_done"]
         return self._say_plain(session, done, Slot.confidence)
 
@@ -244,16 +378,8 @@ class Coach:
 
     def _business_default(self, session: Session) -> str:
         if session.classification.kind is Kind.business_outcome:
-            return session.statement
-        text = " ".join(f.text for f in session.slots.values()) + " " + session.statement
-        lowered = text.lower()
-        if any(w in lowered for w in ("ticket", "support", "call", "contact", "manual")):
-            return "lower cost to serve"
-        if any(w in lowered for w in ("buy", "purchase", "checkout", "convert", "paid", "upgrade", "order")):
-            return "more revenue from conversion and repeat purchases"
-        if any(w in lowered for w in ("sign", "invite", "refer", "share")):
-            return "more new customers through referral and word of mouth"
-        return "higher retention (customers who get value keep renewing)"
+            return session.statement.rstrip(".")
+        return compose.business_default(" ".join(f.text for f in session.slots.values()) + " " + session.statement)
 
     def _guardrail_default(self, session: Session) -> str:
         who = session.filled(Slot.who) or "the same customers"

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from coach.engine.numbers import Numbers
 from coach.models import Classification, OutcomeCard, Role, Slot, Turn, utcnow
 
 #: A card is always handed back within this many coach messages.
@@ -58,6 +59,11 @@ class Session(BaseModel):
     countered: list[str] = Field(default_factory=list, description="'slot:trap' pairs already challenged.")
     unresolved_traps: dict[Slot, list[str]] = Field(default_factory=dict)
     restart_requested: bool = Field(default=False, description="The user asked to start over; the next statement opens a new session.")
+    numbers: Numbers = Field(default_factory=Numbers, description="Baseline, target and time frame the user gave.")
+    reading_back: bool = Field(default=False, description="The last coach message read the outcome back to confirm.")
+    read_back_done: bool = False
+    good_outcome: bool = Field(default=False, description="The statement was already a clean product outcome.")
+    outcome_text: str = Field(default="", description="The outcome in the user's own words, when they rewrote it.")
     engine: str = "offline"
     usage: Usage = Field(default_factory=Usage)
     created: datetime = Field(default_factory=utcnow)

@@ -24,13 +24,17 @@ PUSHBACK = re.compile(
     r"happening|going ahead)(?: it)? (?:anyway|regardless|no matter what)|already (?:decided|in the budget|committed|"
     r"funded|promised|signed off)|\bnot (?:up to me|my call|negotiable)|\bregardless\b|\bno matter what\b|"
     r"\b(?:have|need|got) to ship\b|\bwe ship it\b|\bit'?s (?:in the|on the) (?:budget|roadmap|plan)\b|"
-    r"\bjust (?:need|want) to (?:ship|build|launch|deliver)\b|\bdon'?t have a choice\b", re.I)
+    r"\bjust (?:need|want) to (?:ship|build|launch|deliver)\b|\bdon'?t have a choice\b|\bnot changing\b|"
+    r"\bindustry standard\b|\beveryone (?:reports|does|has|uses) (?:it|this|that)\b|\bcompetitors? (?:has|have|do)\b|"
+    r"nothing (?:to|there is to) discuss|\bnot sure what there is to\b|\bkeeps? asking (?:me|us|for)\b|"
+    r"\bworks,? (?:trust me|period)\b|\bjust (?:build|ship|do) it\b", re.I)
 QUESTION_BACK = re.compile(
     r"what'?s the catch|what is the catch|what do you mean|what does that mean|meaning what|why does (?:that|it|this) "
     r"matter|why (?:do|does|would) (?:you|that|it) (?:ask|matter|care)|is (?:it|that|this) (?:good|bad|ok|fine|wrong|"
     r"a problem)|(?:can|could) you (?:explain|give an example|clarify)|not sure what you mean|what'?s wrong with|"
     r"why is (?:that|it|this) (?:a problem|bad|wrong)|how (?:do|would) i (?:know|measure)|what would you suggest|"
-    r"what do you suggest|any examples?|like what", re.I)
+    r"what do you suggest|any examples?|like what|^\W*(?:so )?what (?:should|would|do) (?:we|i) (?:measure|use|track|count)",
+    re.I)
 ALREADY = re.compile(
     r"\b(?:already (?:said|told|gave|answered|mentioned|explained|covered)|i just (?:told|said|gave|answered)|"
     r"it'?s (?:in|right there in) (?:the|my) (?:statement|goal|kr|okr|question)|see (?:above|my statement)|"
@@ -52,7 +56,8 @@ _HEDGE_LEAD = re.compile(
     r"to be honest|tbh|good question|great question|hard to say|not sure|no idea|let me think|actually|anyway|"
     r"in short|mostly|mainly|mostly just|kind of|sort of|like|and|but|also|i'?d expect|ideally|hopefully|"
     r"i'?d hope|i hope|for sure|definitely|realistically|to me|for me|in my view|i reckon|if i had to guess|"
-    r"if i'?m honest|the answer is|the point is|i think that|the idea is(?: that)?)\s*[,:;.!-]*)+\s*", re.I)
+    r"if i'?m honest|the answer is|the point is|i think that|the idea is(?: that)?|if i had to pick|if i had to choose|"
+    r"off the top of my head|i'?d want)\s*[,:;.!-]*)+\s*", re.I)
 _HEDGE_TAIL = re.compile(
     r"(?:[,;\s]+(?:i (?:think|guess|suppose|believe|hope)|probably|maybe|perhaps|or so|i'?d say|at least|hopefully|"
     r"right|you know|kind of|sort of|or something(?: like that)?|and stuff|etc\.?|ish|roughly|i'?m not sure|"
@@ -150,6 +155,8 @@ def segment(text: str) -> str:
     text = re.sub(r"^(?:it'?s |it is |that'?s |for |the ones? |mostly |mainly |especially |all |our |the |those )+", "",
                   text, flags=re.I)
     text = re.sub(r"\b(?:our|my)\s+", "", text, flags=re.I)
+    text = re.split(r"\s+(?:could|would|will|can|should|might|may|need to|want to|are able to|get to|then)\s+|'d\s+",
+                    text, maxsplit=1, flags=re.I)[0]
     words = text.split()
     return " ".join(words[:9]).strip(" .,;:")
 

@@ -17,7 +17,7 @@ from coach.engine.session import Session
 from coach.models import Kind, OutcomeCard, Passage, Slot, Trap
 from coach.prompts import load_offline
 
-Act = Literal["ask", "ladder", "counter", "dont_know", "evasive", "bad_input"]
+Act = Literal["ask", "ladder", "counter", "dont_know", "evasive", "bad_input", "explain", "rephrase", "vague"]
 
 
 class Move(BaseModel):
@@ -47,13 +47,17 @@ def _pick(options: list[str] | str, seed: str) -> str:
 
 
 def slot_words(session: Session) -> dict[str, str]:
-    """The user's own words, short enough to quote back."""
+    """What a question may quote: the statement, the thing it names and the clean segment; never a raw answer."""
+    from coach.engine.card import output_object
+
     s = session.filled
+    who = s(Slot.who)
     return {
+        "thing": output_object(session.statement) if session.classification.kind is Kind.output else "this",
+        "who": _clause(who, 60) if who and len(who.split()) <= 8 else "your customers",
         "output": _clause(read(session.statement).main or session.statement, 120),
         "value": _clause(s(Slot.value) or session.statement, 100),
         "success": _clause(s(Slot.success), 100),
-        "who": _clause(s(Slot.who) or "your customers", 60),
         "behavior": _clause(s(Slot.behavior) or s(Slot.success) or "this", 100),
         "value_moment": _clause(s(Slot.value_moment), 100),
         "metric": _clause(s(Slot.metric), 100),
@@ -75,12 +79,19 @@ class OfflineWriter:
         hint = bank["hints"][move.slot.value]
         examples = bank["examples"][move.slot.value]
         family = move.variant or ("value_again" if move.act == "ladder" else move.slot.value)
+        if move.act == "rephrase":
+            seed += ":again"
         question = _pick(bank["questions"][family], seed).format(**words)
         parts: list[str] = []
         if move.opening:
             parts.append(self._opening(session, words))
         if move.act == "counter" and move.trap:
             parts.append(bank["counter"][move.trap.value].format(**words))
+            return " ".join(parts)
+        if move.act == "explain":
+            parts.append(bank["explain"][move.trap.value if move.trap else "none"])
+        elif move.act == "vague":
+            parts.append(bank["vague"])
             return " ".join(parts)
         if move.act == "dont_know":
             parts.append(bank["dont_know"].format(hint=hint, examples=examples))
@@ -97,9 +108,10 @@ class OfflineWriter:
         if Trap.multiple_outcomes in c.traps:
             return opening["multiple"].format(**words)
         if c.kind is Kind.product_outcome and c.traps:
-            first = c.explanation.split(". ")
-            reason = next((p for p in first if "(" in p and '"' in p), c.explanation.split(". ")[-1])
-            return opening["product_outcome_trapped"].format(trap_reason=reason.rstrip(".") + ".", **words)
+            return opening["product_outcome_trapped"].format(trap_plain=self.bank["explain"][c.traps[0].value]
+                                                             .replace("The catch: ", "").capitalize(), **words)
+        if c.kind is Kind.product_outcome and session.good_outcome:
+            return opening["product_outcome_good"].format(**words)
         return opening[c.kind.value].format(**words)
 
     def card_message(self, session: Session, card: OutcomeCard) -> str:
@@ -107,7 +119,10 @@ class OfflineWriter:
         intro = _pick(bank["card_intro"], session.id)
         assumed = card.assumed_slots
         note = " " + bank["card_assumed"].format(slots=", ".join(s.value for s in assumed)) if assumed else ""
-        return f"{intro} **Outcome:** {card.product_outcome}{note} {bank['card_done']}"
+        if session.read_back_done or session.outcome_text:
+            return f"{intro} **Outcome:** {card.product_outcome}{note} {bank['card_done']}"
+        read_back = bank["read_back_card"].format(sentence=card.product_outcome)
+        return f"{intro} {read_back}{note} {bank['card_done']}"
 
     def polish(self, session: Session, card: OutcomeCard, evidence: list[Passage]) -> OutcomeCard:
         return card

