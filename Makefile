@@ -28,11 +28,13 @@ lint: $(STAMP)
 
 test: lint index browser-deps
 	$(BIN)/python -m pytest
-	$(BIN)/coach eval --cases evals/cases/test --gate
+	$(BIN)/coach eval --cases evals/cases/dev --gate
 
 eval: $(STAMP)
 	$(BIN)/coach eval --cases evals/cases/dev
+	$(BIN)/coach eval --cases evals/cases/tidy
 	$(BIN)/coach eval --cases evals/cases/test
+	$(BIN)/coach eval --cases evals/realworld/statements.yaml --baseline
 
 bench: index
 	$(BIN)/python -m coach.bench

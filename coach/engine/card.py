@@ -32,19 +32,19 @@ _TIMEFRAME = re.compile(
 _WINDOW = re.compile(r"\b(?:each|every|per|a) (?:day|week|month)\b|\bweekly\b|\bmonthly\b|\bdaily\b", re.IGNORECASE)
 
 THEME_ALTERNATIVES: list[tuple[re.Pattern[str], list[str]]] = [
-    (re.compile(r"\b(?:mobile|phone|android|ios|app)\b", re.I),
+    (re.compile(r"\b(?:mobile|phone|android|ios)\b", re.I),
      ["a responsive mobile web version of the key screens", "alerts by push or email that open straight on the action"]),
     (re.compile(r"\b(?:onboard\w*|sign[- ]?up|activation|first (?:week|value)|setup|new (?:users|teams|customers))\b", re.I),
      ["a guided first task with a ready-made template", "a concierge onboarding call for new accounts"]),
     (re.compile(r"\b(?:search|find|discover\w*|browse)\b", re.I),
      ["better default sorting and filters", "recommendations based on what similar customers chose"]),
-    (re.compile(r"\b(?:reviews?|ratings?|content|articles?|help)\b", re.I),
+    (re.compile(r"\b(?:reviews?|ratings?|articles?)\b", re.I),
      ["showing existing reviews or answers where the decision is made", "a prompt to ask for help at the moment of doubt"]),
     (re.compile(r"\b(?:support|tickets?|calls?|contact\w*)\b", re.I),
      ["fixing the top cause of contacts at its source", "in-context help on the screen where people get stuck"]),
     (re.compile(r"\b(?:checkout|pay\w*|purchase\w*|order\w*|convert\w*|conversion|cart)\b", re.I),
      ["removing a step or a form field from checkout", "saved payment details for returning customers"]),
-    (re.compile(r"\b(?:invite\w*|share\w*|collaborat\w*|teammates?|team)\b", re.I),
+    (re.compile(r"\b(?:invite\w*|collaborat\w*|teammates?)\b", re.I),
      ["an invite prompt at the moment work is ready to share", "shared links that open without an account"]),
     (re.compile(r"\b(?:report\w*|dashboard\w*|insights?|analytics|data)\b", re.I),
      ["a weekly digest email with the one number that changed", "alerts when a metric crosses a threshold"]),
@@ -114,7 +114,7 @@ def parse_metric(metric_text: str, who: str, behavior: str) -> Metric:
 
 
 def alternatives(session: Session) -> list[str]:
-    text = " ".join([session.statement, session.filled(Slot.behavior), session.filled(Slot.value)])
+    text = session.statement
     options: list[str] = []
     for pattern, ideas in THEME_ALTERNATIVES:
         if pattern.search(text):
@@ -203,6 +203,11 @@ def outcome_type_of(session: Session) -> str:
         else "learning"
 
 
+_METRIC_NOUN = re.compile(r"\b(?:share|percentage|percent|proportion|%|number|count|rate|ratio|time|median|average|mean|"
+                          r"days?|hours?|minutes?|weekly|monthly|daily|per|score|frequency|volume|value|conversion|"
+                          r"retention|completion|users|customers|accounts|sessions|orders)\b", re.I)
+
+
 def metric_of(session: Session, who: str, behavior: str) -> Metric:
     """The metric from the user's own definition (when it is clean) and the numbers they gave."""
     from coach.engine.understand import first_person, shorten, strip_hedges
@@ -212,11 +217,15 @@ def metric_of(session: Session, who: str, behavior: str) -> Metric:
     head = re.split(r",|;|\s+(?:from|we'?re|currently|today|now|baseline|target|want|to get|and want|aiming)\b|"
                     r"\s+(?:about|around|roughly|~)?\s*\d", strip_hedges(said), maxsplit=1)[0] if said else ""
     head = shorten(head, 14)
-    usable = len(head.split()) >= 2 and not first_person(head) and not classify(head).traps
+    usable = len(head.split()) >= 2 and not first_person(head) and bool(_METRIC_NOUN.search(head)) \
+        and not classify(head).traps
     name = head if usable else f"share of {who} who {predicate(behavior)}"
     defining = [d for d in nums.defining if d not in name]
     definition = f"{name}, counted among {who}" + (f" ({', '.join(defining)})" if defining else "") + \
         ("" if _WINDOW.search(name) else ", each week")
+    if session.dropped and name != head:
+        definition += f". Your earlier figures ({session.dropped}) were for a step away from value; set a new target " \
+                      "once this baseline is in"
     return Metric(name=name, definition=definition, baseline=nums.baseline or "unknown: instrument first",
                   target=nums.target or "set once the baseline is measured",
                   time_frame=nums.time_frame or "this quarter")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 from coach.engine.understand import GUARD, segment, shorten, strip_hedges, verb_phrase
+
+__all__ = ["GUARD", "business_default", "clean_part", "guard_limit", "outcome_sentence", "shorten", "split_outcome"]
 from coach.models import Slot
 
 _HARM_UP = r"(?:rise|rises|go up|goes up|increase|increases|spike|spikes|climb|climbs|creep up|grow|grows|balloon)"
@@ -23,6 +25,16 @@ _VERB_AFTER_WHO = re.compile(r"\s+(?:could|would|will|can|should|might|may|need 
                              r"can)|are able to|get to|to be able to|then)\s+", re.I)
 
 
+_BAD_THINGS = re.compile(r"\b(?:returns?|churn|cancell?ations?|complaints?|errors?|tickets?|opt[- ]?outs?|unsubscribes?|"
+                         r"uninstalls?|refunds?|wait(?:ing)? times?|failures?|costs?|incidents?|bugs?|chargebacks?|fraud|"
+                         r"no[- ]shows?|drop[- ]?offs?|abandon\w*|defects?|escalations?|spam|latency|delays?|"
+                         r"reopen\w*|appeals?|overturn\w*|mistakes?)\b", re.I)
+_HARM_ACT = re.compile(r"^(?:turn off|opt out|unsubscribe|uninstall|cancel|complain|churn|leave|drop off|give up|"
+                       r"abandon|switch off|mute|report|block)\b", re.I)
+_GOOD_THINGS = re.compile(r"\b(?:satisfaction|csat|nps|usage|use|conversion|retention|quality|accuracy|trust|ratings?|"
+                          r"engagement|revenue|completion|adoption|response rate|margin|sales)\b", re.I)
+
+
 def behaviour_after_segment(text: str) -> str:
     """'field reps could check accounts between visits' -> 'check accounts between visits'."""
     m = _VERB_AFTER_WHO.search(strip_hedges(text))
@@ -31,25 +43,40 @@ def behaviour_after_segment(text: str) -> str:
 
 def guard_limit(text: str) -> str:
     """A guardrail as a limit: 'desktop satisfaction shouldn't tank' -> 'desktop satisfaction does not drop'."""
+    return re.sub(r"\b(does|do)\s+\1\b", r"\1", _guard_limit(text))
+
+
+def _guard_limit(text: str) -> str:
     g = shorten(strip_hedges(text), 14)
     g = re.sub(r"^(?:and |but |also |plus |just )+", "", g, flags=re.I)
     g = re.sub(r"^(?:i'?m |we'?re )?(?:worried (?:about|that)|careful (?:about|not to)|watch(?:ing)?|keep an eye on|"
                r"protect(?:ing)?|don'?t want(?: to)?|do not want(?: to)?|as long as|make sure)\s+", "", g, flags=re.I)
     g = re.sub(r"^(?:we |it |that )(?:don'?t |do not )?(?:hurt|lose|annoy|spam|break)\s+", "", g, flags=re.I)
-    g = re.split(r",\s*(?:we|i|but|because|since|so|and we|which)\b", g, maxsplit=1, flags=re.I)[0]
+    g = re.split(r",\s*(?:we|i|but|because|since|so|and we|which)\b|\s+because\b", g, maxsplit=1, flags=re.I)[0]
+    if m := re.match(r"^(nobody|no one|no-one|none of (?:them|the \w+)|zero \w+)\s+(?:should|must|can|will)\s+(\w+)(.*)$",
+                     g, re.I):
+        verb = m.group(2) + ("s" if not m.group(2).endswith("s") else "")
+        return f"{m.group(1)} {verb}{m.group(3)}"
     if m := re.match(rf"^(.+?)\s+{_NEG}\s+(?:\w+\s+)?{_HARM_UP}\b(.*)$", g, re.I):
         return f"{m.group(1)} does not rise{_tail(m.group(2))}".strip()
     if m := re.match(rf"^(.+?)\s+{_NEG}\s+(?:\w+\s+)?{_HARM_DOWN}\b(.*)$", g, re.I):
         return f"{m.group(1)} does not drop{_tail(m.group(2))}".strip()
     if m := re.match(r"^without\s+(.+?)(?:\s+(?:getting worse|dropping|falling|rising|going up))?$", g, re.I):
         return f"{m.group(1)} does not get worse"
-    if re.search(r"\b(?:stays?|remains?|holds?|kept|at least|at most|under|below|above|no more than|not|no)\b", g, re.I):
+    if re.search(r"\b(?:stays?|remains?|holds?|kept|at least|at most|under|below|above|no more than|not|no|can still|"
+                 r"still (?:able|get|can))\b", g, re.I):
         return g
     if m := re.match(rf"^(.+?)\s+{_HARM_UP}\b", g, re.I):
         return f"{m.group(1)} does not rise"
     if m := re.match(rf"^(.+?)\s+{_HARM_DOWN}\b", g, re.I):
         return f"{m.group(1)} does not drop"
-    return f"{g} does not get worse"
+    if _HARM_ACT.match(g):
+        return f"the share who {g} does not rise"
+    if _BAD_THINGS.search(g):
+        return f"{g} does not rise"
+    if re.search(rf"\b{_NEG}\b", g, re.I):  # already a limit in other words: 'managers shouldn't end up ...'
+        return re.sub(rf"\b{_NEG}\b", "do not", g, count=1, flags=re.I)
+    return f"{g} does not drop" if _GOOD_THINGS.search(g) else f"{g} does not get worse"
 
 
 def _tail(rest: str) -> str:
@@ -122,6 +149,8 @@ def outcome_sentence(who: str, behavior: str, moment: str, guardrail: str, limit
     who = who.strip() or "customers"
     behavior = behavior.strip().rstrip(".")
     moment = moment.strip().rstrip(".") if moment and moment.lower() not in behavior.lower() else ""
+    if moment and _shares_phrase(behavior, moment):
+        moment = ""  # the behaviour already says it; saying it twice reads like pasted answers
     guard = guard_phrase(guardrail) if guardrail else ""
     for parts in ([behavior, moment, guard], [behavior, moment, ""], [behavior, "", guard], [behavior, "", ""]):
         body = " ".join(p for p in parts[:2] if p)
@@ -129,6 +158,14 @@ def outcome_sentence(who: str, behavior: str, moment: str, guardrail: str, limit
         if len(sentence.split()) <= limit:
             return sentence
     return f"More {who} {shorten(behavior, 20)}."
+
+
+def _shares_phrase(a: str, b: str, n: int = 3) -> bool:
+    def grams(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"[a-z0-9']+", text.lower())
+        return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+    return bool(grams(a) & grams(b))
 
 
 def guard_phrase(limit: str) -> str:

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 _NUM = r"(?:~|about |around |roughly |approx\.? |nearly |almost )?[£$€]?\d+(?:[.,]\d+)*(?:\s?(?:k|m|bn|%|pp|x|pts?))?"
 NUMBER = re.compile(
-    r"(?<![\w.])(?P<num>[£$€]?\d+(?:[.,]\d+)*)(?P<unit>\s?(?:k|m|bn|%|pp|x|pts?|percent|per ?cent)\b|%)?"
+    r"(?<![\w.\-/])(?P<num>[£$€]?\d+(?:[.,]\d+)*)(?P<unit>\s?(?:k|m|bn|%|pp|x|pts?|percent|per ?cent)\b|%)?"
     r"(?P<noun>\s(?:days?|weeks?|hours?|hrs?|minutes?|mins?|seconds?|secs?|months?|stars?|points?|orders?|"
     r"users?|customers?|sign[- ]?ups?|people|teams?|accounts?|calls?|tickets?)\b)?", re.I)
 _MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"

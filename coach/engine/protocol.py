@@ -17,7 +17,7 @@ from coach.engine.classifier import TRAP_NOTES, classify, read
 from coach.engine.interpreter import Interpretation, Interpreter, OfflineInterpreter
 from coach.engine.session import SLOT_ORDER, TURN_BUDGET, Session
 from coach.engine.numbers import parse_numbers
-from coach.engine.understand import Understanding, understand
+from coach.engine.understand import Understanding, first_person, understand
 from coach.engine.writer import Move, OfflineWriter, Writer
 from coach.models import Kind, Passage, Role, Slot, Trap, Turn
 from coach.textinput import InputError, clean_text, looks_english
@@ -75,6 +75,8 @@ class Coach:
             variant = "behavior_focus"
         elif c.kind is Kind.business_outcome and first is Slot.behavior:
             variant = "behavior_business"
+        for trap in c.traps[:1]:
+            session.bump(f"explain:{trap.value}")  # the opening explains it; a question back gets an example
         if first is None:  # nothing missing: confirm and read it back
             opening = self.offline_writer.bank["opening"]["product_outcome_good"].format(
                 output=session.statement.rstrip("."))
@@ -102,12 +104,16 @@ class Coach:
             return self._say_plain(session, "Say the next statement you'd like to reframe and I'll start a new session.", slot)
         if session.reading_back:
             return self._after_read_back(session, text, meaning)
-        if meaning.intent in ("draft", "approve"):
-            return self.finish(session)
         heard = understand(text, slot)
+        if meaning.intent in ("draft", "approve"):
+            rest = understand(re.sub(r"(?i)\b(?:just )?(?:give|write|draft|show)(?: me)?(?: it)?(?: up)?(?: a draft)?"
+                                     r"(?: for me)?\b[,.!]*", "", text), slot)
+            if len(rest.content.split()) >= 4:
+                self._file(session, slot, rest, rest.parts.get(slot) or rest.content)
+            return self.finish(session)
         if "undo" in heard.acts and not heard.has_content:
             return self._undo(session)
-        if meaning.intent == "dont_know" and not heard.has_content:
+        if meaning.intent == "dont_know":
             self._assume(session, slot)
             return self._advance(session, Move(act="dont_know", slot=slot))
         if not heard.has_content:
@@ -119,7 +125,11 @@ class Coach:
         """Pushback, a question back, 'I already said', off-topic or a vague reply: answer it as a coach would."""
         acts = heard.acts
         if "question" in acts:
-            return self._say(session, Move(act="explain", slot=slot, trap=self._live_trap(session)))
+            trap = self._live_trap(session)
+            if session.bump(f"explain:{trap or session.classification.kind.value}") <= 1:
+                return self._say(session, Move(act="explain", slot=slot, trap=trap,
+                                               variant="" if trap else session.classification.kind.value))
+            return self._say(session, Move(act="evasive", slot=slot))
         if "already" in acts:
             self._recover_from_statement(session, slot)
             if slot in session.slots:
@@ -128,7 +138,7 @@ class Coach:
         if "pushback" in acts:
             # It ships either way: ask how they will know it worked, which is the value question seen from after launch.
             ask = Slot.success if slot is Slot.value else slot
-            return self._say(session, Move(act="ask", slot=ask), prefix=self.offline_writer.bank["pushback"])
+            return self._say(session, Move(act="rephrase", slot=ask), prefix=self._pushback_reply(slot))
         if "off_topic" in acts:
             return self._say(session, Move(act="rephrase", slot=slot), prefix=self.offline_writer.bank["off_topic"])
         if "vague" in acts and session.bump(f"vague:{slot}") <= 1:
@@ -138,15 +148,21 @@ class Coach:
         self._assume(session, slot)
         return self._advance(session, None)
 
+    def _pushback_reply(self, slot: Slot) -> str:
+        bank = self.offline_writer.bank
+        return bank["pushback"] if slot is Slot.value else bank["pushback_metric"]
+
     def _acknowledge(self, session: Session, heard: Understanding) -> str:
         bank = self.offline_writer.bank
         if "pushback" in heard.acts:
-            return bank["pushback"]
+            return self._pushback_reply(session.pending or Slot.value)
         if "off_topic" in heard.acts:
             return bank["off_topic"]
         if "question" in heard.acts:
             trap = self._live_trap(session)
-            return bank["explain"][trap.value] if trap else bank["explain"]["none"]
+            key = trap.value if trap else session.classification.kind.value
+            if session.bump(f"explain:{key}") <= 1:
+                return bank["explain"].get(key, bank["explain"]["none"])
         return ""
 
     def _live_trap(self, session: Session) -> Trap | None:
@@ -159,8 +175,9 @@ class Coach:
 
     def _recover_from_statement(self, session: Session, slot: Slot) -> None:
         """'It's in the statement' / 'I already said': look for the part in what was said before."""
+        countered = {c.split(":")[0] for c in session.countered}
         for turn in session.transcript[:-1]:
-            if turn.role is Role.user:
+            if turn.role is Role.user and (turn.slot is None or turn.slot.value not in countered):
                 part = understand(turn.text, turn.slot or Slot.value).parts.get(slot)
                 if part:
                     session.fill(slot, compose.clean_part(slot, part), "user")
@@ -180,6 +197,8 @@ class Coach:
         for slot in SLOT_ORDER:
             if slot not in session.slots:
                 self._assume(session, slot)
+                if slot not in ASKED:  # never asked by design: inferred from the case, not a gap the user left
+                    session.slots[slot].origin = "inferred"
         draft = cards.draft_card(session, self._business_default(session), self._guardrail_default(session),
                                  self._compose(session))
         draft.sources = self._sources(session)
@@ -196,7 +215,6 @@ class Coach:
 
     def _prefill(self, session: Session) -> None:
         c, r = session.classification, read(session.statement)
-        session.numbers = parse_numbers(session.statement) if c.kind is Kind.product_outcome else session.numbers
         if c.kind is Kind.output:
             return
         session.fill(Slot.value, session.statement, "statement")
@@ -206,10 +224,11 @@ class Coach:
         if Trap.multiple_outcomes in c.traps:
             return
         main = r.main or session.statement
-        if not (set(c.traps) - {Trap.no_guardrail}):
+        if not c.traps:
             # Already an outcome: keep the PM's sentence, and ask only for what it lacks.
             who, behavior = compose.split_outcome(main)
             session.good_outcome = True
+            session.numbers = parse_numbers(session.statement)
             for slot, text in ((Slot.who, who), (Slot.behavior, behavior), (Slot.value_moment, behavior),
                                (Slot.metric, main)):
                 session.fill(slot, text, "statement")
@@ -233,6 +252,8 @@ class Coach:
     def _take_answer(self, session: Session, slot: Slot, meaning: Interpretation, heard: Understanding,
                      prefix: str = "") -> Turn:
         answer = heard.parts.get(slot) or heard.content
+        if self.interpreter.name != "offline" and meaning.text.strip():
+            answer = meaning.text  # the model read the answer; the guard has already checked its words
         if slot is Slot.value and meaning.still_output and session.bump("ladder") <= LADDER_LIMIT:
             return self._say(session, Move(act="ladder", slot=Slot.value, answer=answer), prefix=prefix)
         # Only what reads as a metric is checked as one, and never the moment the user already named as value.
@@ -245,6 +266,9 @@ class Coach:
                                                               and Trap.sentiment_only not in fresh):
             trap = fresh[0]
             session.countered.append(f"{slot}:{trap}")
+            if slot is Slot.metric and not heard.numbers.empty:
+                session.dropped = f"{heard.numbers.baseline or '?'} to {heard.numbers.target or '?'}" \
+                    f"{' ' + heard.numbers.time_frame if heard.numbers.time_frame else ''} on {compose.shorten(answer, 8)}"
             return self._say(session, Move(act="counter", slot=slot, trap=trap, answer=answer),
                              extra_notes=[TRAP_NOTES[trap]], prefix=prefix)
         if traps:
@@ -304,9 +328,11 @@ class Coach:
     @staticmethod
     def _rewrite_of(text: str) -> str:
         """The user's own outcome sentence, when the text is one (not a 'yes', a worry or a question)."""
-        heard = understand(text, Slot.behavior)
-        rewrite = heard.content
-        if not heard.has_content or len(rewrite.split()) < 6 or re.match(
+        heard = understand(re.split(r"(?:rewrite|rephrase|how about|try|i'?d (?:say|write)|instead)\s*(?:it\s*)?:",
+                                    text, flags=re.I)[-1], Slot.behavior)
+        candidates = [c for c in re.split(r"(?<=[.!?])\s+", heard.content) if len(c.split()) >= 6]
+        rewrite = max(candidates, key=len) if candidates else heard.content
+        if first_person(rewrite) or not heard.has_content or len(rewrite.split()) < 6 or re.match(
                 r"^(?:yes|yeah|yep|ok|okay|sure|keep|fine|good|great|looks good|that works|perfect|thanks)\b", rewrite, re.I):
             return ""
         if classify(rewrite).kind is not Kind.product_outcome or compose.GUARD_START.match(rewrite):
@@ -372,7 +398,7 @@ class Coach:
             Slot.metric: "",
             Slot.guardrail: self._guardrail_default(session),
             Slot.business_link: self._business_default(session),
-            Slot.confidence: "learning",
+            Slot.confidence: cards.outcome_type_of(session),
         }
         session.fill(slot, defaults[slot], "assumed")
 

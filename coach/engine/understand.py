@@ -26,7 +26,7 @@ PUSHBACK = re.compile(
     r"\b(?:have|need|got) to ship\b|\bwe ship it\b|\bit'?s (?:in the|on the) (?:budget|roadmap|plan)\b|"
     r"\bjust (?:need|want) to (?:ship|build|launch|deliver)\b|\bdon'?t have a choice\b|\bnot changing\b|"
     r"\bindustry standard\b|\beveryone (?:reports|does|has|uses) (?:it|this|that)\b|\bcompetitors? (?:has|have|do)\b|"
-    r"nothing (?:to|there is to) discuss|\bnot sure what there is to\b|\bkeeps? asking (?:me|us|for)\b|"
+    r"nothing (?:to|there is to) discuss|\bnot sure what there is to\b|\bliterally how we\b|\bhow we (?:get paid|make money)\b|"
     r"\bworks,? (?:trust me|period)\b|\bjust (?:build|ship|do) it\b", re.I)
 QUESTION_BACK = re.compile(
     r"what'?s the catch|what is the catch|what do you mean|what does that mean|meaning what|why does (?:that|it|this) "
@@ -46,6 +46,9 @@ UNDO = re.compile(r"^\W*(?:wait[,.]?\s*)?(?:go back|undo|scratch that|never ?min
 VAGUE = re.compile(
     r"^\W*(?:it'?s |because |that'?s |just )?(?:what |because )?(?:the )?(?:customers?|users?|clients?|people|sales|"
     r"the business|everyone|they) (?:asked for|want(?:ed)?|requested|keep asking for|need(?:ed)?) (?:it|this|that)\W*$|"
+    r"^\W*(?:it'?s |that'?s |because |just )?(?:what |because )(?:the |our )?(?:customers?|users?|clients?|people|"
+    r"sales|everyone|they|members|patients|residents|merchants|sellers|buyers)\b.{0,20}\b(?:asking|asked|requested|"
+    r"requesting|want(?:ed)?|demand(?:ed|ing)?)\b.{0,40}$|"
     r"^\W*(?:it'?s |because )?(?:on the roadmap|a (?:must[- ]have|requirement|priority)|table stakes|"
     r"competitors have it|everyone has it|best practice)\W*$", re.I)
 
@@ -57,13 +60,20 @@ _HEDGE_LEAD = re.compile(
     r"in short|mostly|mainly|mostly just|kind of|sort of|like|and|but|also|i'?d expect|ideally|hopefully|"
     r"i'?d hope|i hope|for sure|definitely|realistically|to me|for me|in my view|i reckon|if i had to guess|"
     r"if i'?m honest|the answer is|the point is|i think that|the idea is(?: that)?|if i had to pick|if i had to choose|"
-    r"off the top of my head|i'?d want)\s*[,:;.!-]*)+\s*", re.I)
+    r"off the top of my head|i'?d want|great|ha+|haha|cool|nice|fair enough|true|oh|ah|got it|makes sense)"
+    r"\s*[,:;.!-]*)+\s*", re.I)
 _HEDGE_TAIL = re.compile(
     r"(?:[,;\s]+(?:i (?:think|guess|suppose|believe|hope)|probably|maybe|perhaps|or so|i'?d say|at least|hopefully|"
     r"right|you know|kind of|sort of|or something(?: like that)?|and stuff|etc\.?|ish|roughly|i'?m not sure|"
     r"if that makes sense|in theory|anyway))+\s*[.!?]*$", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\s+[-–—]{1,2}\s+|\s*;\s*|\.\.\.\s*|…\s*")
 _PAREN = re.compile(r"\s*\([^)]*\)")
+QUESTION_START = re.compile(r"^\W*(?:what|why|how|is|isn'?t|are|aren'?t|do|does|did|can|could|should|would|which|who|"
+                            r"where|when|sorry|huh|wait|so what|and what|but what|any|but|so|isn'?t)\b", re.I)
+TAG_QUESTION = re.compile(r"(?:,\s*(?:no|right|surely|yeah|isn'?t it|don'?t they|doesn'?t it)|isn'?t (?:that|it|this)"
+                          r"(?: the \w+)?|aren'?t (?:they|those))\s*\?\s*$|\bisn'?t that the (?:outcome|point|goal)\b", re.I)
+_INTERJECTION = re.compile(r"^\W*(?:great|ha+|haha|cool|nice|fair(?: enough)?|true|agreed|oh|ah|right|sure|ok(?:ay)?|"
+                           r"yeah|yes|yep|no|nope|hmm+|got it|makes sense|good point|exactly)\W*$", re.I)
 
 # -- where a clean clause belongs ------------------------------------------------------------------
 GUARD = re.compile(
@@ -82,7 +92,7 @@ _SUBJECT = re.compile(
     r"(?:we'?d|we would|i'?d|i would) (?:see|expect|want|like|hope|love) (?:to see )?(?:them|people|customers|users|"
     r"more \w+)?\s*(?:to\s+)?)", re.I)
 _CUT = re.compile(r",\s+(?:but|because|since|which|so|though|although|and that|and then|and we|and i|which is|"
-                  r"instead of|rather than|like|e\.g\.|for example|plus|also)\b|\s+(?:because|since|which means|so that we|"
+                  r"instead of|rather than|like|e\.g\.|for example|plus|also|not just|not only|not simply)\b|\s+(?:because|since|which means|so that we|"
                   r"but|though|although|like we|as we|which is|e\.g\.|for example|instead of|rather than)\s+", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|we|we're|we've|we'd|us)\b", re.I)
 
@@ -157,16 +167,20 @@ def segment(text: str) -> str:
     text = re.sub(r"\b(?:our|my)\s+", "", text, flags=re.I)
     text = re.split(r"\s+(?:could|would|will|can|should|might|may|need to|want to|are able to|get to|then)\s+|'d\s+",
                     text, maxsplit=1, flags=re.I)[0]
-    words = text.split()
-    return " ".join(words[:9]).strip(" .,;:")
+    text = re.sub(r"\s+(?:mostly|mainly|probably|i guess|i think|maybe|really|basically|honestly|i'?d say)$", "", text,
+                  flags=re.I)
+    words = text.split()[:12]
+    while words and words[-1].lower() in {"the", "a", "an", "of", "on", "in", "at", "for", "with", "to", "and", "or", "who"}:
+        words.pop()
+    return " ".join(words).strip(" .,;:")
 
 
 def _clause_slot(clause: str) -> Slot | None:
     """Which slot a clause speaks to on its own, when its words say so clearly."""
-    if GUARD.search(clause) and not MOMENT.match(clause):
-        return Slot.guardrail
     if MOMENT.match(strip_hedges(clause)):
         return Slot.value_moment
+    if GUARD.search(clause):
+        return Slot.guardrail
     if NUMBER.search(clause) and re.search(r"%|\bshare\b|\brate\b|\bper\b|\bnow\b|\btoday\b|\btarget\b|\bweek|\bmonth",
                                            clause, re.I):
         return Slot.metric
@@ -177,56 +191,134 @@ def understand(answer: str, asked: Slot) -> Understanding:
     """Read one answer to a question about `asked`."""
     result = Understanding(raw=answer)
     kept: list[str] = []
+    off = False
     for sentence in sentences(answer):
         if UNDO.match(sentence) and not kept:
             result.acts.append("undo")
             continue
-        if QUESTION_BACK.search(sentence) or (sentence.endswith("?") and len(sentence.split()) <= 6):
+        bare = _HEDGE_LEAD.sub("", sentence)
+        asks = sentence.endswith("?") and (QUESTION_START.match(bare) or TAG_QUESTION.search(sentence))
+        if QUESTION_BACK.search(sentence) or QUESTION_BACK.search(bare) or TAG_QUESTION.search(sentence) or (
+                asks and len(sentence.split()) <= 8):
             result.acts.append("question")
             result.question = result.question or sentence
             continue
+        if OFF_TOPIC.search(sentence):
+            result.acts.append("off_topic")
+            off = True
+            continue
+        if off and sentence.endswith("?") or off and re.search(r"\b(?:legal|keeps? asking|any thoughts)\b", sentence, re.I):
+            continue  # the rest of an off-topic aside
         if PUSHBACK.search(sentence):
             result.acts.append("pushback")
             continue
         if ALREADY.search(sentence):
             result.acts.append("already")
             continue
-        if OFF_TOPIC.search(sentence):
-            result.acts.append("off_topic")
-            continue
         if VAGUE.match(strip_hedges(sentence) + "."):
             result.acts.append("vague")
             continue
-        if sentence.endswith("?") and not re.search(r"\b(?:they|customers|users|people)\b", sentence, re.I):
+        if asks and not re.search(r"\b(?:they|customers|users|people)\b", sentence, re.I):
             result.acts.append("question")
             result.question = result.question or sentence
+            continue
+        if _INTERJECTION.match(sentence):
             continue
         kept.append(sentence.rstrip("?"))
     result.content = strip_hedges(" ".join(kept))
     if not result.has_content:
         return result
     result.numbers = parse_numbers(result.content)
-    # The asked slot takes the answer's first clause that does not clearly belong elsewhere.
-    clauses = [c for s in kept for c in re.split(r",\s*(?=(?:and |but )?(?:when|once|without|as long as|"
-                                                  r"(?:it |that |they |we )?(?:shouldn'?t|should not|must not|can'?t)))",
-                                                  s) if strip_hedges(c)]
-    for i, clause in enumerate(clauses):
-        slot = _clause_slot(clause)
-        leading = i == 0 and not (slot in (Slot.guardrail, Slot.value_moment) and asked is not slot
-                                  and asked in (Slot.value, Slot.success, Slot.behavior, Slot.metric))
-        if leading or (slot is None and asked not in result.parts):
-            result.parts.setdefault(asked, strip_hedges(clause))
-        elif slot is not None and slot is not asked and slot not in result.parts:
-            result.parts[slot] = strip_hedges(clause)
-    if asked not in result.parts and asked in (Slot.metric, Slot.guardrail, Slot.value_moment):
-        result.parts[asked] = result.content
-    if asked is Slot.who and Slot.who in result.parts:
-        text = result.parts[Slot.who]
-        # "ops managers mostly, they'd approve invoices from their phone": a behaviour rides along.
-        m = re.search(r"[,;]\s*(?:and\s+)?(?:they|who)(?:'d|'ll| would| will)?\s+(.+)$", text, re.I)
-        if m and Slot.behavior not in result.parts:
-            result.parts[Slot.behavior] = m.group(1)
+    result.parts = pick_parts(kept, asked)
     return result
+
+
+_ACTOR_VERB = re.compile(
+    r"\b(?:they|customers|users|people|clients|folks|members|we'?d see (?:them|people|more \w+)|[a-z]+s)"
+    r"(?:'d|'ll| would| will| could| can| should| might| start to| start| actually| then| just| want to| get to|"
+    r" need to| love to| like to| are able to| finally)+\s+"
+    r"(?!be\b|have\b|get annoyed\b)([a-z].+)$", re.I)
+_PRONOUN_START = re.compile(r"^\W*(?:they|them|those|these|it|that|this|he|she|we|i|you)(?:'re|'d|'ll|'s)?\b", re.I)
+_VERBLESS = re.compile(r"^(?:[\w'/-]+\s*){1,7}(?:,\s*(?:[\w'/-]+\s*){1,6})?$")
+
+
+def _clauses(kept: list[str]) -> list[str]:
+    out = []
+    for sentence in kept:
+        out += [c for c in re.split(r",\s*(?=(?:and |but |so )?(?:when|once|without|as long as|if|and if|"
+                                     r"(?:it |that |they |we )?(?:shouldn'?t|should not|must not|can'?t)))", sentence)
+                if strip_hedges(c)]
+    return out
+
+
+def _behaviour_in(text: str) -> str:
+    """The verb phrase after an actor in a clause ('if it works, they'd keep logging runs' -> 'keep logging runs')."""
+    m = _ACTOR_VERB.search(strip_hedges(text))
+    return m.group(1) if m else ""
+
+
+def pick_parts(kept: list[str], asked: Slot) -> dict[Slot, str]:
+    """Each slot's best part of an answer: the asked slot first, then whatever else the answer clearly says."""
+    clauses = _clauses(kept)
+    if not clauses:
+        return {}
+    parts: dict[Slot, str] = {}
+    content = " ".join(kept)
+    if asked is Slot.who:
+        for c in clauses:
+            seg = segment(c)
+            if seg and not _PRONOUN_START.match(strip_hedges(c)) and len(seg.split()) <= 9:
+                parts[Slot.who] = c
+                break
+    elif asked in (Slot.behavior, Slot.success, Slot.value):
+        for c in clauses:
+            if (b := _behaviour_in(c)) and not GUARD.search(c):
+                parts[asked] = b
+                break
+        else:
+            starts = [c for c in clauses if not _PRONOUN_START.match(strip_hedges(c))
+                      and not _VERBLESS.match(strip_hedges(c))]
+            parts[asked] = (starts or clauses)[0]
+        if MOMENT.match(strip_hedges(parts[asked])) and not _behaviour_in(parts[asked]):
+            parts[Slot.value_moment] = strip_hedges(parts[asked])
+            if asked is Slot.behavior:
+                del parts[asked]
+        first = strip_hedges(clauses[0])
+        if asked in parts and _VERBLESS.match(first) and not _PRONOUN_START.match(first) and parts.get(asked) != clauses[0]:
+            parts[Slot.who] = first  # "New runners, first 60 days. If sharing works, they'd keep logging runs"
+    elif asked is Slot.value_moment:
+        moment = next((c for c in clauses if MOMENT.search(c)), "")
+        if moment:
+            m = MOMENT.search(moment)
+            parts[asked] = moment[m.start():] if m else moment
+        else:
+            parts[asked] = clauses[0]
+    elif asked is Slot.metric:
+        parts[asked] = content
+    elif asked is Slot.guardrail:
+        parts[asked] = guard_clause_of(clauses) or clauses[0]
+    else:
+        parts[asked] = clauses[0]
+    for c in clauses:
+        slot = _clause_slot(c)
+        if slot is not None and slot is not asked and slot not in parts and c not in parts.values():
+            parts[slot] = strip_hedges(c)
+    return parts
+
+
+_CONSEQUENCE = re.compile(r"\bif\b.+?,\s*(?:then\s+)?(?:people|they|customers|users|we|clients)?\s*(?:would|will|'d|might|"
+                          r"could)?\s*(?:get annoyed and\s+)?(.+)$", re.I)
+
+
+def guard_clause_of(clauses: list[str]) -> str:
+    """The clause that names what must not get worse: a limit, a worry, or the harm an 'if' would cause."""
+    for c in clauses:
+        if GUARD.search(c):
+            return c
+    for c in clauses:
+        if m := _CONSEQUENCE.search(c):
+            return m.group(1)
+    return ""
 
 
 def first_person(text: str) -> bool:

@@ -7,6 +7,7 @@ The protocol hands a `Move`; the offline writer phrases it from the phrase bank 
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
@@ -54,7 +55,8 @@ def slot_words(session: Session) -> dict[str, str]:
     who = s(Slot.who)
     return {
         "thing": output_object(session.statement) if session.classification.kind is Kind.output else "this",
-        "who": _clause(who, 60) if who and len(who.split()) <= 8 else "your customers",
+        "who": _clause(who, 60) if who and len(who.split()) <= 8 and not re.match(
+            r"(?i)(?:they|them|those|these|it|that|this|we|i)\b", who) else "your customers",
         "output": _clause(read(session.statement).main or session.statement, 120),
         "value": _clause(s(Slot.value) or session.statement, 100),
         "success": _clause(s(Slot.success), 100),
@@ -78,7 +80,8 @@ class OfflineWriter:
         seed = f"{session.id}:{session.coach_turns}:{move.slot}"
         hint = bank["hints"][move.slot.value]
         examples = bank["examples"][move.slot.value]
-        family = move.variant or ("value_again" if move.act == "ladder" else move.slot.value)
+        family = (move.variant if move.variant in bank["questions"] else "") or (
+            "value_again" if move.act == "ladder" else move.slot.value)
         if move.act == "rephrase":
             seed += ":again"
         question = _pick(bank["questions"][family], seed).format(**words)
@@ -89,7 +92,8 @@ class OfflineWriter:
             parts.append(bank["counter"][move.trap.value].format(**words))
             return " ".join(parts)
         if move.act == "explain":
-            parts.append(bank["explain"][move.trap.value if move.trap else "none"])
+            key = move.trap.value if move.trap else move.variant
+            parts.append(bank["explain"].get(key, bank["explain"]["none"]))
         elif move.act == "vague":
             parts.append(bank["vague"])
             return " ".join(parts)
@@ -118,7 +122,8 @@ class OfflineWriter:
         bank = self.bank
         intro = _pick(bank["card_intro"], session.id)
         assumed = card.assumed_slots
-        note = " " + bank["card_assumed"].format(slots=", ".join(s.value for s in assumed)) if assumed else ""
+        names = bank["slot_names"]
+        note = " " + bank["card_assumed"].format(slots=", ".join(names[s.value] for s in assumed)) if assumed else ""
         if session.read_back_done or session.outcome_text:
             return f"{intro} **Outcome:** {card.product_outcome}{note} {bank['card_done']}"
         read_back = bank["read_back_card"].format(sentence=card.product_outcome)
