@@ -61,7 +61,7 @@ def test_a_played_dialogue_is_scored_by_checks_that_can_fail():
                "behavior": "they share a report with a teammate each week", "guardrail": "report load time stays under 2s"}
     dialogue, session, checks = play_dialogue(Coach(), {"statement": "Launch a report sharing feature",
                                                         "persona": persona, "card": {"outcome_mentions_any": ["zebra"]}})
-    assert session.card is not None and "team admins" in dialogue.user_answers
+    assert session.card is not None and "teams can share reports" in dialogue.user_answers
     assert checks["outcome_mentions_any"][0] is False
     assert set(checks) >= {"card_reached", "outcome_clean", "numbers_kept", "guardrail_is_limit", "within_max_turns"}
 

@@ -216,7 +216,8 @@ def metric_of(session: Session, who: str, behavior: str) -> Metric:
     said = session.filled(Slot.metric) if Slot.metric not in session.unresolved_traps else ""
     head = re.split(r",|;|\s+(?:from|we'?re|currently|today|now|baseline|target|want|to get|and want|aiming)\b|"
                     r"\s+(?:about|around|roughly|~)?\s*\d", strip_hedges(said), maxsplit=1)[0] if said else ""
-    head = shorten(head, 14)
+    head = re.sub(r"(?i)^(?:increase|raise|grow|reduce|lower|improve|get|double|lift|boost|cut|halve)\s+(?:the\s+)?",
+                  "", shorten(head, 14))
     usable = len(head.split()) >= 2 and not first_person(head) and bool(_METRIC_NOUN.search(head)) \
         and not classify(head).traps
     name = head if usable else f"share of {who} who {predicate(behavior)}"
@@ -224,7 +225,7 @@ def metric_of(session: Session, who: str, behavior: str) -> Metric:
     definition = f"{name}, counted among {who}" + (f" ({', '.join(defining)})" if defining else "") + \
         ("" if _WINDOW.search(name) else ", each week")
     if session.dropped and name != head:
-        definition += f". Your earlier figures ({session.dropped}) were for a step away from value; set a new target " \
+        definition += f". Earlier figures, {session.dropped}, measured a step away from value: set a new target " \
                       "once this baseline is in"
     return Metric(name=name, definition=definition, baseline=nums.baseline or "unknown: instrument first",
                   target=nums.target or "set once the baseline is measured",

@@ -53,6 +53,10 @@ def _guard_limit(text: str) -> str:
                r"protect(?:ing)?|don'?t want(?: to)?|do not want(?: to)?|as long as|make sure)\s+", "", g, flags=re.I)
     g = re.sub(r"^(?:we |it |that )(?:don'?t |do not )?(?:hurt|lose|annoy|spam|break)\s+", "", g, flags=re.I)
     g = re.split(r",\s*(?:we|i|but|because|since|so|and we|which)\b|\s+because\b", g, maxsplit=1, flags=re.I)[0]
+    if m := re.match(r"^(?:a |an |any )?(?:rise|increase|spike|jump|growth|uptick) in (.+)$", g, re.I):
+        return f"{m.group(1)} does not rise"
+    if m := re.match(r"^(?:a |an |any )?(?:drop|fall|decline|dip|decrease) in (.+)$", g, re.I):
+        return f"{m.group(1)} does not drop"
     if m := re.match(r"^(nobody|no one|no-one|none of (?:them|the \w+)|zero \w+)\s+(?:should|must|can|will)\s+(\w+)(.*)$",
                      g, re.I):
         verb = m.group(2) + ("s" if not m.group(2).endswith("s") else "")

@@ -64,7 +64,8 @@ _EVASIVE = re.compile(
     r"it depends|depends|everything|all of them|everyone|stuff|things|more|better|growth|success|value)\s*[.!]*\s*$",
     re.IGNORECASE,
 )
-_NO_GUARD = re.compile(r"^\s*(?:none|nothing|no guardrail|n/?a|no)\b", re.IGNORECASE)
+_NO_GUARD = re.compile(r"^\s*(?:none|nothing|no guardrail|n/?a|no)\b|\b(?:don'?t|do not) (?:really )?have (?:one|any)\b",
+                       re.IGNORECASE)
 _PERFORMANCE = re.compile(
     r"\b(?:we know|we'?ve (?:seen|done|proven|tested)|proven|has worked|worked before|it worked|"
     r"already (?:know|tested|works|moved)|evidence shows|last (?:time|quarter) .{0,30}(?:moved|worked|lifted)|"
@@ -106,7 +107,7 @@ class OfflineInterpreter:
             return Interpretation(intent="approve")
         if _DONT_KNOW.search(text) and len(text.split()) <= 8:
             return Interpretation(intent="dont_know")
-        if slot is Slot.guardrail and _NO_GUARD.match(text) and len(text.split()) <= 4:
+        if slot is Slot.guardrail and _NO_GUARD.search(text) and len(text.split()) <= 8:
             return Interpretation(intent="dont_know")
         if _EVASIVE.match(text) or not re.search(r"[^\W\d_]{2,}", text):
             return Interpretation(intent="evasive")

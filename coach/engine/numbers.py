@@ -22,7 +22,7 @@ _MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?
 TIME_FRAME = re.compile(
     r"\b(?:by|before|until|till|within|in|over|during|for|through|end of|at the end of)?\s*(?:the\s+)?"
     r"(?:(?:end of |the end of |close of )?(?:q[1-4](?:\s?(?:20)?\d\d)?|h[12](?:\s?(?:20)?\d\d)?|fy\s?\d\d|"
-    + _MONTHS + r"(?:\s+20\d\d)?|20\d\d|(?:this|next|the) (?:quarter|half|year|month|sprint|season|term)|"
+    r"(?:next |this |last )?" + _MONTHS + r"(?:\s+20\d\d)?|20\d\d|(?:this|next|the) (?:quarter|half|year|month|sprint|season|term)|"
     r"year[- ]end|end of (?:the )?(?:quarter|year|half|month)|(?:the )?(?:quarter|half|year)'?s end)|"
     r"(?:\d+|one|two|three|four|six|nine|twelve) (?:weeks?|months?|quarters?|years?)(?! of| after| from))\b",
     re.I)
@@ -31,7 +31,7 @@ _BASE_AFTER = re.compile(r"^\s*(?:\w+\s)?(?:now|today|currently|at the moment|ri
 _BASE_BEFORE = re.compile(r"(?:\bat|\bcurrently|\btoday|\bbaseline(?: is| of)?|\bfrom|we'?re at|it'?s at|sits? at|"
                           r"\bis at|\bis|\bwas|\bstarting at|\bhovers? (?:at|around)|\bstuck at|\bonly)"
                           r"\s*(?:about|around|roughly|~|approx\.?|maybe|like|only|just)?\s*$", re.I)
-_TARGET_BEFORE = re.compile(r"(?:\bto|\bwant(?: it)?(?: to be)?|\btarget(?: is| of)?|\bgoal(?: is| of)?|\baim(?: for)?|"
+_TARGET_BEFORE = re.compile(r"(?:\bto|\bgoal is|\btarget is|\bwant(?: it)?(?: to be)?|\btarget(?: is| of)?|\bgoal(?: is| of)?|\baim(?: for)?|"
                             r"\breach|\bhit|\bget (?:it |that )?(?:to|under|below|above|over)|\bunder|\bbelow|\bbeneath|"
                             r"\babove|\bover|\bat least|\bat most|\bup to|\bdown to|\bless than|\bmore than|"
                             r"\bhoping for|\bwould like|\bwe'?d like|\bshooting for|\bmax(?:imum)?|\bmin(?:imum)?|"
@@ -100,9 +100,10 @@ def parse_numbers(text: str) -> Numbers:
         value = _value(m)
         if _DEFINING_AFTER.match(after) or (_DEFINING_BEFORE.search(before) and not _TARGET_BEFORE.search(before)):
             defining.append(value)
-        elif _BASE_AFTER.match(after) or (_BASE_BEFORE.search(before) and not re.search(r"\bto\s*$", before)):
+        elif _BASE_AFTER.match(after) or (_BASE_BEFORE.search(before) and not re.search(r"\bto\s*$", before)
+                                          and not _TARGET_BEFORE.search(before)):
             base = base or value
-        elif _TARGET_BEFORE.search(before):
+        elif _TARGET_BEFORE.search(before) or re.search(r"\b(?:goal|target|aim)\b[^,.;]*$", before, re.I):
             qualifier = re.search(r"(under|below|above|over|at least|at most|less than|more than|no more than)\s*"
                                   r"(?:about|around|~)?\s*$", before, re.I)
             relative = re.search(r"\bby\s*$", before, re.I) and "%" in value

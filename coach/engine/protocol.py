@@ -42,6 +42,7 @@ CHALLENGED: dict[Slot, set[Trap]] = {
     Slot.behavior: {Trap.output_in_disguise, Trap.traction_metric, Trap.wrong_moment, Trap.vanity_metric, Trap.sentiment_only},
     Slot.metric: {Trap.output_in_disguise, Trap.traction_metric, Trap.wrong_moment, Trap.vanity_metric, Trap.sentiment_only},
 }
+SOFT_BUDGET = 8  # coach messages, the card included, that a session aims for (../shared/rubric.md g)
 LADDER_LIMIT = 1  # "what is the value of that?" at most this many times
 # Slots the coach asks about; the rest are inferred from the answers and shown on the card as such.
 ASKED: list[Slot] = [Slot.value, Slot.who, Slot.behavior, Slot.value_moment, Slot.metric, Slot.guardrail]
@@ -90,6 +91,7 @@ class Coach:
 
     def reply(self, session: Session, text: str) -> Turn:
         """Take the user's answer and return the coach's next message (a question, a read-back or the card)."""
+        session.snapshot()
         if session.status == "done":
             return self._after_card(session, text)
         slot = session.pending or self._next_slot(session) or Slot.guardrail
@@ -192,6 +194,41 @@ class Coach:
         session.slots.pop(last)
         return self._say(session, Move(act="ask", slot=last), prefix=self.offline_writer.bank["undo"])
 
+    def undo(self, session: Session) -> bool:
+        """Take back the user's last answer and the coach's reply to it (the Coach page's undo button)."""
+        return session.undo()
+
+    def edit_card(self, session: Session, **fields: str) -> list[str]:
+        """Change card fields by hand; returns the fields changed. Text is checked like any answer, and the
+        self-checks are run again on the new wording."""
+        card = session.card
+        if card is None:
+            raise InputError("There is no card to edit yet.")
+        metric_fields = {"metric_name": "name", "definition": "definition", "baseline": "baseline", "target": "target",
+                         "time_frame": "time_frame"}
+        changed = []
+        for key, value in fields.items():
+            value = clean_text(value, what=key.replace("_", " "), require_words=False) if value.strip() else ""
+            if key in metric_fields:
+                if getattr(card.metric, metric_fields[key]) != value:
+                    setattr(card.metric, metric_fields[key], value)
+                    changed.append(key)
+            elif key == "outcome_type":
+                if value not in ("learning", "performance"):
+                    raise InputError("Outcome type is 'learning' or 'performance'.")
+                if card.outcome_type != value:
+                    card.outcome_type, changed = value, [*changed, key]  # type: ignore[assignment]
+            elif key in ("product_outcome", "who", "behavior", "value_moment", "guardrail", "business_outcome"):
+                if getattr(card, key) != value:
+                    setattr(card, key, value)
+                    changed.append(key)
+            else:
+                raise InputError(f"The card has no field {key!r}.")
+        if changed:
+            card.checks = cards.self_checks(card.product_outcome, card.guardrail)
+            card.assumed_slots = [s for s in card.assumed_slots if s.value not in changed]
+        return changed
+
     def finish(self, session: Session) -> Turn:
         """Draft the card now, filling what is missing by assumption."""
         for slot in SLOT_ORDER:
@@ -267,7 +304,7 @@ class Coach:
             trap = fresh[0]
             session.countered.append(f"{slot}:{trap}")
             if slot is Slot.metric and not heard.numbers.empty:
-                session.dropped = f"{heard.numbers.baseline or '?'} to {heard.numbers.target or '?'}" \
+                session.dropped = " to ".join(n for n in (heard.numbers.baseline, heard.numbers.target) if n) + \
                     f"{' ' + heard.numbers.time_frame if heard.numbers.time_frame else ''} on {compose.shorten(answer, 8)}"
             return self._say(session, Move(act="counter", slot=slot, trap=trap, answer=answer),
                              extra_notes=[TRAP_NOTES[trap]], prefix=prefix)
@@ -295,8 +332,8 @@ class Coach:
     def _advance(self, session: Session, move: Move | None, prefix: str = "") -> Turn:
         nxt = self._next_slot(session)
         # Keep one message in hand for the card.
-        if session.coach_turns >= TURN_BUDGET - 1:
-            return self.finish(session)
+        if session.coach_turns >= SOFT_BUDGET - 1:
+            return self.finish(session)  # the card is message eight at most; what is missing is marked as assumed
         if nxt is None:
             return self._read_back(session, prefix)
         if move is None:
@@ -337,6 +374,9 @@ class Coach:
             return ""
         if classify(rewrite).kind is not Kind.product_outcome or compose.GUARD_START.match(rewrite):
             return ""
+        if not re.match(r"(?i)(?:more|fewer|increase|raise|grow|reduce|lower|cut|double|halve|get|help|improve|boost|"
+                        r"lift|move|\w+ (?:who|that) )", rewrite) and not re.search(r"(?i)\b(?:who|that) \w+", rewrite):
+            return ""  # a segment or a remark, not an outcome sentence
         return rewrite[:1].upper() + rewrite[1:].rstrip(".!") + "."
 
     def _compose(self, session: Session) -> str:
@@ -348,7 +388,7 @@ class Coach:
                                         s(Slot.guardrail))
 
     def _say(self, session: Session, move: Move, extra_notes: list[str] | None = None, prefix: str = "") -> Turn:
-        if session.coach_turns >= TURN_BUDGET - 1:
+        if session.coach_turns >= SOFT_BUDGET - 1:
             return self.finish(session)
         return self._ask(session, move, extra_notes=extra_notes, prefix=prefix)
 

@@ -62,6 +62,7 @@ class Session(BaseModel):
     numbers: Numbers = Field(default_factory=Numbers, description="Baseline, target and time frame the user gave.")
     reading_back: bool = Field(default=False, description="The last coach message read the outcome back to confirm.")
     read_back_done: bool = False
+    snapshots: list[str] = Field(default_factory=list, description="The state before each answer, for undo.")
     dropped: str = Field(default="", description="Numbers the user gave for a metric the coach moved away from.")
     good_outcome: bool = Field(default=False, description="The statement was already a clean product outcome.")
     outcome_text: str = Field(default="", description="The outcome in the user's own words, when they rewrote it.")
@@ -87,6 +88,24 @@ class Session(BaseModel):
 
     def assumed_slots(self) -> list[Slot]:
         return [s for s, f in self.slots.items() if f.origin == "assumed"]
+
+    def snapshot(self) -> None:
+        """Remember the state before an answer, so that answer can be undone (the transcript is cut, not stored)."""
+        state = self.model_dump_json(exclude={"transcript", "snapshots"})
+        self.snapshots = [*self.snapshots[-19:], f"{len(self.transcript)}|{state}"]
+
+    def undo(self) -> bool:
+        """Go back to before the last answer; False when there is nothing to undo."""
+        if not self.snapshots:
+            return False
+        length, _, state = self.snapshots[-1].partition("|")
+        restored = Session.model_validate_json(state)
+        for name in type(self).model_fields:
+            if name not in ("transcript", "snapshots", "id", "created"):
+                setattr(self, name, getattr(restored, name))
+        self.transcript = self.transcript[: int(length)]
+        self.snapshots = self.snapshots[:-1]
+        return True
 
     def bump(self, key: str) -> int:
         self.reasks[key] = self.reasks.get(key, 0) + 1

@@ -27,6 +27,9 @@ PUSHBACK = re.compile(
     r"\bjust (?:need|want) to (?:ship|build|launch|deliver)\b|\bdon'?t have a choice\b|\bnot changing\b|"
     r"\bindustry standard\b|\beveryone (?:reports|does|has|uses) (?:it|this|that)\b|\bcompetitors? (?:has|have|do)\b|"
     r"nothing (?:to|there is to) discuss|\bnot sure what there is to\b|\bliterally how we\b|\bhow we (?:get paid|make money)\b|"
+    r"\bisn'?t (?:really )?optional\b|\bnot optional\b|\bnon[- ]negotiable\b|"
+    r"\b(?:is|are) what (?:the board|leadership|management|execs?|investors|finance|the ceo|they|the pros|customers|people)"
+    r" (?:looks? at|tracks?|wants?|cares? about|pays? (?:us |the team )?for|reports? on)\b|"
     r"\bworks,? (?:trust me|period)\b|\bjust (?:build|ship|do) it\b", re.I)
 QUESTION_BACK = re.compile(
     r"what'?s the catch|what is the catch|what do you mean|what does that mean|meaning what|why does (?:that|it|this) "
@@ -40,7 +43,7 @@ ALREADY = re.compile(
     r"it'?s (?:in|right there in) (?:the|my) (?:statement|goal|kr|okr|question)|see (?:above|my statement)|"
     r"like i said|as i said|i said that|same as (?:before|above)|didn'?t (?:you|i) just)\b", re.I)
 OFF_TOPIC = re.compile(r"\b(?:unrelated|off[- ]topic|oh also|oh and|by the way|btw|side note|while i have you|"
-                       r"random question|can we (?:talk|chat) about|different topic|separate thing)\b", re.I)
+                       r"random question|random q|can we (?:talk|chat) about|different topic|separate thing)\b", re.I)
 UNDO = re.compile(r"^\W*(?:wait[,.]?\s*)?(?:go back|undo|scratch that|never ?mind|let me (?:rephrase|change|redo)|"
                   r"that'?s (?:wrong|not right)|i meant|back up|take that back|change my (?:last )?answer)\b", re.I)
 VAGUE = re.compile(
@@ -142,13 +145,16 @@ def shorten(text: str, limit: int = 16) -> str:
         window = " ".join(words[:limit])
         cut = max(window.rfind(","), window.rfind(" and "))
         text = window[:cut] if cut > len(window) // 2 else window
-        text = re.sub(r"\s+(?:the|a|an|of|to|and|or|with|by|for|in|on|at|who|that|their|our|its)$", "", text, flags=re.I)
+    while re.search(r"\s(?:the|a|an|of|to|and|or|with|by|for|on|at|who|that|their|our|its|without|waiting for)$",
+                    text, re.I):
+        text = re.sub(r"\s+(?:the|a|an|of|to|and|or|with|by|for|on|at|who|that|their|our|its|without|waiting for)$", "",
+                      text, flags=re.I)
     return text.strip(" ,;:.-")
 
 
 def verb_phrase(text: str) -> str:
     """A clause as a verb phrase: 'they'd check the dashboard' -> 'check the dashboard'."""
-    text = strip_hedges(text)
+    text = re.split(r",\s*(?:not just|not only|rather than|instead of)\b", strip_hedges(text), maxsplit=1, flags=re.I)[0]
     for _ in range(2):
         text = _SUBJECT.sub("", text, count=1).strip()
     text = re.sub(r"^(?:to|be able to|start to|start|begin to|actually)\s+", "", text, flags=re.I)
@@ -267,7 +273,7 @@ def pick_parts(kept: list[str], asked: Slot) -> dict[Slot, str]:
     if asked is Slot.who:
         for c in clauses:
             seg = segment(c)
-            if seg and not _PRONOUN_START.match(strip_hedges(c)) and len(seg.split()) <= 9:
+            if seg and not _PRONOUN_START.match(seg) and len(seg.split()) <= 12:
                 parts[Slot.who] = c
                 break
     elif asked in (Slot.behavior, Slot.success, Slot.value):

@@ -114,7 +114,8 @@ def play_dialogue(coach, case: CaseDict) -> tuple[Any, Any, dict[str, tuple[bool
     session = conversation.session
     sources = list(session.card.sources if session.card else []) + [s for t in session.transcript for s in t.sources]
     metric_answers = [dialogue.said.get("metric", "")]
-    if (case.get("expect") or {}).get("kind") == "product_outcome":
+    expect = case.get("expect") or {}
+    if expect.get("kind") == "product_outcome" and not expect.get("traps"):  # a trap's numbers are moved away from
         metric_answers.append(case["statement"])
     checks = check_card(session.card, case.get("card") or {}, metric_answers, session.coach_turns, sources,
                         case.get("sources_any"))

@@ -140,7 +140,41 @@ def show_transcript(store: SessionStore, session: Session) -> None:
             _feedback(store, session, index, turn)
 
 
-def show_card_panel(session: Session) -> None:
+EDITABLE = [("product_outcome", "Product outcome"), ("who", "Who"), ("behavior", "Behaviour"),
+            ("value_moment", "Value moment"), ("metric_name", "Metric"), ("definition", "Definition"),
+            ("baseline", "Baseline"), ("target", "Target"), ("time_frame", "Time frame"), ("guardrail", "Guardrail"),
+            ("business_outcome", "Business outcome")]
+
+
+def _card_value(session: Session, key: str) -> str:
+    card = session.card
+    metric = {"metric_name": "name", "definition": "definition", "baseline": "baseline", "target": "target",
+              "time_frame": "time_frame"}
+    return getattr(card.metric, metric[key]) if key in metric else getattr(card, key)
+
+
+def edit_card_form(store: SessionStore, session: Session) -> None:
+    """Every card field editable by hand; the self-checks run again on the new wording."""
+    with st.expander("Edit the card"), st.form(f"edit-{session.id}"):
+        values = {key: st.text_area(label, value=_card_value(session, key), max_chars=MAX_INPUT_CHARS,
+                                    key=f"edit-{key}", height=68) for key, label in EDITABLE}
+        values["outcome_type"] = st.selectbox("Outcome type", ["learning", "performance"],
+                                              index=0 if session.card.outcome_type == "learning" else 1,
+                                              key="edit-outcome_type")
+        if not st.form_submit_button("Save changes"):
+            return
+    coach, _ = services.make_coach(services.settings())
+    try:
+        changed = coach.edit_card(session, **values)
+    except InputError as err:
+        st.error(str(err))
+        return
+    store.save(session)
+    st.session_state["card_saved"] = len(changed)
+    st.rerun()
+
+
+def show_card_panel(store: SessionStore, session: Session) -> None:
     """What is known so far (slots) and the ladder; the full card, the tree and downloads once done."""
     card = session.card
     if card is None:
@@ -152,13 +186,13 @@ def show_card_panel(session: Session) -> None:
         else:
             st.caption("The card fills in as you answer.")
     else:
+        st.markdown('<div id="outcome-card"></div>', unsafe_allow_html=True)  # static anchor, no user text
         st.subheader("Outcome card")
         show_card(card)
+        edit_card_form(store, session)
     st.markdown("**Value ladder**")
     st.graphviz_chart(value_ladder_dot(session), alt="Value ladder from the output to the business outcome")
     if card is not None:
-        st.markdown("**Bets and assumptions**")
-        st.graphviz_chart(opportunity_tree_dot(card), alt="Opportunity solution tree")
         left, right = st.columns(2)
         left.download_button("Download Markdown", card_markdown(card), file_name=f"outcome-card-{session.id}.md",
                              mime="text/markdown", on_click="ignore", key="dl-md")
@@ -175,6 +209,31 @@ def _draft_now(store: SessionStore, session_id: str) -> None:
     except Exception:  # a callback runs outside the page's error boundary
         log.exception("draft failed")
         st.session_state["coach_error"] = True
+
+
+def _undo(store: SessionStore, session_id: str) -> None:
+    """Button callback: take back the last answer (and the coach's reply), saved before the rerun shows it."""
+    try:
+        session = store.load(session_id)
+        if session is not None:
+            coach, _ = services.make_coach(services.settings())
+            if coach.undo(session):
+                store.save(session)
+            else:
+                st.session_state["undo_empty"] = True
+    except Exception:  # a callback runs outside the page's error boundary
+        log.exception("undo failed")
+        st.session_state["coach_error"] = True
+
+
+def scroll_to_card(session: Session) -> None:
+    """Bring the card into view once, the first time it is drawn (a tiny script; no user text in it)."""
+    key = f"scrolled-{session.id}-{len(session.transcript)}"
+    if st.session_state.get(key):
+        return
+    st.session_state[key] = True
+    st.iframe("<script>const a = window.parent.document.getElementById('outcome-card');"
+              "if (a) { a.scrollIntoView({behavior: 'smooth', block: 'start'}); }</script>", height=1)
 
 
 def _start_over() -> None:
@@ -200,7 +259,14 @@ def page() -> None:
         st.error(GENERIC_ERROR)
     if st.session_state.pop("feedback_error", None):
         st.warning("Your feedback could not be saved; please try again.")
+    if st.session_state.pop("undo_empty", False):
+        st.info("There is no answer to undo yet.")
     text = st.session_state.pop("chat_text", None)
+    if text and len(text) > MAX_INPUT_CHARS:
+        st.warning(f"That message has {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}. Nothing was sent. "
+                   "Shorten it and send it again; here it is to copy from:")
+        st.code(text, language=None, wrap_lines=True)
+        text = None
     if text and session is None:
         session = _start(store, text)
     elif text and session is not None:
@@ -210,11 +276,13 @@ def page() -> None:
             session = None
     # Drawn after the turn is handled, so its placeholder fits the new state (it stays pinned at the bottom).
     st.chat_input("Your answer" if session else "A goal, roadmap item or metric, e.g. 'Deliver an Android app'",
-                  max_chars=MAX_INPUT_CHARS, key="chat", on_submit=_stash)
+                  key="chat", on_submit=_stash)
     with toolbar:
-        left, right, _ = st.columns([1, 1, 2])
+        left, middle, right, _ = st.columns([1, 1, 1, 1])
         left.button("Draft the card now", key="draft", on_click=_draft_now, args=(store, session.id if session else ""),
                     disabled=session is None or session.status == "done")
+        middle.button("Undo my last answer", key="undo", on_click=_undo, args=(store, session.id if session else ""),
+                      disabled=session is None or not session.snapshots)
         right.button("Start over", key="restart", on_click=_start_over, disabled=session is None)
     if session is None:
         st.caption("Bring a feature, a roadmap item or a metric. The coach asks one question at a time "
@@ -225,4 +293,10 @@ def page() -> None:
     with chat:
         show_transcript(store, session)
     with panel:
-        show_card_panel(session)
+        if saved := st.session_state.pop("card_saved", None):
+            st.success(f"Card updated ({saved} field{'s' if saved != 1 else ''} changed).")
+        show_card_panel(store, session)
+    if session.card is not None:
+        with chat, st.expander("Bets and assumptions (opportunity tree)", expanded=False):
+            st.graphviz_chart(opportunity_tree_dot(session.card), width="stretch")
+        scroll_to_card(session)

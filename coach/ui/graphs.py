@@ -13,12 +13,12 @@ from coach.models import OutcomeCard, Slot
 
 UNKNOWN = "?"
 _GRAPH = ('digraph {{\n  graph [rankdir={rankdir}, bgcolor="transparent", nodesep=0.25, ranksep=0.3];\n'
-          '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, '
+          '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=14, '
           'color="#8a8f98", fillcolor="#f4f6fa", fontcolor="#1f2430"];\n'
           '  edge [color="#8a8f98", fontname="Helvetica", fontsize=9, fontcolor="#555b66"];\n')
 
 
-def dot_label(text: str, width: int = 30, max_lines: int = 4) -> str:
+def dot_label(text: str, width: int = 30, max_lines: int = 12) -> str:
     """A quoted DOT label: wrapped, shortened, with quotes, backslashes and newlines escaped."""
     text = " ".join(str(text).split()) or UNKNOWN
     lines = textwrap.wrap(text, width=width) or [UNKNOWN]
@@ -73,13 +73,13 @@ def opportunity_tree_dot(card: OutcomeCard) -> str:
     Drawn left to right, so it stays narrow enough for the card column.
     """
     dot = _GRAPH.format(rankdir="LR")
-    dot += _node("outcome", dot_label(f"Outcome: {card.product_outcome}", 22, 6), fill="#e6f4ea", bold=True)
+    dot += _node("outcome", dot_label(f"Outcome: {card.product_outcome}", 26), fill="#e6f4ea", bold=True)
     for i, alternative in enumerate(card.alternatives):
-        dot += _node(f"s{i}", dot_label(f"Bet: {alternative}", 24, 3), fill="#eef3fb")
+        dot += _node(f"s{i}", dot_label(f"Bet: {alternative}", 28), fill="#eef3fb")
         dot += f"  outcome -> s{i};\n"
     parent = "s0" if card.alternatives else "outcome"
     for i, item in enumerate(card.assumptions):
-        text = dot_label(f"Assumption: {item.assumption}", 26, 3)[:-1] + "\\n" + dot_label(f"Test: {item.test}", 26, 3)[1:]
+        text = dot_label(f"Assumption: {item.assumption}", 30)[:-1] + "\\n" + dot_label(f"Test: {item.test}", 30)[1:]
         dot += _node(f"a{i}", text, fill="#fdf1e1")
         dot += f"  {parent} -> a{i} [style=dashed];\n"
     return dot + "}\n"
