@@ -316,9 +316,9 @@ def test_breaker_skips_a_dead_provider_until_the_cooldown_ends(fake_openai):
     assert len(fake_openai.requests) == calls and "next try in 30 s" in turn.notice
     assert "this answer used the offline engine" in note
     now[0] += 31
-    fake_openai.enqueue(ANSWER, phrasing("Back online: who is it for?"))
+    fake_openai.enqueue(ANSWER, phrasing("Back online: when do they get value from it?"))
     turn = fresh.reply(session, "they check dashboards weekly each morning")
-    assert turn.notice == "" and turn.text == "Back online: who is it for?"
+    assert turn.notice == "" and turn.text == "Back online: when do they get value from it?"
 
 
 # -- configuration and secrets ---------------------------------------------------------------------------

@@ -182,3 +182,37 @@ def test_validation_error_summary_has_no_input_values():
         Interpretation.model_validate_json('{"intent": "secret-value"}', strict=True)
     summary = error_summary(err.value)
     assert "intent" in summary and "secret-value" not in summary
+
+
+def test_every_offline_question_passes_the_meaning_check():
+    """The check that makes a model's question fall back must never reject the offline engine's own questions."""
+    import yaml
+
+    from coach.llm.meaning import question_problem
+    from coach.models import Slot
+    from coach.prompts import PROMPTS_DIR
+
+    bank = yaml.safe_load((PROMPTS_DIR / "offline" / "dialogue.yaml").read_text(encoding="utf-8"))
+    family_slot = {"value_again": "value", "behavior_focus": "behavior", "behavior_business": "behavior"}
+    words = {"output": "deliver an Android app", "thing": "an Android app", "who": "field reps"}
+    for family, questions in bank["questions"].items():
+        for question in questions if isinstance(questions, list) else [questions]:
+            text = question.format(**words)
+            assert question_problem(text, Slot(family_slot.get(family, family)), "", []) is None, text
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("The value ladder: asking &quot;what is the value of this&quot;", "no question"),
+    ("The value ladder: asking &quot;what is the value of this&quot;?", "HTML"),
+    ("What is the value_moment for them?", "field name"),
+    ("Measure the moment value is created: when do they get it?", "passage title"),
+    ("So they check dashboards from their phone each week, right?", "pasted"),
+    ("Which colour should the button be?", "does not ask about"),
+])
+def test_a_model_question_that_says_nothing_useful_is_refused(text, reason):
+    from coach.llm.meaning import question_problem
+    from coach.models import Passage, Slot
+
+    title = Passage(id="value-creation-moment", title="Measure the moment value is created", text="...")
+    problem = question_problem(text, Slot.value_moment, "they check dashboards from their phone each week", [title])
+    assert problem is not None and reason in problem

@@ -15,8 +15,8 @@ from coach.engine import card as cards
 from coach.engine import compose
 from coach.engine.classifier import TRAP_NOTES, classify, read
 from coach.engine.interpreter import Interpretation, Interpreter, OfflineInterpreter
-from coach.engine.session import SLOT_ORDER, TURN_BUDGET, Session
 from coach.engine.numbers import parse_numbers
+from coach.engine.session import SLOT_ORDER, Session
 from coach.engine.understand import Understanding, first_person, understand
 from coach.engine.writer import Move, OfflineWriter, Writer
 from coach.models import Kind, Passage, Role, Slot, Trap, Turn

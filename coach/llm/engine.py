@@ -22,6 +22,7 @@ from coach.llm.client import ChatModel
 from coach.llm.errors import MalformedReply
 from coach.llm.guard import Guard
 from coach.llm.ledger import Ledger
+from coach.llm.meaning import outcome_problem, question_problem, reading_problem
 from coach.llm.prompting import build, data_block, passages_block, user_text
 from coach.models import OKR, Answer, Assumption, Classification, OutcomeCard, Passage, Slot
 
@@ -101,6 +102,8 @@ class LLMInterpreter:
         reply = self.guard.clean_model(reply)
         if reply.intent == "answer" and not reply.text.strip():
             reply.text = answer.strip()
+        if reply.intent == "answer" and (problem := reading_problem(reply.text, answer)):
+            raise MalformedReply(problem, usage=Usage())
         if slot is Slot.confidence and reply.intent == "answer" and reply.outcome_type is None:
             reply.outcome_type = "learning"
         return reply
@@ -135,6 +138,8 @@ class LLMWriter:
         text = self.guard.clean(reply.text).strip()
         if not text or len(text) > MAX_MESSAGE_CHARS:
             raise MalformedReply("empty or overlong message", usage=Usage())
+        if problem := question_problem(text, move.slot, move.answer, evidence, quoted=session.statement):
+            raise MalformedReply(problem, usage=Usage())
         self.ledger.cite(known_ids(reply.cited, evidence))
         return text
 
@@ -149,9 +154,12 @@ class LLMWriter:
         self.ledger.add(usage)
         prose = self.guard.clean_model(reply)
         update: dict[str, Any] = {}
-        if prose.product_outcome.strip() and not _adds_traps(card.product_outcome, prose.product_outcome):
+        if prose.product_outcome.strip() and not _adds_traps(card.product_outcome, prose.product_outcome) \
+                and outcome_problem(prose.product_outcome) is None:
             update["product_outcome"] = prose.product_outcome.strip()
-        if prose.okr.objective.strip() and 2 <= len(prose.okr.key_results) <= 3:
+        if prose.okr.objective.strip() and 2 <= len(prose.okr.key_results) <= 3 and not any(
+                re.match(r"(?i)\s*(?:ship|launch|build|deliver|release|implement)\b", kr) or outcome_problem(kr)
+                for kr in prose.okr.key_results):
             update["okr"] = prose.okr
         if prose.alternatives:
             update["alternatives"] = prose.alternatives[:5]
