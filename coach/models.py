@@ -57,6 +57,13 @@ class Classification(BaseModel):
     traps: list[Trap] = Field(default_factory=list, description="Traps found; empty for a clean outcome.")
     explanation: str = Field(description="Why, in plain words, for a PM.")
     sources: list[str] = Field(default_factory=list, description="Ids of knowledge notes behind the verdict.")
+    confidence: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="Calibrated chance that kind and traps are both right (among verdicts given 0.9, about 9 "
+                    "in 10 are); None when no trained model gave the verdict.")
+    similar: list[dict] = Field(
+        default_factory=list,
+        description="Up to 3 labelled examples nearest the statement, each {statement, kind, traps}.")
 
 
 class Passage(BaseModel):

@@ -24,7 +24,8 @@ def test_classify_json_shape():
     result = runner.invoke(app, ["classify", "Our goal is to deliver an Android app", "--json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert set(data) == {"kind", "traps", "explanation", "sources"}
+    # The contract of coaching-model.md section 6, with its extension (confidence, similar).
+    assert set(data) == {"kind", "traps", "explanation", "sources", "confidence", "similar"}
     assert data["kind"] == "output" and data["traps"] == []
     assert isinstance(data["explanation"], str) and data["sources"]
 

@@ -214,8 +214,12 @@ def metric_of(session: Session, who: str, behavior: str) -> Metric:
 
     nums = session.numbers
     said = session.filled(Slot.metric) if Slot.metric not in session.unresolved_traps else ""
-    head = re.split(r",|;|\s+(?:from|we'?re|currently|today|now|baseline|target|want|to get|and want|aiming)\b|"
-                    r"\s+(?:about|around|roughly|~)?\s*\d", strip_hedges(said), maxsplit=1)[0] if said else ""
+    head = re.split(r",|;|\s+(?:from|we'?re|currently|today|now|baseline|target|want|to get|and want|aiming|is|are|"
+                    r"sits|hovers|at)\b", strip_hedges(said), maxsplit=1)[0] if said else ""
+    # A number that defines the metric ('within 30 days', '3 of 4 weeks') stays; one that is a level goes.
+    if level := re.search(r"(?<![\w-])(?<!within )(?<!in )(?<!of )(?<!after )(?<!first )(?<!per )(?<!least )"
+                          r"(?:about |around |roughly |~)?\d[\d.,]*\s*%", head):
+        head = head[:level.start()]
     head = re.sub(r"(?i)^(?:increase|raise|grow|reduce|lower|improve|get|double|lift|boost|cut|halve)\s+(?:the\s+)?",
                   "", shorten(head, 14))
     usable = len(head.split()) >= 2 and not first_person(head) and bool(_METRIC_NOUN.search(head)) \
@@ -244,7 +248,7 @@ def draft_card(session: Session, business_default: str, guardrail_default: str, 
 
     s = session.filled
     who = s(Slot.who) or "customers"
-    behavior = s(Slot.behavior) or s(Slot.success) or s(Slot.value)
+    behavior = s(Slot.behavior) or s(Slot.success) or s(Slot.value) or "[do what differently: to confirm]"
     guardrail = s(Slot.guardrail) or guardrail_default
     guardrail = guardrail if session.slots.get(Slot.guardrail) and session.slots[Slot.guardrail].origin != "user" \
         else guard_limit(guardrail)

@@ -1,5 +1,8 @@
 """The offline classifier: one kind and zero or more traps for a statement.
 
+The verdict comes from the learned model (`coach.engine.learned`, wired in by
+`coach.engine.verdict`); the hand-written reading below is its feature extractor and
+the source of its explanations, and the verdict of last resort when no model is trained.
 It reads the statement the way a coach would: drop lead-ins ("our goal is to"),
 negated parts ("not just ship X but"), the guardrail clause ("without ...") and the
 bet ("by launching ..."), then asks what is being measured and when.
@@ -10,11 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from coach.engine import lexicon as lx
 from coach.engine import shapes as sh
 from coach.models import Classification, Kind, Trap
 from coach.prompts import load_offline
+
+if TYPE_CHECKING:
+    from coach.engine.learned import LearnedModel
 
 
 # Where the measured phrase of a metric-like statement starts.
@@ -200,6 +207,8 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
         return kind, [Trap.multiple_outcomes]
     measured, qualified, tail = _measured_phrase(main)
     r.measured = measured
+    if qualified:  # "views that include a review": a count narrowed to the valuable ones (a learned-model feature)
+        r.cues["qualified"] = tail.strip()
     has_change = bool(sh.EXPLICIT_CHANGE.search(main)) or bool(sh.TARGET.search(main)) or bool(sh.MOVES.search(main))
     feature_use = bool(sh.FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main) or sh.NAMED_FEATURE.search(main)
                        or sh.QUOTED_FEATURE.search(main))
@@ -345,7 +354,9 @@ def sources_for(kind: Kind, traps: list[Trap]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def classify(statement: str) -> Classification:
-    """Classify one statement offline and deterministically."""
-    r = read(statement)
-    return Classification(kind=r.kind, traps=r.traps, explanation=explain(r), sources=sources_for(r.kind, r.traps))
+def classify(statement: str, model: LearnedModel | None = None) -> Classification:
+    """Classify one statement offline and deterministically: the learned model decides (the shipped
+    one unless `model` is given), this module's reading supplies its features and the explanation."""
+    from coach.engine.verdict import classify_statement  # imported here: verdict builds on this module
+
+    return classify_statement(statement, model)

@@ -1,10 +1,13 @@
-"""The learned classifier: a MiniLM sentence embedding plus the rule reading as features,
-fed to linear models trained on the labelled bank (`python -m coach.engine.train`).
+"""The learned classifier: a MiniLM sentence embedding, the rule reading, the labels of the
+nearest labelled examples and word n-grams as features, fed to linear models trained on
+the labelled bank (`python -m coach.engine.train`).
 
 Inference is plain numpy over the weights in `coach/engine/model/`; scikit-learn is
 needed only to train. The rules no longer decide anything: their kind, traps and cues
 are input features, so a brittle regex can nudge a verdict but not flip it alone.
 
+The verdict is the most probable (kind, trap set) pair among the pairs seen in training
+(so never a combination the labelled examples never use).
 Confidence is honest about the whole verdict, kind and trap set together. The kind
 model's probability (temperature-scaled) of the chosen kind is multiplied by each trap
 model's (Platt-scaled) probability of the decision taken for that trap, giving
@@ -27,6 +30,7 @@ import numpy as np
 
 from coach.engine import lexicon as lx
 from coach.engine import shapes as sh
+from coach.engine.ngrams import vectorise
 from coach.engine.normalise import Speller
 from coach.models import Kind, Trap
 
@@ -36,13 +40,16 @@ MANIFEST_FILE = "manifest.json"
 EXAMPLES_FILE = "examples.json"
 KINDS = [k.value for k in Kind]
 TRAPS = [t.value for t in Trap]
-CUES = ["label", "guardrail", "produced", "feature", "moment", "vanity", "sentiment", "push", "business"]
+CUES = ["label", "guardrail", "produced", "feature", "moment", "vanity", "sentiment", "push", "business", "qualified"]
 LEXICON_FLAGS: list[tuple[str, re.Pattern[str]]] = [
     ("actor", lx.ACTOR), ("behavior", lx.BEHAVIOR), ("business", lx.BUSINESS), ("sentiment", lx.SENTIMENT),
     ("vanity", lx.VANITY), ("wrong_moment", lx.WRONG_MOMENT), ("produced", lx.PRODUCED),
     ("feature_noun", lx.FEATURE_NOUN), ("traction_verb", lx.TRACTION_VERB), ("engagement", lx.ENGAGEMENT_PUSH),
     ("frequency", lx.FREQUENCY), ("change", lx.CHANGE_VERB), ("target", sh.TARGET), ("currency", lx.CURRENCY),
     ("guard_clause", lx.GUARD_CLAUSE), ("throughput", lx.THROUGHPUT), ("digit", lx.NUMBERS),
+    # A ratio or a qualified count ("share of views that include a review") is how outcomes are usually put.
+    ("ratio", re.compile(r"\b(?:share|percentage|proportion|rate|ratio|%) of\b|%", re.I)),
+    ("relative_clause", re.compile(r"\b(?:that|which|who|whose|where)\b", re.I)),
 ]
 FEATURE_NAMES = ([f"rule_kind={k}" for k in KINDS] + [f"rule_trap={t}" for t in TRAPS] + [f"cue={c}" for c in CUES]
                  + ["has_bet", "starts_delivery", "clauses>1", "words/20"]
@@ -89,7 +96,26 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-@dataclass
+def decode(kind_probs: np.ndarray, trap_probs: np.ndarray, combos: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: the likeliest (kind, trap set) among `combos` (rows of kind index, then trap flags), and its
+    probability P(kind) * prod P(each trap decision)."""
+    kinds, traps = combos[:, 0].astype(int), combos[:, 1:].astype(bool)
+    score = (np.log(np.clip(kind_probs, 1e-12, 1.0))[:, kinds] + np.log(np.clip(trap_probs, 1e-12, 1.0)) @ traps.T
+             + np.log(np.clip(1.0 - trap_probs, 1e-12, 1.0)) @ (~traps).T)
+    best = score.argmax(axis=1)
+    return kinds[best], traps[best], np.exp(score[np.arange(len(best)), best])
+
+
+def knn_features(sims: np.ndarray, labels: np.ndarray, k: int = 10) -> np.ndarray:
+    """The labels of the k nearest examples, averaged with weights cos^3 (near ones count most)."""
+    k = min(k, sims.shape[1])
+    idx = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+    weight = np.maximum(np.take_along_axis(sims, idx, axis=1), 0.0) ** 3
+    return (labels[idx] * weight[..., None]).sum(axis=1) / np.maximum(weight.sum(axis=1, keepdims=True), 1e-9)
+
+
+@dataclass(eq=False)  # hashed by identity: verdicts are cached per model
 class LearnedModel:
     """Weights of the trained linear models and calibrators, and the labelled examples."""
 
@@ -100,15 +126,25 @@ class LearnedModel:
     trap_intercept: np.ndarray
     trap_platt: np.ndarray  # (traps, 2): slope and offset on the raw logit
     joint_calibration: np.ndarray  # slope on logit(joint), slope on nearest cosine, offset
-    rule_weight: float
+    combos: np.ndarray  # (pairs, 1 + traps): the (kind, trap set) pairs seen in training
+    weights: dict[str, float]  # how much each feature block counts: rules, knn, ngrams
     example_embeddings: np.ndarray  # (examples, 384), unit vectors
+    example_labels: np.ndarray  # (examples, kinds + traps): kind one-hot and trap flags, averaged over labellers
     examples: list[dict]
     vocabulary: dict[str, int]
+    ngram_vocab: list[str]
+    ngram_idf: np.ndarray
     manifest: dict = field(default_factory=dict)
 
-    def design(self, embeddings: np.ndarray, rules: np.ndarray) -> np.ndarray:
-        """The model's input: the embedding, then the rule features scaled by their trained weight."""
-        return np.hstack([embeddings.astype(np.float32), self.rule_weight * rules.astype(np.float32)])
+    def similarities(self, embeddings: np.ndarray) -> np.ndarray:
+        return embeddings.astype(np.float32) @ self.example_embeddings.T
+
+    def design(self, embeddings: np.ndarray, rules: np.ndarray, texts: list[str], sims: np.ndarray) -> np.ndarray:
+        """The model's input: embedding, rule features, neighbours' labels and word n-grams, each block weighted."""
+        w = self.weights
+        return np.hstack([embeddings.astype(np.float32), w["rules"] * rules.astype(np.float32),
+                          w["knn"] * knn_features(sims, self.example_labels),
+                          w["ngrams"] * vectorise(texts, self.ngram_vocab, self.ngram_idf)])
 
     def kind_probs(self, x: np.ndarray) -> np.ndarray:
         logits = (x @ self.kind_coef.T + self.kind_intercept) / self.kind_temperature
@@ -120,21 +156,14 @@ class LearnedModel:
         raw = x @ self.trap_coef.T + self.trap_intercept
         return _sigmoid(raw * self.trap_platt[:, 0] + self.trap_platt[:, 1])
 
-    def nearest(self, embeddings: np.ndarray, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
-        """Indices and cosines of the k labelled examples nearest each embedding."""
-        sims = embeddings.astype(np.float32) @ self.example_embeddings.T
-        k = min(k, sims.shape[1])
-        idx = np.argsort(-sims, axis=1, kind="stable")[:, :k]
-        return idx, np.take_along_axis(sims, idx, axis=1)
-
-    def predict(self, embeddings: np.ndarray, rules: np.ndarray) -> list[Verdict]:
-        """Verdicts for a batch: (n, 384) unit embeddings and (n, rule features) rows."""
-        x = self.design(embeddings, rules)
+    def predict(self, embeddings: np.ndarray, rules: np.ndarray, texts: list[str]) -> list[Verdict]:
+        """Verdicts for a batch: unit embeddings, rule feature rows and canonical lowercased texts."""
+        sims = self.similarities(embeddings)
+        x = self.design(embeddings, rules, texts, sims)
         pk, pt = self.kind_probs(x), self.trap_probs(x)
-        idx, cos = self.nearest(embeddings)
-        chosen = pk.argmax(axis=1)
-        on = pt >= 0.5
-        joint = pk[np.arange(len(x)), chosen] * np.where(on, pt, 1 - pt).prod(axis=1)
+        idx = np.argsort(-sims, axis=1, kind="stable")[:, :3]
+        cos = np.take_along_axis(sims, idx, axis=1)
+        chosen, on, joint = decode(pk, pt, self.combos)
         a, b, c = self.joint_calibration
         confidence = _sigmoid(a * _logit(joint) + b * cos[:, 0] + c)
         verdicts = []
@@ -151,9 +180,8 @@ class LearnedModel:
         return verdicts
 
     def speller(self, known: set[str]) -> Speller:
-        """The typo mender for this model: repairs only towards words the bank uses at least twice."""
-        frequent = {w: n for w, n in self.vocabulary.items() if n >= 2}
-        return Speller(known | set(self.vocabulary), frequent)
+        """The typo mender for this model, towards the words of its labelled examples."""
+        return Speller(known, self.vocabulary)
 
     def save(self, folder: Path) -> None:
         """Write the weights (.npz), the examples and the manifest (JSON) to `folder`."""
@@ -163,17 +191,21 @@ class LearnedModel:
             kind_intercept=self.kind_intercept.astype(np.float32), kind_temperature=np.float32(self.kind_temperature),
             trap_coef=self.trap_coef.astype(np.float32), trap_intercept=self.trap_intercept.astype(np.float32),
             trap_platt=self.trap_platt.astype(np.float32), joint_calibration=self.joint_calibration.astype(np.float32),
-            rule_weight=np.float32(self.rule_weight), example_embeddings=self.example_embeddings.astype(np.float16))
-        payload = {"examples": self.examples, "vocabulary": dict(sorted(self.vocabulary.items()))}
+            combos=self.combos.astype(np.int8),
+            ngram_idf=self.ngram_idf.astype(np.float32), example_embeddings=self.example_embeddings.astype(np.float16),
+            example_labels=self.example_labels.astype(np.float16))
+        payload = {"weights": self.weights, "examples": self.examples, "ngrams": self.ngram_vocab,
+                   "vocabulary": dict(sorted(self.vocabulary.items()))}
         (folder / EXAMPLES_FILE).write_text(json.dumps(payload, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-        manifest = {**self.manifest, "kinds": KINDS, "traps": TRAPS, "features": ["minilm[384]"] + FEATURE_NAMES}
+        manifest = {**self.manifest, "kinds": KINDS, "traps": TRAPS, "features": ["minilm[384]"] + FEATURE_NAMES
+                    + [f"knn={label}" for label in KINDS + TRAPS] + [f"ngrams[{len(self.ngram_vocab)}]"]}
         (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path = MODEL_DIR) -> LearnedModel:
         """Read a saved model; raises FileNotFoundError when it was never trained."""
         manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-        if manifest.get("features", [])[1:] != FEATURE_NAMES or manifest.get("traps") != TRAPS:
+        if manifest.get("features", [])[1:1 + len(FEATURE_NAMES)] != FEATURE_NAMES or manifest.get("traps") != TRAPS:
             raise FileNotFoundError(f"{folder} was trained on other features; retrain with python -m coach.engine.train")
         payload = json.loads((folder / EXAMPLES_FILE).read_text(encoding="utf-8"))
         with np.load(folder / WEIGHTS_FILE) as w:
@@ -181,9 +213,11 @@ class LearnedModel:
                 kind_coef=w["kind_coef"], kind_intercept=w["kind_intercept"],
                 kind_temperature=float(w["kind_temperature"]), trap_coef=w["trap_coef"],
                 trap_intercept=w["trap_intercept"], trap_platt=w["trap_platt"],
-                joint_calibration=w["joint_calibration"], rule_weight=float(w["rule_weight"]),
+                joint_calibration=w["joint_calibration"], combos=w["combos"].astype(int), weights=payload["weights"],
                 example_embeddings=w["example_embeddings"].astype(np.float32),
-                examples=payload["examples"], vocabulary=payload["vocabulary"], manifest=manifest)
+                example_labels=w["example_labels"].astype(np.float32), examples=payload["examples"],
+                vocabulary=payload["vocabulary"], ngram_vocab=payload["ngrams"], ngram_idf=w["ngram_idf"],
+                manifest=manifest)
 
 
 @cache

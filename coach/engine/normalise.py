@@ -79,25 +79,28 @@ def _edits1(word: str) -> Iterable[str]:
 
 
 class Speller:
-    """Mends one-letter typos in words nobody knows, towards words the labelled bank uses often.
+    """Mends one-letter typos towards words the labelled bank uses much more often.
 
-    `known` is every word that is left alone (the tokenizer's whole words and the bank's);
-    `frequent` maps the bank's common words to their counts, the only targets of a repair,
-    so a rare but real word is never "corrected" into something else.
+    `known` holds words always left alone (the tokenizer's whole words); `counts` says how
+    often the bank uses each word. A word is replaced by a neighbour one edit away only
+    when that neighbour is used at least twice and ten times as often as the word itself,
+    so a rare but real word is not "corrected", while a typo that the bank happens to
+    contain ("increse") still is.
     """
 
-    def __init__(self, known: set[str], frequent: dict[str, int]):
+    def __init__(self, known: set[str], counts: dict[str, int]):
         self.known = known
-        self.frequent = frequent
+        self.counts = counts
 
     def fix_word(self, word: str) -> str:
         low = word.lower()
-        if len(low) < 5 or low in self.known or low in self.frequent:
+        if len(low) < 5 or low in self.known:
             return word
-        candidates = {c for c in _edits1(low) if c in self.frequent}
+        floor = max(2, 10 * self.counts.get(low, 0))
+        candidates = sorted(c for c in set(_edits1(low)) if self.counts.get(c, 0) >= floor)
         if not candidates:
             return word
-        best = max(sorted(candidates), key=lambda c: self.frequent[c])
+        best = max(candidates, key=lambda c: self.counts[c])
         return best.upper() if word.isupper() else best.capitalize() if word[0].isupper() else best
 
     def __call__(self, text: str) -> str:

@@ -42,6 +42,9 @@ CHALLENGED: dict[Slot, set[Trap]] = {
     Slot.behavior: {Trap.output_in_disguise, Trap.traction_metric, Trap.wrong_moment, Trap.vanity_metric, Trap.sentiment_only},
     Slot.metric: {Trap.output_in_disguise, Trap.traction_metric, Trap.wrong_moment, Trap.vanity_metric, Trap.sentiment_only},
 }
+GAP_BEHAVIOUR = "[do what differently: to confirm]"
+GAP_MOMENT = "[at the moment they get value: to confirm]"
+UNSURE = 0.5  # below this confidence the coach asks what the statement is instead of saying it
 SOFT_BUDGET = 8  # coach messages, the card included, that a session aims for (../shared/rubric.md g)
 LADDER_LIMIT = 1  # "what is the value of that?" at most this many times
 # Slots the coach asks about; the rest are inferred from the answers and shown on the card as such.
@@ -78,6 +81,8 @@ class Coach:
             variant = "behavior_business"
         for trap in c.traps[:1]:
             session.bump(f"explain:{trap.value}")  # the opening explains it; a question back gets an example
+        if c.confidence is not None and c.confidence < UNSURE and looks_english(statement):
+            return self._ask_kind(session)
         if first is None:  # nothing missing: confirm and read it back
             opening = self.offline_writer.bank["opening"]["product_outcome_good"].format(
                 output=session.statement.rstrip("."))
@@ -106,6 +111,8 @@ class Coach:
             return self._say_plain(session, "Say the next statement you'd like to reframe and I'll start a new session.", slot)
         if session.reading_back:
             return self._after_read_back(session, text, meaning)
+        if session.asking_kind:
+            return self._settle_kind(session, text)
         heard = understand(text, slot)
         if meaning.intent in ("draft", "approve"):
             rest = understand(re.sub(r"(?i)\b(?:just )?(?:give|write|draft|show)(?: me)?(?: it)?(?: up)?(?: a draft)?"
@@ -122,6 +129,38 @@ class Coach:
             return self._non_answer(session, slot, heard, meaning)
         prefix = self._acknowledge(session, heard)
         return self._take_answer(session, slot, meaning, heard, prefix)
+
+    def _ask_kind(self, session: Session) -> Session:
+        """Not sure what the statement is: ask rather than assert (the answer settles the kind)."""
+        session.asking_kind = True
+        text = self.offline_writer.bank["ask_kind"].format(output=session.statement.rstrip("."))
+        session.transcript.append(Turn(role=Role.coach, text=text, slot=Slot.value, engine=self.writer.name,
+                                       sources=["output-vs-outcome", "business-vs-product-outcomes"]))
+        session.pending = Slot.value
+        return session
+
+    def _settle_kind(self, session: Session, text: str) -> Turn:
+        """The user said what the statement is: take it as the kind, keep the traps that fit, and go on."""
+        session.asking_kind = False
+        lowered = text.lower()
+        c = session.classification
+        if re.search(r"\b(?:build|ship|launch|deliver|make|creat|we (?:will|'ll)|our team|the team|feature|project|"
+                     r"roadmap|output)", lowered):
+            kind = Kind.output
+        elif re.search(r"\b(?:revenue|churn|retention|money|cost|profit|business|sales|arr|margin)\b", lowered):
+            kind = Kind.business_outcome
+        elif re.search(r"\b(?:customers?|users?|people|they|do|behaviou?r|patients|buyers|members)\b", lowered):
+            kind = Kind.product_outcome
+        else:
+            kind = c.kind
+        traps = [t for t in c.traps if kind is Kind.product_outcome or t is Trap.output_in_disguise and kind is Kind.output]
+        session.classification = c.model_copy(update={"kind": kind, "traps": traps})
+        session.slots.clear()
+        self._prefill(session)
+        nxt = self._next_slot(session)
+        if nxt is None:
+            return self._read_back(session, self.offline_writer.bank["kind_settled"][kind.value])
+        return self._say(session, Move(act="ask", slot=nxt), prefix=self.offline_writer.bank["kind_settled"][kind.value])
 
     def _non_answer(self, session: Session, slot: Slot, heard: Understanding, meaning: Interpretation) -> Turn:
         """Pushback, a question back, 'I already said', off-topic or a vague reply: answer it as a coach would."""
@@ -381,6 +420,10 @@ class Coach:
 
     def _compose(self, session: Session) -> str:
         s = session.filled
+        if not (s(Slot.behavior) or s(Slot.success) or s(Slot.value)) and not session.good_outcome:
+            # Nothing said yet about what customers do: an honest draft shows the gaps, not an invented behaviour.
+            return compose.outcome_sentence(s(Slot.who) or "customers", GAP_BEHAVIOUR, s(Slot.value_moment) or GAP_MOMENT,
+                                            s(Slot.guardrail))
         if session.good_outcome and not session.outcome_text:
             return cards.polished_statement(session.statement)
         behavior = s(Slot.behavior) or s(Slot.success) or s(Slot.value)
@@ -430,10 +473,10 @@ class Coach:
     def _assume(self, session: Session, slot: Slot) -> None:
         s = session.filled
         defaults = {
-            Slot.value: f"get more done with {cards.output_object(session.statement)}",
-            Slot.success: s(Slot.value) or session.statement,
+            Slot.value: "",
+            Slot.success: s(Slot.value),
             Slot.who: "active customers",
-            Slot.behavior: s(Slot.success) or s(Slot.value) or session.statement,
+            Slot.behavior: s(Slot.success) or s(Slot.value),
             Slot.value_moment: "",
             Slot.metric: "",
             Slot.guardrail: self._guardrail_default(session),
@@ -448,8 +491,7 @@ class Coach:
         return compose.business_default(" ".join(f.text for f in session.slots.values()) + " " + session.statement)
 
     def _guardrail_default(self, session: Session) -> str:
-        who = session.filled(Slot.who) or "the same customers"
-        return f"satisfaction (CSAT) of {who} does not drop"
+        return "satisfaction (CSAT) of the same customers does not drop"
 
     def _sources(self, session: Session) -> list[str]:
         ids = list(session.classification.sources)

@@ -62,6 +62,7 @@ class Session(BaseModel):
     numbers: Numbers = Field(default_factory=Numbers, description="Baseline, target and time frame the user gave.")
     reading_back: bool = Field(default=False, description="The last coach message read the outcome back to confirm.")
     read_back_done: bool = False
+    asking_kind: bool = Field(default=False, description="The coach asked whether the statement is built or done.")
     snapshots: list[str] = Field(default_factory=list, description="The state before each answer, for undo.")
     dropped: str = Field(default="", description="Numbers the user gave for a metric the coach moved away from.")
     good_outcome: bool = Field(default=False, description="The statement was already a clean product outcome.")

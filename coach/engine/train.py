@@ -22,14 +22,17 @@ import numpy as np
 import yaml
 
 from coach.engine.classifier import read
-from coach.engine.learned import KINDS, MODEL_DIR, TRAPS, LearnedModel, rule_features
+from coach.engine.learned import FEATURE_NAMES, KINDS, MODEL_DIR, TRAPS, LearnedModel, decode, rule_features
+from coach.engine.ngrams import fit_vocabulary
 from coach.engine.normalise import Speller, _americanise, canonical
 from coach.minilm import encode, load
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_GLOBS = ("evals/bank/*.yaml", "evals/cases/dev/classification*.yaml")
+SECOND_LABEL_GLOB = "evals/bank/labels_*/*.yaml"  # a second labeller's {id, kind, traps} for bank items
 # Picked by 5-fold cross-validation on the bank and dev cases (see the manifest's "cv").
-C_KIND, C_TRAP, RULE_WEIGHT = 4.0, 4.0, 0.5
+C_KIND, C_TRAP = 4.0, 4.0
+WEIGHTS = {"rules": 1.0, "knn": 1.0, "ngrams": 1.0}
 SEED = 13
 FOLDS = 5
 
@@ -43,16 +46,41 @@ class Data:
     traps: np.ndarray  # (n, traps) 0/1
     embeddings: np.ndarray
     rules: np.ndarray
+    texts: list[str]  # canonical, lowercased: what the n-gram features read
     sources: list[str]
+    alt_kinds: np.ndarray  # the second labeller's kind, or the first's where there is none
+    alt_traps: np.ndarray
 
     def subset(self, rows: np.ndarray) -> Data:
         return Data([self.statements[i] for i in rows], self.kinds[rows], self.traps[rows], self.embeddings[rows],
-                    self.rules[rows], [self.sources[i] for i in rows])
+                    self.rules[rows], [self.texts[i] for i in rows], [self.sources[i] for i in rows],
+                    self.alt_kinds[rows], self.alt_traps[rows])
+
+    @property
+    def soft_labels(self) -> np.ndarray:
+        """Kind one-hot and trap flags, averaged over the two labellers."""
+        first = np.hstack([np.eye(len(KINDS))[self.kinds], self.traps])
+        second = np.hstack([np.eye(len(KINDS))[self.alt_kinds], self.alt_traps])
+        return ((first + second) / 2).astype(np.float32)
 
 
 def data_files(root: Path = REPO) -> list[Path]:
     """The training files, in a stable order (new bank files are picked up as they appear)."""
     return sorted({p for pattern in DATA_GLOBS for p in root.glob(pattern)})
+
+
+def second_label_files(root: Path = REPO) -> list[Path]:
+    return sorted(root.glob(SECOND_LABEL_GLOB))
+
+
+def second_labels(files: list[Path]) -> dict[str, dict]:
+    """A second labeller's verdicts by item id (for soft targets where the two disagree)."""
+    labels = {}
+    for path in files:
+        for item in _items(yaml.safe_load(path.read_text(encoding="utf-8"))):
+            if item.get("kind") in KINDS and set(item.get("traps") or []) <= set(TRAPS):
+                labels[str(item.get("id"))] = {"kind": item["kind"], "traps": list(item.get("traps") or [])}
+    return labels
 
 
 def _items(data: object) -> list[dict]:
@@ -61,9 +89,13 @@ def _items(data: object) -> list[dict]:
     return [d for d in data or [] if isinstance(d, dict)]
 
 
-def load_examples(files: list[Path]) -> tuple[list[dict], Counter]:
-    """Statements with a valid kind and traps; the first label of a repeated statement wins."""
+def load_examples(files: list[Path], second: dict[str, dict] | None = None) -> tuple[list[dict], Counter]:
+    """Statements with a valid kind and traps; the first label of a repeated statement wins.
+
+    `second` (item id -> {kind, traps}) adds another labeller's verdict as `second` on each example.
+    """
     examples, seen, skipped = [], set(), Counter()
+    second = second if second is not None else second_labels(second_label_files())
     for path in files:
         for item in _items(yaml.safe_load(path.read_text(encoding="utf-8"))):
             label = item.get("expect") if isinstance(item.get("expect"), dict) else item
@@ -76,8 +108,11 @@ def load_examples(files: list[Path]) -> tuple[list[dict], Counter]:
                 skipped["duplicate statement"] += 1
                 continue
             seen.add(key)
-            examples.append({"statement": statement.strip(), "kind": kind,
-                             "traps": [t for t in TRAPS if t in traps], "source": path.name})
+            example = {"statement": statement.strip(), "kind": kind,
+                       "traps": [t for t in TRAPS if t in traps], "source": path.name}
+            if str(item.get("id")) in second:
+                example["second"] = second[str(item.get("id"))]
+            examples.append(example)
     return examples, skipped
 
 
@@ -99,37 +134,51 @@ def vocabulary(statements: list[str]) -> dict[str, int]:
 
 
 def featurise(statements: list[str], speller: Speller | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Embeddings and rule features of the canonical form of each statement."""
-    texts = [canonical(s, speller) for s in statements]
-    rules = np.vstack([rule_features(t.lower(), read(t.lower())) for t in texts]) if texts else np.zeros((0, 0))
+    """Embeddings, rule features and lowercased canonical texts of the statements."""
+    texts = [canonical(s, speller).lower() for s in statements]
+    rules = np.vstack([rule_features(t, read(t)) for t in texts]) if texts else np.zeros((0, len(FEATURE_NAMES)))
     return encode(texts), rules, texts
 
 
 def build_data(examples: list[dict], speller: Speller | None) -> Data:
-    emb, rules, _ = featurise([e["statement"] for e in examples], speller)
+    emb, rules, texts = featurise([e["statement"] for e in examples], speller)
     kinds = np.array([KINDS.index(e["kind"]) for e in examples])
-    traps = np.array([[int(t in e["traps"]) for t in TRAPS] for e in examples])
-    return Data([e["statement"] for e in examples], kinds, traps, emb, rules, [e["source"] for e in examples])
+    traps = np.array([[int(t in e["traps"]) for t in TRAPS] for e in examples]).reshape(-1, len(TRAPS))
+    alt = [e.get("second") or e for e in examples]
+    alt_kinds = np.array([KINDS.index(a["kind"]) for a in alt])
+    alt_traps = np.array([[int(t in a["traps"]) for t in TRAPS] for a in alt]).reshape(-1, len(TRAPS))
+    return Data([e["statement"] for e in examples], kinds, traps, emb, rules, texts, [e["source"] for e in examples],
+                alt_kinds, alt_traps)
 
 
-def _linear(x: np.ndarray, y: np.ndarray, c: float, seed: int):
+def _linear(x: np.ndarray, y: np.ndarray, c: float, seed: int, weight: np.ndarray):
     from sklearn.linear_model import LogisticRegression
 
     if len(np.unique(y)) < 2:  # a trap nobody in this sample has: a constant "no"
         return np.zeros((1, x.shape[1])), np.array([-12.0 if y[0] == 0 else 12.0])
-    model = LogisticRegression(C=c, max_iter=3000, random_state=seed).fit(x, y)
+    model = LogisticRegression(C=c, max_iter=3000, random_state=seed).fit(x, y, sample_weight=weight)
     return model.coef_, model.intercept_
 
 
-def _fit_raw(x: np.ndarray, data: Data, seed: int, c_kind: float, c_trap: float):
-    """Uncalibrated weights: the multinomial kind model and one binary model per trap."""
-    kind_coef, kind_icpt = _linear(x, data.kinds, c_kind, seed)
+def _fit_raw(x: np.ndarray, data: Data, seed: int, c_kind: float, c_trap: float) -> tuple[np.ndarray, ...]:
+    """Uncalibrated weights: the multinomial kind model and one binary model per trap.
+
+    Where the two labellers disagree the row counts twice, once per label, at half weight each:
+    the model learns that the statement is a borderline case rather than one labeller's reading.
+    """
+    differ = np.flatnonzero((data.kinds != data.alt_kinds) | (data.traps != data.alt_traps).any(axis=1))
+    x = np.vstack([x, x[differ]])
+    weight = np.ones(len(x))
+    weight[differ] = weight[len(data.kinds):] = 0.5
+    kinds = np.concatenate([data.kinds, data.alt_kinds[differ]])
+    traps = np.vstack([data.traps, data.alt_traps[differ]])
+    kind_coef, kind_icpt = _linear(x, kinds, c_kind, seed, weight)
     if kind_coef.shape[0] != len(KINDS):  # a sample missing a kind: pad so shapes stay fixed
         full_c, full_i = np.zeros((len(KINDS), x.shape[1])), np.full(len(KINDS), -12.0)
-        for row, k in enumerate(np.unique(data.kinds)):
+        for row, k in enumerate(np.unique(kinds)):
             full_c[k], full_i[k] = kind_coef[row], kind_icpt[row]
         kind_coef, kind_icpt = full_c, full_i
-    pairs = [_linear(x, data.traps[:, t], c_trap, seed) for t in range(len(TRAPS))]
+    pairs = [_linear(x, traps[:, t], c_trap, seed, weight) for t in range(len(TRAPS))]
     return kind_coef, kind_icpt, np.vstack([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs])
 
 
@@ -145,48 +194,68 @@ def _temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return best
 
 
+def _untrained(data: Data, vocab: dict[str, int], weights: dict[str, float]) -> LearnedModel:
+    """A model holding the examples, n-gram vocabulary and weights of `data`, with no fitted coefficients yet."""
+    ngram_vocab, idf = fit_vocabulary(data.texts)
+    examples = [{"statement": s, "kind": KINDS[k], "traps": [t for t, f in zip(TRAPS, row, strict=True) if f]}
+                for s, k, row in zip(data.statements, data.kinds, data.traps, strict=True)]
+    combos = np.unique(np.column_stack([data.kinds, data.traps]).astype(int), axis=0)
+    return LearnedModel(np.zeros((len(KINDS), 1)), np.zeros(len(KINDS)), 1.0, np.zeros((len(TRAPS), 1)),
+                        np.zeros(len(TRAPS)), np.tile([1.0, 0.0], (len(TRAPS), 1)), np.array([1.0, 0.0, 0.0]), combos,
+                        dict(weights), data.embeddings.astype(np.float32), data.soft_labels, examples, vocab,
+                        ngram_vocab, idf)
+
+
+def _training_design(model: LearnedModel, data: Data) -> np.ndarray:
+    """Design rows for the model's own examples: each one's neighbours exclude itself (leave-one-out)."""
+    sims = model.similarities(data.embeddings)
+    np.fill_diagonal(sims, -1.0)
+    return model.design(data.embeddings, data.rules, data.texts, sims)
+
+
 def fit(data: Data, vocab: dict[str, int], seed: int = SEED, c_kind: float = C_KIND, c_trap: float = C_TRAP,
-        rule_weight: float = RULE_WEIGHT, folds: int = FOLDS) -> LearnedModel:
+        weights: dict[str, float] | None = None, folds: int = FOLDS) -> LearnedModel:
     """Fit the linear models on all of `data` and their calibrators on out-of-fold predictions."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    x = np.hstack([data.embeddings, rule_weight * data.rules])
+    weights = weights or WEIGHTS
     n = len(data.statements)
     oof_kind, oof_trap, oof_cos = np.zeros((n, len(KINDS))), np.zeros((n, len(TRAPS))), np.zeros(n)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train, held in splitter.split(x, data.kinds):
-        kc, ki, tc, ti = _fit_raw(x[train], data.subset(train), seed, c_kind, c_trap)
-        oof_kind[held] = x[held] @ kc.T + ki
-        oof_trap[held] = x[held] @ tc.T + ti
-        oof_cos[held] = (data.embeddings[held] @ data.embeddings[train].T).max(axis=1)
-    temperature = _temperature(oof_kind, data.kinds)
-    platt = np.zeros((len(TRAPS), 2))
+    fold_combos = []
+    for train, held in splitter.split(data.embeddings, data.kinds):
+        part = data.subset(train)
+        inner = _untrained(part, vocab, weights)
+        fold_combos.append((held, inner.combos))
+        kc, ki, tc, ti = _fit_raw(_training_design(inner, part), part, seed, c_kind, c_trap)
+        sims = inner.similarities(data.embeddings[held])
+        x_held = inner.design(data.embeddings[held], data.rules[held], [data.texts[i] for i in held], sims)
+        oof_kind[held] = x_held @ kc.T + ki
+        oof_trap[held] = x_held @ tc.T + ti
+        oof_cos[held] = sims.max(axis=1)
+    model = _untrained(data, vocab, weights)
+    model.kind_temperature = _temperature(oof_kind, data.kinds)
     for t in range(len(TRAPS)):
         y = data.traps[:, t]
-        if len(np.unique(y)) < 2:
-            platt[t] = (1.0, 0.0)
-            continue
-        m = LogisticRegression(C=100.0).fit(oof_trap[:, [t]], y)
-        platt[t] = (m.coef_[0, 0], m.intercept_[0])
-    model = LearnedModel(np.zeros((len(KINDS), x.shape[1])), np.zeros(len(KINDS)), temperature,
-                         np.zeros((len(TRAPS), x.shape[1])), np.zeros(len(TRAPS)), platt, np.array([1.0, 0.0, 0.0]),
-                         rule_weight, data.embeddings, [], vocab)
+        if len(np.unique(y)) == 2:
+            m = LogisticRegression(C=100.0).fit(oof_trap[:, [t]], y)
+            model.trap_platt[t] = (m.coef_[0, 0], m.intercept_[0])
     # The joint calibrator: out-of-fold joint probability and nearest cosine -> was the whole verdict right?
-    pk = np.exp(oof_kind / temperature - (oof_kind / temperature).max(axis=1, keepdims=True))
+    z = oof_kind / model.kind_temperature
+    pk = np.exp(z - z.max(axis=1, keepdims=True))
     pk /= pk.sum(axis=1, keepdims=True)
-    pt = 1 / (1 + np.exp(-(oof_trap * platt[:, 0] + platt[:, 1])))
-    chosen, on = pk.argmax(axis=1), pt >= 0.5
-    joint = np.clip(pk[np.arange(n), chosen] * np.where(on, pt, 1 - pt).prod(axis=1), 1e-6, 1 - 1e-6)
+    pt = 1 / (1 + np.exp(-(oof_trap * model.trap_platt[:, 0] + model.trap_platt[:, 1])))
+    chosen, on, joint = np.zeros(n, int), np.zeros((n, len(TRAPS)), bool), np.zeros(n)
+    for held, combos in fold_combos:  # decoded among the pairs each fold's training part had seen
+        chosen[held], on[held], joint[held] = decode(pk[held], pt[held], combos)
+    joint = np.clip(joint, 1e-6, 1 - 1e-6)
     right = (chosen == data.kinds) & (on == data.traps.astype(bool)).all(axis=1)
-    features = np.column_stack([np.log(joint / (1 - joint)), oof_cos])
     if len(np.unique(right)) == 2:
-        m = LogisticRegression(C=100.0).fit(features, right.astype(int))
+        m = LogisticRegression(C=100.0).fit(np.column_stack([np.log(joint / (1 - joint)), oof_cos]), right.astype(int))
         model.joint_calibration = np.array([m.coef_[0, 0], m.coef_[0, 1], m.intercept_[0]])
     model.kind_coef, model.kind_intercept, model.trap_coef, model.trap_intercept = _fit_raw(
-        x, data, seed, c_kind, c_trap)
-    model.examples = [{"statement": s, "kind": KINDS[k], "traps": [t for t, f in zip(TRAPS, row, strict=True) if f]}
-                      for s, k, row in zip(data.statements, data.kinds, data.traps, strict=True)]
+        _training_design(model, data), data, seed, c_kind, c_trap)
     return model
 
 
@@ -199,7 +268,8 @@ def cross_validate(data: Data, vocab: dict[str, int], folds: int = FOLDS, seed: 
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + 1)
     for train, held in splitter.split(data.embeddings, data.kinds):
         model = fit(data.subset(train), vocab, seed=seed, **params)
-        for i, v in zip(held, model.predict(data.embeddings[held], data.rules[held]), strict=True):
+        verdicts = model.predict(data.embeddings[held], data.rules[held], [data.texts[i] for i in held])
+        for i, v in zip(held, verdicts, strict=True):
             kind_ok[i] = KINDS.index(v.kind.value) == data.kinds[i]
             traps_ok[i] = [t.value for t in v.traps] == [t for t, f in zip(TRAPS, data.traps[i], strict=True) if f]
             conf[i] = v.confidence
@@ -230,11 +300,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cv", action="store_true", help="Skip the 5-fold cross-validation report.")
     args = parser.parse_args(argv)
     files = data_files()
-    examples, skipped = load_examples(files)
+    examples, skipped = load_examples(files, second_labels(second_label_files()))
     vocab = vocabulary([e["statement"] for e in examples])
-    speller = Speller(tokenizer_words() | set(vocab), {w: c for w, c in vocab.items() if c >= 2})
+    speller = Speller(tokenizer_words(), vocab)
     data = build_data(examples, speller)
-    combined, each = data_hash(files)
+    combined, each = data_hash(files + second_label_files())
+    doubly = [e for e in examples if "second" in e]
+    if doubly:
+        agree = sum(e["second"]["kind"] == e["kind"] and set(e["second"]["traps"]) == set(e["traps"]) for e in doubly)
+        print(f"{len(doubly)} statements labelled twice; the labellers agree on {agree / len(doubly):.3f} of verdicts",
+              file=sys.stderr)
     counts = Counter(e["source"].split("_")[0] if e["source"].startswith("w") else "dev" for e in examples)
     print(f"{len(examples)} labelled statements from {len(files)} files ({dict(counts)}); skipped {dict(skipped)}",
           file=sys.stderr)
@@ -245,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     import sklearn
 
     model.manifest = {"data_sha256": combined, "files": each, "statements": len(examples),
-                      "params": {"c_kind": C_KIND, "c_trap": C_TRAP, "rule_weight": RULE_WEIGHT, "seed": SEED,
+                      "params": {"c_kind": C_KIND, "c_trap": C_TRAP, "weights": WEIGHTS, "seed": SEED,
                                  "folds": FOLDS},
                       "kind_temperature": round(model.kind_temperature, 4), "cv": cv,
                       "trained_with": f"scikit-learn {sklearn.__version__}"}
