@@ -111,3 +111,14 @@ def test_without_model_files_the_rules_answer_with_a_notice(monkeypatch):
     assert result.confidence is None and result.similar == []
     assert result.traps == [Trap.vanity_metric]
     assert "python -m coach.engine.train" in result.explanation
+
+
+@needs_model
+def test_an_unsure_verdict_asks_instead_of_asserting():
+    from coach.engine.learned import Verdict
+
+    unsure = Verdict(kind=Kind.output, traps=[], confidence=0.4,
+                     kind_probs={"output": 0.5, "product_outcome": 0.45, "business_outcome": 0.05}, trap_probs={},
+                     similar=[{"statement": "Launch dark mode", "kind": "output", "traps": []}])
+    text = verdict_module._explanation("Mobile onboarding", unsure, 0.4, None)
+    assert "build, or something customers will do?" in text and "Confidence 0.40" in text
