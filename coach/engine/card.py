@@ -42,7 +42,7 @@ THEME_ALTERNATIVES: list[tuple[re.Pattern[str], list[str]]] = [
      ["showing existing reviews or answers where the decision is made", "a prompt to ask for help at the moment of doubt"]),
     (re.compile(r"\b(?:support|tickets?|calls?|contact\w*)\b", re.I),
      ["fixing the top cause of contacts at its source", "in-context help on the screen where people get stuck"]),
-    (re.compile(r"\b(?:checkout|pay\w*|purchase\w*|order\w*|convert\w*|conversion|cart)\b", re.I),
+    (re.compile(r"\b(?:checkout|cart|basket)\b", re.I),
      ["removing a step or a form field from checkout", "saved payment details for returning customers"]),
     (re.compile(r"\b(?:invite\w*|collaborat\w*|teammates?)\b", re.I),
      ["an invite prompt at the moment work is ready to share", "shared links that open without an account"]),
@@ -120,7 +120,10 @@ def alternatives(session: Session) -> list[str]:
         if pattern.search(text):
             options.extend(ideas)
     options.extend(GENERIC_ALTERNATIVES)
-    first = [f"{session.statement.rstrip('.')} (the original bet)"] if session.classification.kind is Kind.output else []
+    from coach.engine.classifier import read
+
+    bet = (read(session.statement).main or session.statement).rstrip(".")
+    first = [f"{bet[:1].upper()}{bet[1:]} (the original bet)"] if session.classification.kind is Kind.output else []
     return first + list(dict.fromkeys(options))[: 4 - len(first)]
 
 
@@ -167,22 +170,40 @@ def outcome_sentence(who: str, behavior: str, moment: str, guardrail: str) -> st
     return f"More {_clause(who, 80)} {_clause(predicate(behavior))}{moment_part}{guard_part}."
 
 
-def self_checks(product_outcome: str, guardrail: str) -> list[Check]:
-    """The four self-checks of coaching-model.md, computed by classifying the outcome itself."""
+_DEBRIS = re.compile(r"\[[^\]]*to confirm\]|\?|\.\.\.|\b(?:i|me|my|we|us|i'm|we're|honestly|i guess|i think|maybe|"
+                     r"probably|not sure|don'?t know|no idea)\b", re.I)
+_LIMIT = re.compile(r"\b(?:not|no|never|stays?|remains?|holds?|under|below|above|at least|at most|within|without)\b",
+                    re.I)
+
+
+def self_checks(product_outcome: str, guardrail: str, guardrail_agreed: bool = True) -> list[Check]:
+    """The four self-checks of coaching-model.md, computed by classifying the outcome itself. A check fails on
+    gaps and answer debris too: a card is not 'done' because its fields are filled."""
     verdict = classify(product_outcome)
     traps = set(verdict.traps)
-    behaviour = verdict.kind is Kind.product_outcome and Trap.sentiment_only not in traps
+    debris = _DEBRIS.search(product_outcome)
+    behaviour = verdict.kind is Kind.product_outcome and Trap.sentiment_only not in traps and not debris
+    if debris:
+        return _checks(False, f"The outcome still has a gap or answer words to fix: \"{debris.group(0)}\".", traps,
+                       guardrail, guardrail_agreed)
+    return _checks(behaviour, "Measures what customers do." if behaviour
+                   else f"Reads as {verdict.kind.value}, not a behaviour change.", traps, guardrail, guardrail_agreed)
+
+
+def _checks(behaviour: bool, reason: str, traps: set[Trap], guardrail: str, agreed: bool) -> list[Check]:
     value_traps = traps & {Trap.output_in_disguise, Trap.vanity_metric, Trap.wrong_moment}
+    limit = bool(guardrail.strip()) and bool(_LIMIT.search(guardrail)) and agreed
+    guard_reason = (f"Guardrail: {guardrail}" if limit else "No counter-metric yet." if not guardrail.strip()
+                    else f"Assumed, not agreed with the team: {guardrail}" if not agreed
+                    else f"Not stated as a limit: {guardrail}")
     return [
-        Check(name="behavior_change", passed=behaviour,
-              reason="Measures what customers do." if behaviour else f"Reads as {verdict.kind.value}, not a behaviour change."),
+        Check(name="behavior_change", passed=behaviour, reason=reason),
         Check(name="needs_customer_value", passed=not value_traps,
               reason="Can't rise without customers getting value." if not value_traps
               else "Could rise without value: " + ", ".join(t.value for t in value_traps)),
         Check(name="not_single_feature", passed=Trap.traction_metric not in traps,
               reason="Not tied to one feature." if Trap.traction_metric not in traps else "Measures use of one feature."),
-        Check(name="has_counter_metric", passed=bool(guardrail.strip()),
-              reason=f"Guardrail: {guardrail}" if guardrail.strip() else "No counter-metric yet."),
+        Check(name="has_counter_metric", passed=limit, reason=guard_reason),
     ]
 
 
@@ -230,7 +251,7 @@ def metric_of(session: Session, who: str, behavior: str) -> Metric:
         ("" if _WINDOW.search(name) else ", each week")
     if session.dropped and name != head:
         definition += f". Earlier figures, {session.dropped}, measured a step away from value: set a new target " \
-                      "once this baseline is in"
+                      "once this baseline is measured"
     return Metric(name=name, definition=definition, baseline=nums.baseline or "unknown: instrument first",
                   target=nums.target or "set once the baseline is measured",
                   time_frame=nums.time_frame or "this quarter")
@@ -270,10 +291,11 @@ def draft_card(session: Session, business_default: str, guardrail_default: str, 
     krs = [
         first,
         f"Guardrail: {guardrail[:1].lower()}{guardrail[1:]}, checked every week",
-        f"{who[:1].upper()}{who[1:]} who {predicate(behavior)} keep doing it a month later (repeat rate measured, {time})",
+        f"{business[:1].upper()}{business[1:]}: moves with it for {who}, checked monthly as the lagging result",
     ]
     output = session.statement
-    checks = self_checks(product_outcome, guardrail)
+    fill = session.slots.get(Slot.guardrail)
+    checks = self_checks(product_outcome, guardrail, guardrail_agreed=bool(fill) and fill.origin != "assumed")
     return OutcomeCard(
         output=output,
         product_outcome=product_outcome,

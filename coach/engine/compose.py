@@ -103,6 +103,7 @@ def moment_clause(text: str) -> str:
     """A value moment as a clause that can follow the behaviour: 'when the shift is filled'."""
     m = shorten(strip_hedges(text), 14)
     m = re.sub(r"^(?:it'?s |it is |that'?s |probably |i guess )+", "", m, flags=re.I)
+    m = m[:1].lower() + m[1:] if m[:2] != m[:2].upper() else m
     if not re.match(r"(?:when|once|as soon as|at the point|the moment|whenever|on the day|the day|after|before)\b",
                     m, re.I):
         m = f"when {m[:1].lower()}{m[1:]}"
@@ -111,7 +112,7 @@ def moment_clause(text: str) -> str:
 
 def clean_part(slot: Slot, text: str) -> str:
     """What a slot keeps of an answer part: the clean form the card and the questions may quote."""
-    text = third_person(text) if slot is not Slot.metric else text
+    text = third_person(strip_hedges(text)) if slot is not Slot.metric else text
     if slot is Slot.who:
         return segment(text)
     if slot in (Slot.behavior, Slot.success, Slot.value):
@@ -130,12 +131,12 @@ _DOMAINS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:internal|engineer|developer|deploy|staff|employee|ops|warehouse|rota|platform team|"
                 r"service desk|it team|pipeline)\w*", re.I),
      "less staff time lost to manual work, so a lower cost to run the operation"),
-    (re.compile(r"\b(?:patient|clinic|clinician|doctor|nurse|care|health|medication|gp|hospital)\w*", re.I),
+    (re.compile(r"\b(?:patient|clinic|clinician|doctor|nurse|medication|gp|hospital|pharmac)\w*", re.I),
      "fewer costly missed appointments and follow-ups, and patients who stay with the service"),
-    (re.compile(r"\b(?:buy|purchase|checkout|order|cart|basket|shop|reorder|convert|paid|upgrade)\w*", re.I),
+    (re.compile(r"\b(?:checkout|cart|basket|shopper|reorder|repeat purchase|upgrade|subscri)\w*", re.I),
      "more revenue from conversion and repeat purchases"),
     (re.compile(r"\b(?:ticket|support|contact|call centre|call center|complaint)\w*", re.I), "lower cost to serve"),
-    (re.compile(r"\b(?:invite|refer|share|word of mouth)\w*", re.I),
+    (re.compile(r"\b(?:invite|referr|word of mouth)\w*", re.I),
      "more new customers through referral and word of mouth"),
 ]
 
@@ -157,7 +158,7 @@ def outcome_sentence(who: str, behavior: str, moment: str, guardrail: str, limit
         moment = ""  # the behaviour already says it; saying it twice reads like pasted answers
     guard = guard_phrase(guardrail) if guardrail else ""
     for parts in ([behavior, moment, guard], [behavior, moment, ""], [behavior, "", guard], [behavior, "", ""]):
-        body = " ".join(p for p in parts[:2] if p)
+        body = ", ".join(p for p in parts[:2] if p) if "," in parts[0] else " ".join(p for p in parts[:2] if p)
         sentence = f"More {who} {body}" + (f", {parts[2]}" if parts[2] else "") + "."
         if len(sentence.split()) <= limit:
             return sentence
@@ -175,6 +176,7 @@ def _shares_phrase(a: str, b: str, n: int = 3) -> bool:
 def guard_phrase(limit: str) -> str:
     """'desktop satisfaction does not drop' -> 'without desktop satisfaction dropping'."""
     g = limit.strip().rstrip(".")
+    g = g[:1].lower() + g[1:] if g[:2] != g[:2].upper() else g
     for verb, ing in (("does not drop", "dropping"), ("does not rise", "rising"), ("does not get worse", "getting worse"),
                       ("do not drop", "dropping"), ("do not rise", "rising")):
         if g.lower().endswith(verb):

@@ -49,6 +49,17 @@ _WORDS_UK_US = {
     "metre": "meter", "metres": "meters", "kilometre": "kilometer", "kilometres": "kilometers", "theatre": "theater",
 }
 _UK_WORD = re.compile(r"\b(" + "|".join(sorted(_WORDS_UK_US, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+# A closing guardrail clause ("..., without CSAT dropping", "while keeping refunds under 2%"). What it
+# guards does not change the kind or traps, only that a guardrail exists; its words, though, read like a
+# second goal to the embedding, so they are replaced by one fixed phrase.
+_GUARD_TAIL = re.compile(
+    r",?\s*\b(?:without|while keeping|while maintaining|while holding|while protecting|and keep(?:ing)?|"
+    r"but not at the expense of|not at the expense of|as long as)\b(?=[^.;]*\b(?:drop\w*|fall\w*|ris\w*|declin\w*|"
+    r"get(?:ting)? worse|go(?:ing)? (?:up|down)|increas\w*|decreas\w*|above|below|under|over|steady|flat|stable|"
+    r"hurt\w*|harm\w*|lower\w*|reduc\w*)\b)[^.;]*$",
+    re.IGNORECASE,
+)
+GUARD_PHRASE = ", without harming the guardrail metric"
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORD = re.compile(r"[A-Za-z]+")
 
@@ -120,4 +131,7 @@ def canonical(statement: str, speller: Speller | None = None) -> str:
         text = speller(text)
     lead = lx.LEAD_IN.sub("", text, count=1).strip(_EDGE_PUNCT)
     text = lead if len(lead.split()) >= 2 else text  # keep "Goal: retention" whole rather than empty it
+    guard = _GUARD_TAIL.search(text)
+    if guard and len(text[:guard.start()].split()) >= 2:
+        text = text[:guard.start()].rstrip(" ,") + GUARD_PHRASE
     return text[:1].upper() + text[1:] if text else statement.strip()

@@ -37,9 +37,13 @@ _TARGET_BEFORE = re.compile(r"(?:\bto|\bgoal is|\btarget is|\bwant(?: it)?(?: to
                             r"\bhoping for|\bwould like|\bwe'?d like|\bshooting for|\bmax(?:imum)?|\bmin(?:imum)?|"
                             r"\bno more than|\bgrow(?:ing)? (?:it )?to|\bdouble to|\bcut (?:it )?to|\bby)"
                             r"\s*(?:about|around|roughly|~|maybe|like|ideally)?\s*$", re.I)
-_DEFINING_AFTER = re.compile(r"^\s*(?:of (?:their|the|its|our)|of \d|after|from (?:sign|their|the|first)|"
+_RANGE_BEFORE = re.compile(r"\b(?:months?|weeks?|days?|years?|ages?|between)\s+\d+\s*(?:to|-|–|and)\s*$", re.I)
+_DEFINING_AFTER = re.compile(r"^\s*(?:to \d+\s*(?:months?|weeks?|days?|years?)|of (?:their|the|its|our)|of \d|after|"
+                             r"from (?:sign|their|the|first)|"
                              r"days? (?:after|of|from)|weeks? (?:after|of|from)|or more|\+)", re.I)
-_DEFINING_BEFORE = re.compile(r"(?:within|in (?:the )?(?:first|last)|at least|in|every|each|per|of)\s*$", re.I)
+_DEFINING_BEFORE = re.compile(r"\b(?:within|in (?:the )?(?:first|last)|at least|in|every|each|per|of|months?|weeks?|days?|"
+                              r"years?|ages?|between|week-|day-|month-|(?:months?|weeks?|days?|years?|ages?)\s+\d+\s*"
+                              r"(?:to|-|–|and))\s*$", re.I)
 
 
 class Numbers(BaseModel):
@@ -98,7 +102,8 @@ def parse_numbers(text: str) -> Numbers:
             continue
         before, after = text[max(0, m.start() - 30):m.start()], text[m.end():m.end() + 25]
         value = _value(m)
-        if _DEFINING_AFTER.match(after) or (_DEFINING_BEFORE.search(before) and not _TARGET_BEFORE.search(before)):
+        if _RANGE_BEFORE.search(before) or _DEFINING_AFTER.match(after) or (
+                _DEFINING_BEFORE.search(before) and not _TARGET_BEFORE.search(before)):
             defining.append(value)
         elif _BASE_AFTER.match(after) or (_BASE_BEFORE.search(before) and not re.search(r"\bto\s*$", before)
                                           and not _TARGET_BEFORE.search(before)):
@@ -108,8 +113,8 @@ def parse_numbers(text: str) -> Numbers:
                                   r"(?:about|around|~)?\s*$", before, re.I)
             relative = re.search(r"\bby\s*$", before, re.I) and "%" in value
             target = target or ((qualifier.group(1).lower() + " " if qualifier else "+" if relative else "") + value)
-        elif not base and len(found) > 1:
-            base = value
+        elif not base:
+            base = value  # a level said with no cue is where things stand: targets come with "want", "to", "by"
         elif not target:
             target = value
     return Numbers(baseline=base, target=target, time_frame=time_frame, defining=defining)

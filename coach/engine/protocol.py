@@ -17,7 +17,7 @@ from coach.engine.classifier import TRAP_NOTES, classify, read
 from coach.engine.interpreter import Interpretation, Interpreter, OfflineInterpreter
 from coach.engine.numbers import parse_numbers
 from coach.engine.session import SLOT_ORDER, Session
-from coach.engine.understand import Understanding, first_person, understand
+from coach.engine.understand import Understanding, corrections, first_person, understand
 from coach.engine.writer import Move, OfflineWriter, Writer
 from coach.models import Kind, Passage, Role, Slot, Trap, Turn
 from coach.textinput import InputError, clean_text, looks_english
@@ -44,7 +44,8 @@ CHALLENGED: dict[Slot, set[Trap]] = {
 }
 GAP_BEHAVIOUR = "[do what differently: to confirm]"
 GAP_MOMENT = "[at the moment they get value: to confirm]"
-UNSURE = 0.5  # below this confidence the coach asks what the statement is instead of saying it
+CATCH = re.compile(r"catch|wrong with|problem|bad|why (?:is|does|not)|matter|isn'?t that|good for|no\?", re.I)
+UNSURE = 0.35  # below this confidence the coach asks what the statement is instead of saying it
 SOFT_BUDGET = 8  # coach messages, the card included, that a session aims for (../shared/rubric.md g)
 LADDER_LIMIT = 1  # "what is the value of that?" at most this many times
 # Slots the coach asks about; the rest are inferred from the answers and shown on the card as such.
@@ -66,10 +67,12 @@ class Coach:
 
     # -- public API -------------------------------------------------------------------------------
 
-    def start(self, statement: str) -> Session:
-        """Open a session on a statement; the first coach question is in its transcript."""
+    def start(self, statement: str, session_id: str | None = None) -> Session:
+        """Open a session on a statement; the first coach question is in its transcript. A given id (an eval's
+        seed) fixes the phrasing the coach picks, so a run can be repeated exactly."""
         statement = clean_text(statement)
-        session = Session(statement=statement, classification=classify(statement), engine=self.writer.name)
+        session = Session(statement=statement, classification=classify(statement), engine=self.writer.name,
+                          **({"id": session_id} if session_id else {}))
         session.transcript.append(Turn(role=Role.user, text=statement))
         self._prefill(session)
         first = self._next_slot(session)
@@ -115,8 +118,10 @@ class Coach:
             return self._settle_kind(session, text)
         heard = understand(text, slot)
         if meaning.intent in ("draft", "approve"):
-            rest = understand(re.sub(r"(?i)\b(?:just )?(?:give|write|draft|show)(?: me)?(?: it)?(?: up)?(?: a draft)?"
-                                     r"(?: for me)?\b[,.!]*", "", text), slot)
+            kept = [s for s in re.split(r"(?<=[.!?])\s+|,\s+", text)
+                    if not re.search(r"(?i)\b(?:draft|write (?:it|this) up|short on time|in a hurry|give me|skip|"
+                                     r"card|wrap (?:it )?up)\b", s)]
+            rest = understand(" ".join(kept), slot)
             if len(rest.content.split()) >= 4:
                 self._file(session, slot, rest, rest.parts.get(slot) or rest.content)
             return self.finish(session)
@@ -165,6 +170,8 @@ class Coach:
     def _non_answer(self, session: Session, slot: Slot, heard: Understanding, meaning: Interpretation) -> Turn:
         """Pushback, a question back, 'I already said', off-topic or a vague reply: answer it as a coach would."""
         acts = heard.acts
+        if "question" in acts and not CATCH.search(heard.question):
+            return self._say(session, Move(act="evasive", slot=slot), prefix=self.offline_writer.bank["clarify"])
         if "question" in acts:
             trap = self._live_trap(session)
             if session.bump(f"explain:{trap or session.classification.kind.value}") <= 1:
@@ -199,6 +206,8 @@ class Coach:
             return self._pushback_reply(session.pending or Slot.value)
         if "off_topic" in heard.acts:
             return bank["off_topic"]
+        if "question" in heard.acts and not CATCH.search(heard.question):
+            return ""
         if "question" in heard.acts:
             trap = self._live_trap(session)
             key = trap.value if trap else session.classification.kind.value
@@ -264,7 +273,8 @@ class Coach:
             else:
                 raise InputError(f"The card has no field {key!r}.")
         if changed:
-            card.checks = cards.self_checks(card.product_outcome, card.guardrail)
+            agreed = "guardrail" in changed or Slot.guardrail not in card.assumed_slots
+            card.checks = cards.self_checks(card.product_outcome, card.guardrail, agreed)
             card.assumed_slots = [s for s in card.assumed_slots if s.value not in changed]
         return changed
 
@@ -280,7 +290,8 @@ class Coach:
         draft.sources = self._sources(session)
         evidence = self._evidence("outcome card self-checks guardrail", ["four-self-checks", "outcome-statement-anatomy"])
         card = self.writer.polish(session, draft, evidence)
-        card.checks = cards.self_checks(card.product_outcome, card.guardrail)
+        fill = session.slots.get(Slot.guardrail)
+        card.checks = cards.self_checks(card.product_outcome, card.guardrail, bool(fill) and fill.origin != "assumed")
         session.card, session.status, session.pending = card, "done", None
         text = getattr(self.writer, "card_message", self.offline_writer.card_message)(session, card)
         turn = Turn(role=Role.coach, text=text, sources=card.sources[:4], engine=self.writer.name, evidence=evidence)
@@ -399,7 +410,24 @@ class Coach:
         session.reading_back, session.read_back_done = False, True
         if meaning.intent not in ("approve", "draft", "dont_know") and (rewrite := self._rewrite_of(text)):
             session.outcome_text = rewrite
+            self._numbers_from_rewrite(session, rewrite)
         return self.finish(session)
+
+    @staticmethod
+    def _numbers_from_rewrite(session: Session, rewrite: str) -> None:
+        """The user's own sentence wins: its numbers, and its segment after 'More', replace what was read before."""
+        nums = parse_numbers(rewrite)
+        if not nums.empty:
+            session.numbers = nums.merged(session.numbers)
+        if m := re.match(r"(?i)more\s+(.+?)\s+(?:who\s+)?(?=\w+\s)", rewrite):
+            who, _ = compose.split_outcome("share of " + rewrite[5:].split(",")[0].replace(" get ", " who get ", 1))
+            if who and who != "customers" and len(who.split()) <= 8 and session.card is not None:
+                session.card.who = who
+        if session.card is not None:
+            card = session.card
+            card.metric.baseline = session.numbers.baseline or card.metric.baseline
+            card.metric.target = session.numbers.target or card.metric.target
+            card.metric.time_frame = session.numbers.time_frame or card.metric.time_frame
 
     @staticmethod
     def _rewrite_of(text: str) -> str:
@@ -458,9 +486,20 @@ class Coach:
         except InputError as err:
             return self._say_plain(session, str(err), Slot.confidence)
         session.transcript.append(Turn(role=Role.user, text=text))
+        fixes = corrections(text)
+        if fixes and session.card is not None:
+            try:
+                changed = self.edit_card(session, **fixes)
+            except InputError as err:
+                return self._say_plain(session, str(err), Slot.metric)
+            if changed:
+                names = self.offline_writer.bank["field_names"]
+                said = "; ".join(f"{names.get(k, k)}: {v}" for k, v in fixes.items() if k in changed)
+                return self._say_plain(session, self.offline_writer.bank["fixed"].format(fields=said), Slot.metric)
         rewrite = self._rewrite_of(text)
         if rewrite and session.card is not None:
             session.outcome_text = rewrite
+            self._numbers_from_rewrite(session, rewrite)
             session.card.product_outcome = rewrite
             session.card.checks = cards.self_checks(rewrite, session.card.guardrail)
             return self._say_plain(session, self.offline_writer.bank["rewrite_taken"].format(sentence=rewrite),

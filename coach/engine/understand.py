@@ -63,11 +63,12 @@ _HEDGE_LEAD = re.compile(
     r"in short|mostly|mainly|mostly just|kind of|sort of|like|and|but|also|i'?d expect|ideally|hopefully|"
     r"i'?d hope|i hope|for sure|definitely|realistically|to me|for me|in my view|i reckon|if i had to guess|"
     r"if i'?m honest|the answer is|the point is|i think that|the idea is(?: that)?|if i had to pick|if i had to choose|"
-    r"off the top of my head|i'?d want|great|ha+|haha|cool|nice|fair enough|true|oh|ah|got it|makes sense)"
+    r"off the top of my head|i'?d want|great|ha+|haha|cool|nice|fair enough|true|oh|ah|got it|makes sense|"
+    r"(?:so )?(?:two|three|a few|a couple of|couple of) things|one thing|use|answer|ok here goes|here goes)"
     r"\s*[,:;.!-]*)+\s*", re.I)
 _HEDGE_TAIL = re.compile(
     r"(?:[,;\s]+(?:i (?:think|guess|suppose|believe|hope)|probably|maybe|perhaps|or so|i'?d say|at least|hopefully|"
-    r"right|you know|kind of|sort of|or something(?: like that)?|and stuff|etc\.?|ish|roughly|i'?m not sure|"
+    r"right|you know|kind of|sort of|or something(?: like that)?|and stuff|etc\.?|ish|roughly|i'?m not sure|guess|"
     r"if that makes sense|in theory|anyway))+\s*[.!?]*$", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\s+[-–—]{1,2}\s+|\s*;\s*|\.\.\.\s*|…\s*")
 _PAREN = re.compile(r"\s*\([^)]*\)")
@@ -329,3 +330,23 @@ def guard_clause_of(clauses: list[str]) -> str:
 
 def first_person(text: str) -> bool:
     return bool(_FIRST_PERSON.search(text or ""))
+
+
+_FIX = re.compile(r"\b(?P<field>target|baseline|time ?frame|segment|who|guardrail|metric|value moment|behaviou?r|business "
+                  r"(?:outcome|link))\b\s*(?:should (?:be|read|say)|is|=|:|to)\s+(?P<value>[^.;!?]+)", re.I)
+_FIELD_KEYS = {"target": "target", "baseline": "baseline", "time frame": "time_frame", "timeframe": "time_frame",
+               "segment": "who", "who": "who", "guardrail": "guardrail", "metric": "metric_name",
+               "value moment": "value_moment", "behaviour": "behavior", "behavior": "behavior",
+               "business outcome": "business_outcome", "business link": "business_outcome"}
+
+
+def corrections(text: str) -> dict[str, str]:
+    """Card fixes said in words after the card: 'target is under 10% by March', 'the segment is X'."""
+    fixes: dict[str, str] = {}
+    for m in _FIX.finditer(text or ""):
+        key = _FIELD_KEYS[m.group("field").lower()]
+        value = strip_hedges(re.split(r"\s*,?\s*(?:not|rather than|instead of)\s+['\"]", m.group("value"))[0])
+        value = value.strip(" '\"")
+        if value and not re.match(r"(?i)(?:wrong|off|bad|broken|garbled|not right)\b", value):
+            fixes.setdefault(key, value)
+    return fixes

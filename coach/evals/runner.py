@@ -7,6 +7,7 @@ the coach's words, never its slot tags. Each card then goes through the checks o
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,12 +64,12 @@ def _fmt(value: Any) -> str:
 class CoachConversation:
     """One coaching session seen as a person sees it: words in, words (and at last a card) out."""
 
-    def __init__(self, coach):
-        self.coach = coach
+    def __init__(self, coach, seed: str | None = None):
+        self.coach, self.seed = coach, seed
         self.session = None
 
     def start(self, statement: str) -> Reply:
-        self.session = self.coach.start(statement)
+        self.session = self.coach.start(statement, self.seed)
         return Reply(self.session.transcript[-1].text)
 
     def reply(self, answer: str) -> Reply:
@@ -107,9 +108,15 @@ def _figures(rows: list[dict[str, Any]]) -> dict[str, float | None]:
             "trap_f1": traps["f1"] if traps else None}
 
 
-def play_dialogue(coach, case: CaseDict) -> tuple[Any, Any, dict[str, tuple[bool, str]]]:
-    """(dialogue, session, card checks) for one dialogue case, played by the text-only user."""
-    conversation = CoachConversation(coach)
+#: Each dialogue case is played this many times, with the coach's phrasing varied by a fixed seed per play:
+#: the simulated user reads the words, so a question worded another way is a different test.
+PLAYS = 3
+
+
+def play_dialogue(coach, case: CaseDict, play: int = 0) -> tuple[Any, Any, dict[str, tuple[bool, str]]]:
+    """(dialogue, session, card checks) for one play of a dialogue case by the text-only user."""
+    seed = hashlib.sha256(f"{case.get('id', case['statement'])}:{play}".encode()).hexdigest()[:12]
+    conversation = CoachConversation(coach, seed)
     dialogue = simulate(conversation, case["statement"], dict(case.get("persona") or {}), case.get("voice"))
     session = conversation.session
     sources = list(session.card.sources if session.card else []) + [s for t in session.transcript for s in t.sources]
@@ -158,16 +165,19 @@ def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | N
             checks["traps"] = row["trap_match"]
         if kind == "dialogue":
             coach = coach or make_coach(settings)[0]
-            dialogue, session, card = play_dialogue(coach, case)
+            plays = [play_dialogue(coach, case, n) for n in range(PLAYS)]
+            for n, (dialogue, session, card) in enumerate(plays):
+                dialogues.append({"turns": session.coach_turns, "card_checks": {k: v[0] for k, v in card.items()},
+                                  "dialogue_passed": all(v[0] for v in card.values())})
+            dialogue, session, card = next((p for p in plays if not all(v[0] for v in p[2].values())), plays[0])
             row.update(turns=session.coach_turns, card_checks={k: v[0] for k, v in card.items()},
                        card_reasons={k: v[1] for k, v in card.items() if not v[0]},
                        outcome=session.card.product_outcome if session.card else None,
                        transcript=[f"{role}: {text}" for role, text in dialogue.messages],
-                       dialogue_passed=all(v[0] for v in card.values()))
+                       plays_passed=sum(all(v[0] for v in p[2].values()) for p in plays), plays=PLAYS)
             if judge is not None:
                 row["judge"] = judge_dialogue(judge, session)
             checks.update({f"card.{k}": v[0] for k, v in card.items()})
-            dialogues.append(row)
         row["checks"] = checks
         row["passed"] = all(checks.values()) if checks else None
         rows.append(row)
@@ -181,7 +191,8 @@ def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | N
             for key in c:
                 counts.setdefault(trap, {"tp": 0, "fp": 0, "fn": 0})[key] += c[key]
     per_trap = {t: {**prf(**c), "support": c["tp"] + c["fn"]} for t, c in counts.items()} if traps else {}
-    passes = [float(d["dialogue_passed"]) for d in dialogues]
+    # One figure per case (the share of its plays that passed), so intervals resample cases, not correlated plays.
+    passes = [r["plays_passed"] / r["plays"] for r in rows if r["type"] == "dialogue"]
     check_names = list(dict.fromkeys(k for d in dialogues for k in d["card_checks"]))
     summary: dict[str, Any] = {
         "cases": len(cases),
@@ -209,8 +220,10 @@ def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | N
         summary["baseline"] = {**_figures(base_rows),
                                "kind_accuracy_ci": bootstrap(base_rows, lambda s: _figures(s)["kind_accuracy"]),
                                "trap_match_ci": bootstrap(base_rows, lambda s: _figures(s)["trap_match"])}
-    if judge is not None and dialogues:
-        summary["judge"] = _judge_summary([d.get("judge") or {} for d in dialogues])
+    if judge is not None:
+        graded = [r.get("judge") or {} for r in rows if r["type"] == "dialogue"]
+        if graded:
+            summary["judge"] = _judge_summary(graded)
     for r in rows:
         r.pop("_trap_counts", None)
     return EvalResult(summary=summary, cases=rows)

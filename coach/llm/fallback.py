@@ -96,10 +96,10 @@ class FallbackCoach(Coach):
         self.ledger = ledger
         self._depth = 0
 
-    def start(self, statement: str) -> Session:
+    def start(self, statement: str, session_id: str | None = None) -> Session:
         self._enter()
         try:
-            session = super().start(statement)
+            session = super().start(statement, session_id)
         finally:
             self._depth -= 1
         self._settle(session, session.transcript[-1])
