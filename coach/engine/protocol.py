@@ -419,7 +419,7 @@ class Coach:
         nums = parse_numbers(rewrite)
         if not nums.empty:
             session.numbers = nums.merged(session.numbers)
-        if m := re.match(r"(?i)more\s+(.+?)\s+(?:who\s+)?(?=\w+\s)", rewrite):
+        if re.match(r"(?i)more\s+\S+", rewrite):
             who, _ = compose.split_outcome("share of " + rewrite[5:].split(",")[0].replace(" get ", " who get ", 1))
             if who and who != "customers" and len(who.split()) <= 8 and session.card is not None:
                 session.card.who = who

@@ -166,7 +166,7 @@ def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | N
         if kind == "dialogue":
             coach = coach or make_coach(settings)[0]
             plays = [play_dialogue(coach, case, n) for n in range(PLAYS)]
-            for n, (dialogue, session, card) in enumerate(plays):
+            for _dialogue, session, card in plays:
                 dialogues.append({"turns": session.coach_turns, "card_checks": {k: v[0] for k, v in card.items()},
                                   "dialogue_passed": all(v[0] for v in card.values())})
             dialogue, session, card = next((p for p in plays if not all(v[0] for v in p[2].values())), plays[0])
