@@ -9,7 +9,7 @@ from coach.engine.numbers import parse_numbers
 PHRASINGS = [
     # (what the PM said, baseline, target, time frame); "" means nothing should be read
     ("about 41% now, want 48% by end of Q3", "41%", "48%", "by end of Q3"),
-    ("roughly 14 days today, under 7 by year end", "14 days", "under 7", "by year end"),
+    ("roughly 14 days today, under 7 by year end", "14 days", "under 7 days", "by year end"),
     ("we're at 1.2k a week", "1.2k", "", ""),
     ("from 22% to 35% this quarter", "22%", "35%", "this quarter"),
     ("from 18% -> 30% by Q4", "18%", "30%", "by Q4"),
@@ -29,6 +29,8 @@ PHRASINGS = [
     ("we're around 18% and I'd want 30% by Q4", "18%", "30%", "by Q4"),
     ("31% now. I'd want 36% by end of Q3", "31%", "36%", "by end of Q3"),
     ("median 5 days now, down to 2 days by next March", "5 days", "2 days", "by next March"),
+    ("Median days to first dashboard shared with at least 2 teammates. About 9 days now, want 4 by end of H2", "9 days",
+     "4 days", "by end of H2"),
     ("hovers around 40% and we want 55% by the end of the quarter", "40%", "55%", "by the end of the quarter"),
     ("from 10% to 25%", "10%", "25%", ""),
     ("10% now, 25% is the target", "10%", "25%", ""),
@@ -40,7 +42,7 @@ PHRASINGS = [
     ("up to 35% by the end of the year, from 28%", "28%", "35%", "by the end of the year"),
     ("we'd like to hit 90% within two months", "", "90%", "within two months"),
     ("3 out of 10 today, want 5 out of 10", "3", "5", ""),
-    ("about 14 days, we want it under 7 by year end", "14 days", "under 7", "by year end"),
+    ("about 14 days, we want it under 7 by year end", "14 days", "under 7 days", "by year end"),
     ("from 9% to 5% in Q3", "9%", "5%", "in Q3"),
     ("currently ~60%, aiming for 80% this half", "60%", "80%", "this half"),
     ("today 2,400 a month, target 3,000 by Q2", "2400", "3000", "by Q2"),

@@ -235,8 +235,8 @@ def metric_of(session: Session, who: str, behavior: str) -> Metric:
 
     nums = session.numbers
     said = session.filled(Slot.metric) if Slot.metric not in session.unresolved_traps else ""
-    head = re.split(r",|;|\s+(?:from|we'?re|currently|today|now|baseline|target|want|to get|and want|aiming|is|are|"
-                    r"sits|hovers|at)\b", strip_hedges(said), maxsplit=1)[0] if said else ""
+    head = re.split(r",|;|\.\s|\s+(?:from(?=\s+(?:about |around |~)?\d)|we'?re|currently|today|now|baseline|target|want|"
+                    r"to get|and want|aiming|is|are|sits|hovers|at)\b", strip_hedges(said), maxsplit=1)[0] if said else ""
     # A number that defines the metric ('within 30 days', '3 of 4 weeks') stays; one that is a level goes.
     if level := re.search(r"(?<![\w-])(?<!within )(?<!in )(?<!of )(?<!after )(?<!first )(?<!per )(?<!least )"
                           r"(?:about |around |roughly |~)?\d[\d.,]*\s*%", head):

@@ -106,7 +106,7 @@ def moment_clause(text: str) -> str:
     m = m[:1].lower() + m[1:] if m[:2] != m[:2].upper() else m
     if not re.match(r"(?:when|once|as soon as|at the point|the moment|whenever|on the day|the day|after|before)\b",
                     m, re.I):
-        m = f"when {m[:1].lower()}{m[1:]}"
+        m = f"when {m[:1].lower() + m[1:] if m[1:2].islower() else m}"
     return re.sub(r"^the moment\b", "at the moment", m, flags=re.I)
 
 
@@ -146,7 +146,7 @@ def business_default(text: str) -> str:
     for pattern, link in _DOMAINS:
         if pattern.search(text):
             return link
-    return "higher retention: customers who get this value keep using and paying"
+    return "higher retention: people who get this value keep coming back"
 
 
 def outcome_sentence(who: str, behavior: str, moment: str, guardrail: str, limit: int = 40) -> str:

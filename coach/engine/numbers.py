@@ -102,7 +102,10 @@ def parse_numbers(text: str) -> Numbers:
             continue
         before, after = text[max(0, m.start() - 30):m.start()], text[m.end():m.end() + 25]
         value = _value(m)
-        if _RANGE_BEFORE.search(before) or _DEFINING_AFTER.match(after) or (
+        countable = re.search(r"(?:at least|at most|with|more than|over|of|\d\+?)\s*$", before, re.I) and \
+            re.match(r"\s*\+?\s*[a-z]{3,}s\b", after, re.I) and not re.match(r"\s*(?:days|weeks|months|hours|years|mins|"
+                                                                      r"minutes|seconds|points|stars|percent)\b", after, re.I)
+        if countable or _RANGE_BEFORE.search(before) or _DEFINING_AFTER.match(after) or (
                 _DEFINING_BEFORE.search(before) and not _TARGET_BEFORE.search(before)):
             defining.append(value)
         elif _BASE_AFTER.match(after) or (_BASE_BEFORE.search(before) and not re.search(r"\bto\s*$", before)
@@ -117,4 +120,7 @@ def parse_numbers(text: str) -> Numbers:
             base = value  # a level said with no cue is where things stand: targets come with "want", "to", "by"
         elif not target:
             target = value
+    unit = re.search(r"\s(days?|weeks?|hours?|minutes?|months?)$", base)
+    if unit and target and re.fullmatch(r"(?:[a-z ]+ )?[\d.,]+", target):
+        target = f"{target} {unit.group(1)}"  # "9 days now, want 4": the target is 4 days too
     return Numbers(baseline=base, target=target, time_frame=time_frame, defining=defining)

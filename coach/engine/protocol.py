@@ -127,6 +127,12 @@ class Coach:
             return self.finish(session)
         if "undo" in heard.acts and not heard.has_content:
             return self._undo(session)
+        if "undo" in heard.acts:  # "wait, go back - I meant X": replace the last answer with this one
+            filled = [s for s, f in session.slots.items() if f.origin == "user"]
+            if filled:
+                slot = filled[-1]
+                session.slots.pop(slot)
+                heard = understand(heard.content, slot)
         if meaning.intent == "dont_know":
             self._assume(session, slot)
             return self._advance(session, Move(act="dont_know", slot=slot))
@@ -432,7 +438,9 @@ class Coach:
     @staticmethod
     def _rewrite_of(text: str) -> str:
         """The user's own outcome sentence, when the text is one (not a 'yes', a worry or a question)."""
-        heard = understand(re.split(r"(?:rewrite|rephrase|how about|try|i'?d (?:say|write)|instead)\s*(?:it\s*)?:",
+        heard = understand(re.split(r"(?:rewrite|rephrase)(?: it)?(?: as| to)?\s*:|how about\s*:|try\s*:|"
+                                    r"i'?d (?:say|write)(?: it(?: as)?)?\s*:|instead\s*:|better\s*:|should (?:read|say)\s*:|"
+                                    r"what i (?:said|meant)\s*:|like this\s*:|my version\s*:",
                                     text, flags=re.I)[-1], Slot.behavior)
         candidates = [c for c in re.split(r"(?<=[.!?])\s+", heard.content) if len(c.split()) >= 6]
         rewrite = max(candidates, key=len) if candidates else heard.content
@@ -441,8 +449,8 @@ class Coach:
             return ""
         if classify(rewrite).kind is not Kind.product_outcome or compose.GUARD_START.match(rewrite):
             return ""
-        if not re.match(r"(?i)(?:more|fewer|increase|raise|grow|reduce|lower|cut|double|halve|get|help|improve|boost|"
-                        r"lift|move|\w+ (?:who|that) )", rewrite) and not re.search(r"(?i)\b(?:who|that) \w+", rewrite):
+        if len(rewrite.split()) < 8 and not re.match(r"(?i)(?:more|fewer|increase|raise|grow|reduce|lower|cut|double|"
+                                                     r"halve|get|help|improve|boost|lift|move)\b", rewrite):
             return ""  # a segment or a remark, not an outcome sentence
         return rewrite[:1].upper() + rewrite[1:].rstrip(".!") + "."
 

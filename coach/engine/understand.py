@@ -28,6 +28,7 @@ PUSHBACK = re.compile(
     r"\bindustry standard\b|\beveryone (?:reports|does|has|uses) (?:it|this|that)\b|\bcompetitors? (?:has|have|do)\b|"
     r"nothing (?:to|there is to) discuss|\bnot sure what there is to\b|\bliterally how we\b|\bhow we (?:get paid|make money)\b|"
     r"\bisn'?t (?:really )?optional\b|\bnot optional\b|\bnon[- ]negotiable\b|"
+    r"\b(?:the )?(?:ceo|board|leadership|management|execs?|investors|vp|cfo|boss) (?:really )?(?:cares?|cared) about\b|"
     r"\b(?:is|are) what (?:the board|leadership|management|execs?|investors|finance|the ceo|they|the pros|customers|people)"
     r" (?:looks? at|tracks?|wants?|cares? about|pays? (?:us |the team )?for|reports? on)\b|"
     r"\bworks,? (?:trust me|period)\b|\bjust (?:build|ship|do) it\b", re.I)
@@ -42,6 +43,8 @@ ALREADY = re.compile(
     r"\b(?:already (?:said|told|gave|answered|mentioned|explained|covered)|i just (?:told|said|gave|answered)|"
     r"it'?s (?:in|right there in) (?:the|my) (?:statement|goal|kr|okr|question)|see (?:above|my statement)|"
     r"like i said|as i said|i said that|same as (?:before|above)|didn'?t (?:you|i) just)\b", re.I)
+NOT_A = re.compile(r"\b(?:isn'?t|is not|not) (?:a|the|my) (?:segment|behaviou?r|metric|guardrail|moment|customer|"
+                   r"group|answer)\b|\byou (?:got|misread|misunderstood|mixed)\b|\bthat'?s not what i (?:said|meant)\b", re.I)
 OFF_TOPIC = re.compile(r"\b(?:unrelated|off[- ]topic|oh also|oh and|by the way|btw|side note|while i have you|"
                        r"random question|random q|can we (?:talk|chat) about|different topic|separate thing)\b", re.I)
 UNDO = re.compile(r"^\W*(?:wait[,.]?\s*)?(?:go back|undo|scratch that|never ?mind|let me (?:rephrase|change|redo)|"
@@ -64,8 +67,10 @@ _HEDGE_LEAD = re.compile(
     r"i'?d hope|i hope|for sure|definitely|realistically|to me|for me|in my view|i reckon|if i had to guess|"
     r"if i'?m honest|the answer is|the point is|i think that|the idea is(?: that)?|if i had to pick|if i had to choose|"
     r"off the top of my head|i'?d want|great|ha+|haha|cool|nice|fair enough|true|oh|ah|got it|makes sense|"
-    r"(?:so )?(?:two|three|a few|a couple of|couple of) things|one thing|use|answer|ok here goes|here goes)"
-    r"\s*[,:;.!-]*)+\s*", re.I)
+    r"(?:so )?(?:two|three|a few|a couple of|couple of) things|one thing|use|answer|ok here goes|here goes|"
+    r"hard to (?:pick|say|choose|tell)|i'?m talking about|i'?m saying|what i mean is|i meant|the real (?:problem|"
+    r"issue|point) is(?: that)?|probably that one|that one)"
+    r"(?![\w'-])\s*[,:;.!-]*)+\s*", re.I)  # whole words only: "Hard to pick" must not lose its "Ha"
 _HEDGE_TAIL = re.compile(
     r"(?:[,;\s]+(?:i (?:think|guess|suppose|believe|hope)|probably|maybe|perhaps|or so|i'?d say|at least|hopefully|"
     r"right|you know|kind of|sort of|or something(?: like that)?|and stuff|etc\.?|ish|roughly|i'?m not sure|guess|"
@@ -162,8 +167,19 @@ def verb_phrase(text: str) -> str:
     return shorten(text)
 
 
+_NOT_SEGMENT = re.compile(r"^\W*(?:about |around |roughly |~)?\d|\b(?:now|today|currently)\b|^(?:anyone|everyone|whoever|all)\b|^(?:really|fine|ok(?:ay)?|sure|yes|no|nah|well|hmm+|good|great|anyone|everyone|everybody|"
+                          r"all of them|whoever|people|customers|users)$|\b(?:is|are|was|were|be|'s|good|bad|says?|"
+                          r"think|thinks|know|care|cares|want|wants)\b", re.I)
+
+
+def valid_segment(text: str) -> bool:
+    """A segment names a group: a few words, no verb of saying or being, not a lone filler word."""
+    return bool(text) and len(text.split()) <= 10 and not _NOT_SEGMENT.search(text) and not _PRONOUN_START.match(text)
+
+
 def segment(text: str) -> str:
     """A who answer as a segment: 'mostly our field sales folks, maybe 60% of users' -> 'field sales folks'."""
+    text = re.sub(r"(?i)^(?:the )?(?:customers?|users?|segment|target|who) (?:are|is|would be)\s+", "", strip_hedges(text))
     text = strip_hedges(sentences(text)[0] if sentences(text) else text)
     text = re.split(r",|\s+(?:but|because|since|so|and (?:they|we|i|it)|who (?:are|is) (?:already|mostly))\s+",
                     text, maxsplit=1)[0]
@@ -200,7 +216,7 @@ def understand(answer: str, asked: Slot) -> Understanding:
     kept: list[str] = []
     off = False
     for sentence in sentences(answer):
-        if UNDO.match(sentence) and not kept:
+        if (UNDO.match(sentence) or NOT_A.search(sentence)) and not kept:
             result.acts.append("undo")
             continue
         bare = _HEDGE_LEAD.sub("", sentence)
@@ -272,9 +288,9 @@ def pick_parts(kept: list[str], asked: Slot) -> dict[Slot, str]:
     parts: dict[Slot, str] = {}
     content = " ".join(kept)
     if asked is Slot.who:
-        for c in clauses:
+        for c in clauses + [p for k in kept for p in re.split(r"\s*[,;:-]\s+", k)]:
             seg = segment(c)
-            if seg and not _PRONOUN_START.match(seg) and len(seg.split()) <= 12:
+            if valid_segment(seg):
                 parts[Slot.who] = c
                 break
     elif asked in (Slot.behavior, Slot.success, Slot.value):
@@ -347,6 +363,8 @@ def corrections(text: str) -> dict[str, str]:
         key = _FIELD_KEYS[m.group("field").lower()]
         value = strip_hedges(re.split(r"\s*,?\s*(?:not|rather than|instead of)\s+['\"]", m.group("value"))[0])
         value = value.strip(" '\"")
-        if value and not re.match(r"(?i)(?:wrong|off|bad|broken|garbled|not right)\b", value):
+        if value and not re.match(r"(?i)(?:wrong|off|bad|broken|garbled|not right|backwards|the opposite|literally|"
+                                   r"not\b|missing|gone|lost|still|also|just|my (?:complaint|revenue|goal)|"
+                                   r"nonsense|gibberish)", value):
             fixes.setdefault(key, value)
     return fixes
