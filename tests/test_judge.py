@@ -75,3 +75,39 @@ def test_judge_only_when_an_llm_is_configured(monkeypatch):
     assert make_judge(Settings(_env_file=None)) is None
     assert isinstance(make_judge(Settings(_env_file=None, COACH_BASE_URL="http://127.0.0.1:9/v1")), Judge)
     assert isinstance(make_judge(Settings(_env_file=None), chat=FakeChatModel()), Judge)
+
+
+def test_the_dialogue_rubric_is_graded_per_criterion_over_the_wire(fake_openai):
+    import json
+
+    from coach.engine.protocol import Coach
+    from coach.evals.judge import CRITERIA, parse_rubric
+
+    session = Coach().start("Deliver an Android app")
+    Coach().reply(session, "just give me a draft")
+    verdicts = {c: {"pass": c != "d", "reason": f"quote for {c}"} for c in CRITERIA}
+    fake_openai.enqueue(json.dumps(verdicts), "looks fine to me")
+    judge = Judge(OpenAIChat(fake_openai.settings()))
+    graded = judge.dialogue(session)
+    assert set(graded) == set(CRITERIA) and not graded["d"].passed and graded["a"].passed
+    sent = fake_openai.requests[-1].messages[-1]["content"]
+    assert "Deliver an Android app" in sent and "<item>" in sent  # the transcript went as delimited data
+    with pytest.raises(JudgeError):
+        judge.dialogue(session)  # a reply that is not the JSON verdicts is an error, never a pass
+    with pytest.raises(JudgeError):
+        parse_rubric(json.dumps({c: {"pass": True, "reason": "x"} for c in "abc"}))  # criteria missing
+
+
+def test_eval_with_the_judge_reports_rubric_rates(fake_openai, tmp_path):
+    import json
+
+    from coach.evals.judge import CRITERIA
+    from coach.evals.runner import run_eval
+
+    case = {"id": "android", "statement": "Deliver an Android app", "persona": {"value": "reps check accounts"},
+            "voice": {"draft_after": 1}, "card": {"max_turns": 8}}
+    fake_openai.enqueue(json.dumps({c: {"pass": c in "ag", "reason": "q"} for c in CRITERIA}))
+    settings = Settings(data_dir=tmp_path, chroma_host=None)
+    result = run_eval([case], settings, judge=Judge(OpenAIChat(fake_openai.settings())))
+    assert result.summary["judge"]["graded"] == 1 and result.summary["judge"]["a"] == 1.0
+    assert result.summary["judge"]["d"] == 0.0
