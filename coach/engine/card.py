@@ -7,7 +7,6 @@ the self-checks always come from the classifier run on the drafted outcome itsel
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from coach.engine.classifier import classify
 from coach.engine.session import Session
@@ -16,17 +15,6 @@ from coach.models import OKR, Assumption, Check, Kind, Metric, OutcomeCard, Slot
 _SUBJECT = re.compile(
     r"^\s*(?:(?:they|we|people|customers|users|he|she|them|i|our customers|our users|the customers|the users)"
     r"(?:\s+(?:will|would|could|can|should|might|may|'ll|do|does))?\s+|(?:more|fewer) (?:of them )?)",
-    re.IGNORECASE,
-)
-_FROM_TO = re.compile(r"from\s+(~?\d[\d.,]*\s*%?)\s*(?:to|->|-)\s*(~?\d[\d.,]*\s*%?)", re.IGNORECASE)
-_TARGET = re.compile(r"(?:to|reach|hit|at least|>=?)\s+(\d[\d.,]*\s*%?)", re.IGNORECASE)
-_BASELINE = re.compile(r"\b(?:baseline|today|currently|now)\s*(?:is|of|at|:|=)?\s*(~?\d[\d.,]*\s*%?)", re.IGNORECASE)
-_TARGET_WORD = re.compile(r"\btarget\s*(?:is|of|at|:|=)?\s*(~?\d[\d.,]*\s*%?)", re.IGNORECASE)
-_BY_PCT = re.compile(r"\bby\s+(\d[\d.,]*\s*%)", re.IGNORECASE)
-_TIMEFRAME = re.compile(
-    r"\b(?:by (?:the end of )?(?:q[1-4]|h[12]|(?:end of )?(?:the )?(?:quarter|year|month|half)|\w+ \d{4}|\w+)|"
-    r"(?:this|next) (?:quarter|half|year|month)|in (?:\d+|one|two|three|six) (?:weeks?|months?|quarters?)|"
-    r"within (?:\d+|one|two|three|six) (?:weeks?|months?|days?)|(?:per|each|every) (?:week|month))\b",
     re.IGNORECASE,
 )
 _WINDOW = re.compile(r"\b(?:each|every|per|a) (?:day|week|month)\b|\bweekly\b|\bmonthly\b|\bdaily\b", re.IGNORECASE)
@@ -89,30 +77,6 @@ def _clause(text: str, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
 
 
-def parse_metric(metric_text: str, who: str, behavior: str) -> Metric:
-    """Name, definition, baseline, target and time frame from the user's metric answer."""
-    head = re.split(r";|,?\s+(?:baseline|target|from \d|currently|today)\b", metric_text, maxsplit=1)[0] if metric_text else ""
-    name = _clause(head, 90) if head else f"share of {who} who {predicate(behavior)}"
-    baseline, target = "unknown: instrument first", ""
-    if m := _FROM_TO.search(metric_text):
-        baseline, target = m.group(1).strip(), m.group(2).strip()
-    else:
-        if m := _BASELINE.search(metric_text):
-            baseline = m.group(1).strip()
-        if m := _TARGET_WORD.search(metric_text) or _TARGET.search(metric_text) or _BY_PCT.search(metric_text):
-            target = (("+" if m.re is _BY_PCT else "") + m.group(1)).strip()
-    window = "" if _WINDOW.search(metric_text) else " each week"
-    frames = [t.group(0) for t in _TIMEFRAME.finditer(metric_text)]
-    time = next((f for f in frames if f.lower().startswith("by ")), None) or next(iter(frames), None)
-    return Metric(
-        name=name,
-        definition=f"{_clause(metric_text or name)}; counted among {who}{window}",
-        baseline=baseline,
-        target=target or "set once two weeks of baseline are in",
-        time_frame=time if time and not _WINDOW.fullmatch(time) else "this quarter",
-    )
-
-
 def alternatives(session: Session) -> list[str]:
     text = session.statement
     options: list[str] = []
@@ -125,49 +89,6 @@ def alternatives(session: Session) -> list[str]:
     bet = (read(session.statement).main or session.statement).rstrip(".")
     first = [f"{bet[:1].upper()}{bet[1:]} (the original bet)"] if session.classification.kind is Kind.output else []
     return first + list(dict.fromkeys(options))[: 4 - len(first)]
-
-
-_ING = {"drop": "dropping", "fall": "falling", "decrease": "decreasing", "decline": "declining", "go down": "going down",
-        "get worse": "getting worse", "worsen": "getting worse", "rise": "rising", "increase": "increasing",
-        "go up": "going up", "grow": "growing", "above": "falling below", "over": "falling below",
-        "at least": "falling below", "below": "rising above", "under": "rising above", "at most": "rising above"}
-_UPWARD = ("above", "higher", "better", "more")
-# Each guardrail phrasing and how it reads after "without".
-_GUARD_FORMS: list[tuple[re.Pattern[str], Callable[[tuple[str, ...]], str]]] = [
-    (re.compile(r"^(?:no (drop|fall|decrease|decline|increase|rise) in) (.+)$", re.I),
-     lambda p: f"a {p[0].lower()} in {p[1]}"),
-    (re.compile(r"^(.+?) (?:does not|doesn't|must not|mustn't|should not|shouldn't|won't|will not|do not|don't|never) "
-                r"(drop|fall|decrease|decline|go down|get worse|worsen|rise|increase|go up|grow)s?$", re.I),
-     lambda p: f"{p[0]} {_ING.get(p[1].lower(), p[1])}"),
-    (re.compile(r"^(.+?) (?:stays?|remains?|holds?|is kept) (above|over|at least|below|under|at most) (.+)$", re.I),
-     lambda p: f"{p[0]} {_ING[p[1].lower()]} {p[2]}"),
-    (re.compile(r"^(.+?) (?:stays?|remains?|holds?|is kept) at (.+?) or (above|higher|better|more|below|lower|less)$", re.I),
-     lambda p: f"{p[0]} {'falling below' if p[2].lower() in _UPWARD else 'rising above'} {p[1]}"),
-    (re.compile(r"^(?:keep|keeping|hold|holding|protect|protecting|maintain|maintaining) (.+?)(?: steady| flat| stable)?$", re.I),
-     lambda p: f"{p[0]} getting worse"),
-]
-
-
-def guard_clause(guardrail: str) -> str:
-    """'desktop satisfaction does not drop' -> 'without desktop satisfaction dropping'."""
-    g = _clause(guardrail, 90)
-    if not g:
-        return ""
-    if g.lower().startswith(("without ", "while ")):
-        return g
-    for pattern, render in _GUARD_FORMS:
-        if m := pattern.match(g):
-            return f"without {render(m.groups())}"
-    if re.search(r"\b(?:not|n't|no|never)\b", g, re.I):
-        return f"while making sure {g}"
-    return f"without {g} getting worse"
-
-
-def outcome_sentence(who: str, behavior: str, moment: str, guardrail: str) -> str:
-    """One sentence: who does what differently, at the value moment, within the guardrail."""
-    moment_part = f" ({_clause(moment, 100)})" if moment and moment.lower() not in behavior.lower() else ""
-    guard_part = f", {guard_clause(guardrail)}" if guardrail.strip() else ""
-    return f"More {_clause(who, 80)} {_clause(predicate(behavior))}{moment_part}{guard_part}."
 
 
 _DEBRIS = re.compile(r"\[[^\]]*to confirm\]|\?|\.\.\.|\b(?:i|me|my|we|us|i'm|we're|honestly|i guess|i think|maybe|"

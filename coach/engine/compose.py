@@ -112,7 +112,9 @@ def moment_clause(text: str) -> str:
 
 def clean_part(slot: Slot, text: str) -> str:
     """What a slot keeps of an answer part: the clean form the card and the questions may quote."""
-    text = third_person(strip_hedges(text)) if slot is not Slot.metric else text
+    text = re.sub(r"(?i)(?:,\s*|\s+)(?:i guess|i think|i suppose|i mean|probably|maybe|honestly|kind of|sort of)\b,?",
+                  "", strip_hedges(text))  # hedges in the middle of an answer too: "commuters, I guess people ..."
+    text = third_person(text) if slot is not Slot.metric else text
     if slot is Slot.who:
         return segment(text)
     if slot in (Slot.behavior, Slot.success, Slot.value):

@@ -64,7 +64,7 @@ _EVASIVE = re.compile(
     r"it depends|depends|everything|all of them|everyone|stuff|things|more|better|growth|success|value)\s*[.!]*\s*$",
     re.IGNORECASE,
 )
-_NO_GUARD = re.compile(r"^\s*(?:none|nothing|no guardrail|n/?a|no)\b|\b(?:don'?t|do not) (?:really )?have (?:one|any)\b",
+_NO_GUARD = re.compile(r"^\s*(?:none|nothing|no guardrail|n/?a|no)\b|\bnothing (?:would|really|much|i can think)\b|\b(?:don'?t|do not) (?:really )?have (?:one|any)\b",
                        re.IGNORECASE)
 _PERFORMANCE = re.compile(
     r"\b(?:we know|we'?ve (?:seen|done|proven|tested)|proven|has worked|worked before|it worked|"

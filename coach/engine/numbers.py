@@ -24,7 +24,7 @@ TIME_FRAME = re.compile(
     r"(?:(?:end of |the end of |close of )?(?:q[1-4](?:\s?(?:20)?\d\d)?|h[12](?:\s?(?:20)?\d\d)?|fy\s?\d\d|"
     r"(?:next |this |last )?" + _MONTHS + r"(?:\s+20\d\d)?|20\d\d|(?:this|next|the) (?:quarter|half|year|month|sprint|season|term)|"
     r"year[- ]end|end of (?:the )?(?:quarter|year|half|month)|(?:the )?(?:quarter|half|year)'?s end)|"
-    r"(?:\d+|one|two|three|four|six|nine|twelve) (?:weeks?|months?|quarters?|years?)(?! of| after| from))\b",
+    r"(?:\d+|one|two|three|four|six|nine|twelve) (?:weeks?|months?|quarters?|years?)(?! of| after| from|[- ]olds?))\b",
     re.I)
 _BASE_AFTER = re.compile(r"^\s*(?:\w+\s)?(?:now|today|currently|at the moment|right now|at present|these days|"
                          r"at the minute|as of now|last (?:quarter|month|year))\b", re.I)
@@ -38,7 +38,7 @@ _TARGET_BEFORE = re.compile(r"(?:\bto|\bgoal is|\btarget is|\bwant(?: it)?(?: to
                             r"\bno more than|\bgrow(?:ing)? (?:it )?to|\bdouble to|\bcut (?:it )?to|\bby)"
                             r"\s*(?:about|around|roughly|~|maybe|like|ideally)?\s*$", re.I)
 _RANGE_BEFORE = re.compile(r"\b(?:months?|weeks?|days?|years?|ages?|between)\s+\d+\s*(?:to|-|–|and)\s*$", re.I)
-_DEFINING_AFTER = re.compile(r"^\s*(?:to \d+\s*(?:months?|weeks?|days?|years?)|of (?:their|the|its|our)|of \d|after|"
+_DEFINING_AFTER = re.compile(r"^\s*(?:[-–]\s*\d|year[- ]olds?|years? old|to \d+\s*(?:months?|weeks?|days?|years?)|of (?:their|the|its|our)|of \d|after|"
                              r"from (?:sign|their|the|first)|"
                              r"days? (?:after|of|from)|weeks? (?:after|of|from)|or more|\+)", re.I)
 _DEFINING_BEFORE = re.compile(r"\b(?:within|in (?:the )?(?:first|last)|at least|in|every|each|per|of|months?|weeks?|days?|"

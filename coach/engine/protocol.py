@@ -45,7 +45,11 @@ CHALLENGED: dict[Slot, set[Trap]] = {
 GAP_BEHAVIOUR = "[do what differently: to confirm]"
 GAP_MOMENT = "[at the moment they get value: to confirm]"
 CATCH = re.compile(r"catch|wrong with|problem|bad|why (?:is|does|not)|matter|isn'?t that|good for|no\?", re.I)
-UNSURE = 0.35  # below this confidence the coach asks what the statement is instead of saying it
+UNSURE = 0.35
+# Talk about the card, not a new outcome sentence: never taken as the user's rewrite.
+META_TALK = re.compile(r"\b(?:wrong|garbled|gibberish|broken|nonsense|mistake|the card|fix|not what i|"
+                       r"the (?:who|behaviou?r|metric|guardrail|outcome|target|baseline|value moment|segment)"
+                       r"(?: line| field)? (?:says|is|should|was))\b", re.I)  # below this confidence the coach asks what the statement is instead of saying it
 SOFT_BUDGET = 8  # coach messages, the card included, that a session aims for (../shared/rubric.md g)
 LADDER_LIMIT = 1  # "what is the value of that?" at most this many times
 # Slots the coach asks about; the rest are inferred from the answers and shown on the card as such.
@@ -122,7 +126,7 @@ class Coach:
                     if not re.search(r"(?i)\b(?:draft|write (?:it|this) up|short on time|in a hurry|give me|skip|"
                                      r"card|wrap (?:it )?up)\b", s)]
             rest = understand(" ".join(kept), slot)
-            if len(rest.content.split()) >= 4:
+            if len(rest.content.split()) >= 8:
                 self._file(session, slot, rest, rest.parts.get(slot) or rest.content)
             return self.finish(session)
         if "undo" in heard.acts and not heard.has_content:
@@ -345,6 +349,12 @@ class Coach:
     def _take_answer(self, session: Session, slot: Slot, meaning: Interpretation, heard: Understanding,
                      prefix: str = "") -> Turn:
         answer = heard.parts.get(slot) or heard.content
+        if slot is Slot.who and Slot.who not in heard.parts and self.interpreter.name == "offline":
+            # No group named ("fine", "really", a remark): ask once more, then assume rather than invent one.
+            if session.bump("nudge:who") <= 1:
+                return self._say(session, Move(act="evasive", slot=slot), prefix=prefix)
+            self._assume(session, slot)
+            return self._advance(session, None, prefix=prefix)
         if self.interpreter.name != "offline" and meaning.text.strip():
             answer = meaning.text  # the model read the answer; the guard has already checked its words
         if slot is Slot.value and meaning.still_output and session.bump("ladder") <= LADDER_LIMIT:
@@ -444,7 +454,7 @@ class Coach:
                                     text, flags=re.I)[-1], Slot.behavior)
         candidates = [c for c in re.split(r"(?<=[.!?])\s+", heard.content) if len(c.split()) >= 6]
         rewrite = max(candidates, key=len) if candidates else heard.content
-        if first_person(rewrite) or not heard.has_content or len(rewrite.split()) < 6 or re.match(
+        if first_person(rewrite) or META_TALK.search(rewrite) or not heard.has_content or len(rewrite.split()) < 6 or re.match(
                 r"^(?:yes|yeah|yep|ok|okay|sure|keep|fine|good|great|looks good|that works|perfect|thanks)\b", rewrite, re.I):
             return ""
         if classify(rewrite).kind is not Kind.product_outcome or compose.GUARD_START.match(rewrite):

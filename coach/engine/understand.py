@@ -29,7 +29,7 @@ PUSHBACK = re.compile(
     r"nothing (?:to|there is to) discuss|\bnot sure what there is to\b|\bliterally how we\b|\bhow we (?:get paid|make money)\b|"
     r"\bisn'?t (?:really )?optional\b|\bnot optional\b|\bnon[- ]negotiable\b|"
     r"\b(?:the )?(?:ceo|board|leadership|management|execs?|investors|vp|cfo|boss) (?:really )?(?:cares?|cared) about\b|"
-    r"\b(?:is|are) what (?:the board|leadership|management|execs?|investors|finance|the ceo|they|the pros|customers|people)"
+    r"\b(?:is|are) (?:literally |just |really |exactly )?what (?:the board|leadership|management|execs?|investors|finance|the ceo|they|the pros|customers|people)"
     r" (?:looks? at|tracks?|wants?|cares? about|pays? (?:us |the team )?for|reports? on)\b|"
     r"\bworks,? (?:trust me|period)\b|\bjust (?:build|ship|do) it\b", re.I)
 QUESTION_BACK = re.compile(
@@ -356,10 +356,16 @@ _FIELD_KEYS = {"target": "target", "baseline": "baseline", "time frame": "time_f
                "business outcome": "business_outcome", "business link": "business_outcome"}
 
 
+_FIX_WRONG = re.compile(r"\b(?P<field>target|baseline|time ?frame|segment|who|guardrail|metric|value moment|behaviou?r|"
+                        r"business (?:outcome|link))(?:\s+(?:line|field))?\s+(?:is|was|looks)\s+(?:wrong|off|backwards|"
+                        r"broken)\s*[:,;-]+\s*(?:it'?s |it should be |should be |make it |use )?(?P<value>[^.;!?]+)", re.I)
+
+
 def corrections(text: str) -> dict[str, str]:
-    """Card fixes said in words after the card: 'target is under 10% by March', 'the segment is X'."""
+    """Card fixes said in words after the card: 'target is under 10% by March', 'the segment is X',
+    'the guardrail line is wrong: it's failed payments that must not rise'."""
     fixes: dict[str, str] = {}
-    for m in _FIX.finditer(text or ""):
+    for m in [*_FIX_WRONG.finditer(text or ""), *_FIX.finditer(text or "")]:
         key = _FIELD_KEYS[m.group("field").lower()]
         value = strip_hedges(re.split(r"\s*,?\s*(?:not|rather than|instead of)\s+['\"]", m.group("value"))[0])
         value = value.strip(" '\"")
