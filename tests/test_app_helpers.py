@@ -176,3 +176,15 @@ def test_plain_escapes_every_markdown_character() -> None:
         assert token not in escaped
     kept = coach_text("Here. **Outcome:** [x](y)")
     assert kept.startswith("Here\\. **Outcome") and kept.count("**") == 2 and "](" not in kept
+
+
+def test_a_workshop_row_the_classifier_is_unsure_of_is_marked():
+    from coach.engine.protocol import Coach
+    from coach.ui.backlog import Backlog, review
+    from coach.ui.export import row_record
+
+    rows = review(Backlog(statements=[(1, "Deliver an Android app"), (2, "Partner portal v2 and NPS and revenue")]),
+                  Coach())
+    sure, vague = rows
+    assert not sure.unsure and row_record(sure)["kind"] == "output"
+    assert vague.unsure and row_record(vague)["kind"].endswith("(unsure)")

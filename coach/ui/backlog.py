@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from coach.engine.protocol import Coach
+from coach.engine.protocol import UNSURE, Coach
 from coach.models import OutcomeCard
 from coach.textinput import InputError, clean_text, looks_like_words
 
@@ -43,6 +43,7 @@ class Row:
     statement: str
     kind: str = ""
     traps: list[str] = field(default_factory=list)
+    unsure: bool = False  # the classifier's confidence is low: a person should look at the kind first
     card: OutcomeCard | None = None
     problem: str = ""
 
@@ -179,6 +180,8 @@ def review(backlog: Backlog, coach: Coach, progress: Callable[[int, int], None] 
             coach.finish(session)
             row.kind = session.classification.kind.value
             row.traps = [t.value for t in session.classification.traps]
+            confidence = session.classification.confidence
+            row.unsure = confidence is not None and confidence < UNSURE
             row.card = session.card
         except InputError as err:
             row.problem = str(err)

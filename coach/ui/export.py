@@ -50,7 +50,7 @@ def row_record(row: Row) -> dict[str, str]:
     return {
         "line": str(row.line),
         "statement": row.statement,
-        "kind": row.kind,
+        "kind": f"{row.kind} (unsure)" if row.unsure else row.kind,
         "traps": ", ".join(row.traps),
         "product_outcome": card.product_outcome if card else "",
         "metric": card.metric.name if card else "",
