@@ -110,6 +110,7 @@ _BLOCKS = {
     "filled": rf"<context>\n{_DATA}\n</context>",
     "reference": rf"<reference_question>\n{_DATA}\n</reference_question>",
     "card": rf"<draft_card>\n{_DATA}\n</draft_card>",
+    "examples": rf"<examples>\n{_DATA}\n</examples>",
     "passages": rf"\(no passages retrieved\)|{_PASSAGE}(?:\n{_PASSAGE})*",
 }
 _SCALAR = r"[^<>\n]*"  # a protocol value (slot, act, trap): one line, no tags

@@ -94,6 +94,19 @@ def test_classify_with_over_the_wire(fake_openai):
     assert verdict.sources and "made-up" not in verdict.sources  # sources come from the notes, not the model
 
 
+def test_classify_sends_the_nearest_examples_and_shows_a_second_opinion(fake_openai):
+    fake_openai.enqueue({"kind": "product_outcome", "traps": ["wrong_moment"], "explanation": "A step before hires.",
+                         "sources": []},
+                        {"kind": "output", "traps": [], "explanation": "Something to build.", "sources": []})
+    agreed, _ = classify_with(fake_openai.settings(), "Increase job applications by 30%")
+    sent = fake_openai.requests[-1].messages[-1]["content"]
+    assert "<examples>" in sent and "=&gt; kind product_outcome" in sent  # the neighbours, escaped as data
+    assert agreed.similar and agreed.confidence is not None and "Second opinion" not in agreed.explanation
+    differed, _ = classify_with(fake_openai.settings(), "Increase job applications by 30%")
+    assert differed.kind is Kind.output and differed.confidence is None
+    assert "Second opinion (offline classifier): product_outcome with wrong_moment" in differed.explanation
+
+
 def test_classify_unknown_trap_is_repaired_then_falls_back(fake_openai):
     bad = {"kind": "output", "traps": ["made_up_trap"], "explanation": "x", "sources": []}
     fake_openai.enqueue(bad, {**bad, "kind": "feature"})

@@ -181,15 +181,26 @@ def _adds_traps(before: str, after: str) -> bool:
 
 
 def classify_llm(chat: ChatModel, statement: str, guard: Guard, usage: Usage | None = None) -> Classification:
-    """Kind, traps and explanation from the model (enums only); sources from the notes that explain them."""
-    reply, spent = chat.complete(build("classify", guard.canary, {"statement": user_text("statement", statement)}),
+    """Kind, traps and explanation from the model (enums only), with the learned classifier's nearest labelled
+    examples as few-shot context; the learned verdict is shown as a second opinion when the two disagree."""
+    offline = classify(statement)
+    examples = "\n".join(f"- {e['statement']} => kind {e['kind']}; traps {', '.join(e['traps']) or 'none'}"
+                         for e in offline.similar) or "(none)"
+    reply, spent = chat.complete(build("classify", guard.canary, {"statement": user_text("statement", statement),
+                                                                  "examples": data_block("examples", examples)}),
                                  Classification)
     if usage is not None:
         usage.add(spent)
     reply = guard.clean_model(reply)
     traps = list(dict.fromkeys(reply.traps))
-    return Classification(kind=reply.kind, traps=traps, explanation=reply.explanation.strip(),
-                          sources=sources_for(reply.kind, traps))
+    explanation = reply.explanation.strip()
+    agree = reply.kind is offline.kind and set(traps) == set(offline.traps)
+    if not agree:
+        explanation += (f" Second opinion (offline classifier): {offline.kind.value}"
+                        f"{' with ' + ', '.join(t.value for t in offline.traps) if offline.traps else ', no trap'}.")
+    return Classification(kind=reply.kind, traps=traps, explanation=explanation,
+                          sources=sources_for(reply.kind, traps), similar=offline.similar,
+                          confidence=offline.confidence if agree else None)
 
 
 _CITE = re.compile(r"\[([^\[\]\n]{1,200})\]")
