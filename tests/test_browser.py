@@ -79,6 +79,13 @@ def test_a_whole_coaching_dialogue_in_chromium(tmp_path: Path) -> None:
             text = Path(download.path()).read_text(encoding="utf-8")
             assert text.startswith("# Outcome card") and session.card.product_outcome in text
 
+            page.get_by_text("Edit the card", exact=True).click()  # every card field is editable, and the edit is saved
+            page.get_by_label("Guardrail").fill("refund rate stays under 2%")
+            page.get_by_role("button", name="Save changes").click()
+            page.get_by_text("Card updated").wait_for()
+            edited = SessionStore.for_data_dir(data_dir).load(session_id)
+            assert edited.card.guardrail == "refund rate stays under 2%"
+
             page.get_by_text("Why I'm asking").first.click()
             _shot(page, "coach")
             count = page.locator(MESSAGES).count()
@@ -87,6 +94,10 @@ def test_a_whole_coaching_dialogue_in_chromium(tmp_path: Path) -> None:
             wait_idle(page)
             assert page.locator(MESSAGES).count() == count and f"session={session_id}" in page.url
             rss_mb = server.rss_mb()
+            page.get_by_role("button", name="Undo my last answer").click()  # takes back the last answer and reply
+            page.get_by_role("button", name="Draft the card now").and_(page.locator(":enabled")).wait_for()
+            undone = SessionStore.for_data_dir(data_dir).load(session_id)
+            assert undone.status == "active" and len(undone.transcript) == len(session.transcript) - 2
 
             open_page(page, server.url + "/library", "Ask the library")
             page.get_by_label("Your question").fill("Is NPS enough as a metric?")
