@@ -78,7 +78,7 @@ def _guard_limit(text: str) -> str:
         return f"the share who {g} does not rise"
     if _BAD_THINGS.search(g):
         return f"{g} does not rise"
-    if re.search(rf"\b{_NEG}\b", g, re.I):  # already a limit in other words: 'managers shouldn't end up ...'
+    if re.search(rf"\b{_NEG}\b", g, re.I):  # already a limit in other words: 'agents shouldn't have to ...'
         return re.sub(rf"\b{_NEG}\b", "do not", g, count=1, flags=re.I)
     return f"{g} does not drop" if _GOOD_THINGS.search(g) else f"{g} does not get worse"
 

@@ -178,7 +178,7 @@ def valid_segment(text: str) -> bool:
 
 
 def segment(text: str) -> str:
-    """A who answer as a segment: 'mostly our field sales folks, maybe 60% of users' -> 'field sales folks'."""
+    """A who answer as a segment: 'mostly our store managers, maybe half of them' -> 'store managers'."""
     text = re.sub(r"(?i)^(?:the )?(?:customers?|users?|segment|target|who) (?:are|is|would be)\s+", "", strip_hedges(text))
     text = strip_hedges(sentences(text)[0] if sentences(text) else text)
     text = re.split(r",|\s+(?:but|because|since|so|and (?:they|we|i|it)|who (?:are|is) (?:already|mostly))\s+",
@@ -363,7 +363,7 @@ _FIX_WRONG = re.compile(r"\b(?P<field>target|baseline|time ?frame|segment|who|gu
 
 def corrections(text: str) -> dict[str, str]:
     """Card fixes said in words after the card: 'target is under 10% by March', 'the segment is X',
-    'the guardrail line is wrong: it's failed payments that must not rise'."""
+    'the target line is wrong: it should be 40% by June'."""
     fixes: dict[str, str] = {}
     for m in [*_FIX_WRONG.finditer(text or ""), *_FIX.finditer(text or "")]:
         key = _FIELD_KEYS[m.group("field").lower()]
