@@ -96,7 +96,7 @@ def third_person(text: str) -> str:
     text = re.sub(r"\bus\b", "the team", text, flags=re.I)
     text = re.sub(r"\bwe(?:'re| are)\b", "the team is", text, flags=re.I)
     text = re.sub(r"\bwe\b", "the team", text, flags=re.I)
-    return re.sub(r"\b(?:i|me|my)\b\s*", "", text, flags=re.I).strip()
+    return re.sub(r"\b(?:i'(?:m|ve|d|ll)|i|me|my)(?![\w'])\s*", "", text, flags=re.I).strip()
 
 
 def moment_clause(text: str) -> str:

@@ -65,7 +65,7 @@ _HEDGE_LEAD = re.compile(
     r"to be honest|tbh|good question|great question|hard to say|not sure|no idea|let me think|actually|anyway|"
     r"in short|mostly|mainly|mostly just|kind of|sort of|like|and|but|also|i'?d expect|ideally|hopefully|"
     r"i'?d hope|i hope|for sure|definitely|realistically|to me|for me|in my view|i reckon|if i had to guess|"
-    r"if i'?m honest|the answer is|the point is|i think that|the idea is(?: that)?|if i had to pick|if i had to choose|"
+    r"if i'?m honest|the answer is|the point is|i think that|the idea is(?: that)?|if i (?:had|have) to (?:pick|choose)|"
     r"off the top of my head|i'?d want|great|ha+|haha|cool|nice|fair enough|true|oh|ah|got it|makes sense|"
     r"(?:so )?(?:two|three|a few|a couple of|couple of) things|one thing|use|answer|ok here goes|here goes|"
     r"hard to (?:pick|say|choose|tell)|i'?m talking about|i'?m saying|what i mean is|i meant|the real (?:problem|"
