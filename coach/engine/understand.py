@@ -230,7 +230,7 @@ def understand(answer: str, asked: Slot) -> Understanding:
             result.acts.append("off_topic")
             off = True
             continue
-        if off and sentence.endswith("?") or off and re.search(r"\b(?:legal|keeps? asking|any thoughts)\b", sentence, re.I):
+        if off and (sentence.endswith("?") or re.search(r"\bany thoughts\b", sentence, re.I)):
             continue  # the rest of an off-topic aside
         if PUSHBACK.search(sentence):
             result.acts.append("pushback")
