@@ -156,7 +156,7 @@ def outcome_sentence(who: str, behavior: str, moment: str, guardrail: str, limit
     who = who.strip() or "customers"
     behavior = behavior.strip().rstrip(".")
     moment = moment.strip().rstrip(".") if moment and moment.lower() not in behavior.lower() else ""
-    if moment and _shares_phrase(behavior, moment):
+    if moment and shares_phrase(behavior, moment):
         moment = ""  # the behaviour already says it; saying it twice reads like pasted answers
     guard = guard_phrase(guardrail) if guardrail else ""
     for parts in ([behavior, moment, guard], [behavior, moment, ""], [behavior, "", guard], [behavior, "", ""]):
@@ -167,7 +167,8 @@ def outcome_sentence(who: str, behavior: str, moment: str, guardrail: str, limit
     return f"More {who} {shorten(behavior, 20)}."
 
 
-def _shares_phrase(a: str, b: str, n: int = 3) -> bool:
+def shares_phrase(a: str, b: str, n: int = 3) -> bool:
+    """True when the two texts share a run of n words (a phrase said twice, or an answer pasted back)."""
     def grams(text: str) -> set[tuple[str, ...]]:
         words = re.findall(r"[a-z0-9']+", text.lower())
         return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}

@@ -58,11 +58,6 @@ def slot_words(session: Session) -> dict[str, str]:
         "who": _clause(who, 60) if who and len(who.split()) <= 8 and not re.match(
             r"(?i)(?:they|them|those|these|it|that|this|we|i)\b", who) else "your customers",
         "output": _clause(read(session.statement).main or session.statement, 120),
-        "value": _clause(s(Slot.value) or session.statement, 100),
-        "success": _clause(s(Slot.success), 100),
-        "behavior": _clause(s(Slot.behavior) or s(Slot.success) or "this", 100),
-        "value_moment": _clause(s(Slot.value_moment), 100),
-        "metric": _clause(s(Slot.metric), 100),
     }
 
 
@@ -76,7 +71,6 @@ class OfflineWriter:
 
     def phrase(self, session: Session, move: Move, evidence: list[Passage]) -> str:
         bank, words = self.bank, slot_words(session)
-        words["answer"] = _clause(move.answer, 100)
         seed = f"{session.id}:{session.coach_turns}:{move.slot}"
         hint = bank["hints"][move.slot.value]
         examples = bank["examples"][move.slot.value]

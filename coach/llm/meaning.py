@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from coach.engine.compose import shares_phrase
 from coach.models import Passage, Slot
 
 _ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{2,5}|#x[0-9a-f]{2,4});", re.I)
@@ -30,11 +31,6 @@ SLOT_WORDS: dict[Slot, re.Pattern[str]] = {
 }
 
 
-def _grams(text: str, n: int = 5) -> set[tuple[str, ...]]:
-    words = re.findall(r"[a-z0-9']+", text.lower())
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
-
-
 def question_problem(text: str, slot: Slot, answer: str, evidence: list[Passage], quoted: str = "") -> str | None:
     """Why a coach question from a model is not usable, or None when it is. `quoted` is user text (the
     statement) the question may quote as it is, markup and all."""
@@ -50,7 +46,7 @@ def question_problem(text: str, slot: Slot, answer: str, evidence: list[Passage]
         return "an internal field name in the message"
     if any(p.title and len(p.title) > 12 and p.title.lower() in text.lower() for p in evidence):
         return "a passage title pasted into the message"
-    if answer and len(answer.split()) >= 5 and _grams(answer) & _grams(text):
+    if answer and len(answer.split()) >= 5 and shares_phrase(answer, text, 5):
         return "the user's answer pasted into the question"
     if not SLOT_WORDS[slot].search(text):
         return f"the question does not ask about {slot.value}"
