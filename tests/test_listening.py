@@ -111,7 +111,9 @@ def test_an_already_good_outcome_is_confirmed_in_at_most_three_messages():
     coach.reply(session, "yes keep it")
     assert session.status == "done" and session.coach_turns <= 3
     card = session.card
-    assert card.product_outcome.startswith("Increase the share of newly diagnosed type 2 patients")
+    # Polished into who-does-what in the PM's own words; the numbers go to the metric, the limit stays.
+    assert card.product_outcome.startswith("More newly diagnosed type 2 patients log glucose 4 days a week")
+    assert "without app uninstalls rising" in card.product_outcome
     assert card.metric.baseline == "30%" and card.metric.target == "45%" and "Q3" in card.metric.time_frame
 
 
@@ -134,3 +136,108 @@ def test_an_unsure_diagnosis_asks_instead_of_asserting():
     assert "not sure how to read" in session.transcript[-1].text and "build" in session.transcript[-1].text
     turn = coach.reply(session, "it's a thing our team will build")
     assert session.classification.kind.value == "output" and turn.text.startswith("Then it's an output")
+
+
+# -- parts that cannot go on the card: asked again, never pasted ------------------------------------
+
+@pytest.mark.parametrize(("slot", "part", "problem"), [
+    (Slot.behavior, "call our support line all day asking where a parcel is", "pain"),
+    (Slot.behavior, "sign up and never book", "pain"),
+    (Slot.behavior, "don't know exactly", "talk"),
+    (Slot.behavior, "AOV is the number the board looks at", "talk"),
+    (Slot.behavior, "customers", "not_action"),
+    (Slot.behavior, "looks good, that's it", "talk"),
+    (Slot.value_moment, "when sign-ups is what marketing reports on", "talk"),
+    (Slot.behavior, "run payroll each month without having to call support", ""),
+    (Slot.behavior, "check the status online instead of calling the office", ""),
+    (Slot.behavior, "reorder the same basket within a week", ""),
+    (Slot.value_moment, "when the parcel arrives on the promised day", ""),
+])
+def test_part_problem_tells_debris_and_pain_from_a_clean_part(slot, part, problem):
+    from coach.engine.compose import part_problem
+
+    assert part_problem(slot, part) == problem
+
+
+def test_the_pain_today_is_asked_about_instead_of_becoming_the_behaviour():
+    coach = Coach()
+    session = coach.start("Add live carrier tracking to the shipper dashboard")
+    coach.reply(session, "B2B shippers stop guessing where their parcels are")
+    coach.reply(session, "small B2B shippers sending 50 parcels a day")
+    turn = coach.reply(session, "they call our support line all day asking where a parcel is")
+    assert "problem" in turn.text and "instead" in turn.text
+    assert Slot.behavior not in session.slots or "support line" not in session.filled(Slot.behavior)
+    coach.reply(session, "they'd check the tracking page themselves instead of calling")
+    assert "check the tracking page" in session.filled(Slot.behavior)
+
+
+def test_a_trapped_statement_never_becomes_the_behaviour_of_the_outcome():
+    coach = Coach()
+    session = coach.start("Raise our NPS from 20 to 40.")
+    coach.reply(session, "draft it now please")
+    assert "nps" not in session.card.product_outcome.lower().split(",")[0]
+
+
+def test_a_who_mid_sentence_is_not_capitalised_but_an_acronym_stays():
+    assert outcome_sentence("Mid-market accounts", "log in weekly", "", "").startswith("More mid-market accounts")
+    assert outcome_sentence("SMB owners", "pay on time", "", "").startswith("More SMB owners")
+
+
+# -- after the read-back and the card ------------------------------------------------------------------
+
+def _good_outcome_session():
+    coach = Coach()
+    session = coach.start("Increase the share of newly enrolled adult learners who complete Module 1 within their "
+                          "first 14 days, from 41% to 55% by the end of the autumn term.")
+    return coach, session
+
+
+def test_an_already_good_outcome_is_polished_into_who_does_what_with_the_stated_limit():
+    coach, session = _good_outcome_session()
+    turn = coach.reply(session, "we don't want people racing through Module 1 and bombing the quiz. So average quiz "
+                                "score shouldn't drop below 70%.")
+    assert "More newly enrolled adult learners complete Module 1 within their first 14 days" in turn.text
+    assert "below 70%" in turn.text and "the team do not want" not in turn.text
+    coach.reply(session, "Keep it.")
+    assert session.card.metric.baseline == "41%" and session.card.metric.target == "55%"
+    assert "autumn term" in session.card.metric.time_frame
+    assert session.coach_turns <= 3
+
+
+def test_a_guardrail_said_after_the_card_updates_the_guardrail_not_the_outcome():
+    coach, session = _good_outcome_session()
+    coach.reply(session, "quiz scores shouldn't drop")
+    coach.reply(session, "keep it")
+    before = session.card.product_outcome
+    turn = coach.reply(session, "Support tickets about the course shouldn't go up either.")
+    assert "guardrail" in turn.text.lower()
+    assert "tickets" in session.card.guardrail and "tickets" in session.card.product_outcome
+    assert session.card.product_outcome.startswith(before.split(",")[0])
+
+
+def test_keep_it_with_a_target_is_an_approval_and_a_target_fix():
+    coach = Coach()
+    session = coach.start("Increase the share of new shoppers who reorder within 30 days, without refunds rising")
+    coach.reply(session, "keep it. Target is 35% by end of Q3.")
+    card = session.card
+    assert card is not None and card.metric.target == "35%" and "Q3" in card.metric.time_frame
+    assert not card.product_outcome.lower().startswith("target")
+
+
+def test_a_labelled_rewrite_after_the_card_is_taken_without_its_label_and_the_objective_follows():
+    coach, session = _good_outcome_session()
+    coach.reply(session, "quiz scores shouldn't drop")
+    coach.reply(session, "keep it")
+    coach.reply(session, "Shorter version: More new learners finish Module 1 in their first two weeks.")
+    card = session.card
+    assert card.product_outcome == "More new learners finish Module 1 in their first two weeks."
+    assert card.okr.objective.startswith("New learners finish Module 1")
+
+
+def test_a_question_after_the_card_is_answered_not_pasted_as_the_outcome():
+    coach, session = _good_outcome_session()
+    coach.reply(session, "quiz scores shouldn't drop")
+    coach.reply(session, "keep it")
+    before = session.card.product_outcome
+    coach.reply(session, "And doesn't this fight the north star of total minutes in the app?")
+    assert session.card.product_outcome == before

@@ -163,7 +163,7 @@ def metric_of(session: Session, who: str, behavior: str) -> Metric:
                           r"(?:about |around |roughly |~)?\d[\d.,]*\s*%", head):
         head = head[:level.start()]
     head = re.sub(r"(?i)^(?:increase|raise|grow|reduce|lower|improve|get|double|lift|boost|cut|halve)\s+(?:the\s+)?",
-                  "", shorten(head, 14))
+                  "", shorten(head, 20))
     usable = len(head.split()) >= 2 and not first_person(head) and bool(_METRIC_NOUN.search(head)) \
         and not classify(head).traps
     name = head if usable else f"share of {who} who {predicate(behavior)}"
@@ -178,10 +178,30 @@ def metric_of(session: Session, who: str, behavior: str) -> Metric:
                   time_frame=nums.time_frame or "this quarter")
 
 
-def polished_statement(statement: str) -> str:
-    """The PM's own outcome sentence, without a 'KR2:' label, as one sentence."""
-    main = re.sub(r"^(?:[\w ]{1,20}\d?\s*[:\-–]\s+)", "", statement.strip().rstrip("."))
+def polished_statement(statement: str, guardrail: str = "") -> str:
+    """The PM's own outcome, polished: no 'KR2:' label, written as who does what ('Increase the share of new
+    teams that invite a teammate from 20% to 30%' -> 'More new teams invite a teammate'), the numbers left to the
+    metric, and the agreed guardrail added when the sentence has none."""
+    from coach.engine import compose
+
+    main = re.sub(r"^(?:[\w ]{1,30}\d?\s*[:\-–]\s+)", "", statement.strip().rstrip("."))
+    if compose.SHARE_OF.match(main):
+        who, behavior = compose.split_outcome(main)
+        if who and behavior and not compose.part_problem(Slot.behavior, behavior):
+            own = re.search(r"(?i)\b(?:without|while)\s.+$", main)  # the PM's own limit stays in their words
+            if own and not re.search(r"(?i)\b(?:ris\w*|dropp\w*|fall\w*|increas\w*|getting worse|going (?:up|down)|"
+                                     r"suffer\w*|stays?|remains?|does not|doesn'?t|below|above|under)\b", own.group(0)):
+                return main[:1].upper() + main[1:] + "."  # 'without a ticket' is how they do it, not a limit
+            if own:
+                return compose.outcome_sentence(who, behavior, "", "").rstrip(".") + f", {own.group(0).rstrip('.')}."
+            return compose.outcome_sentence(who, behavior, "", guardrail)
     return main[:1].upper() + main[1:] + "."
+
+
+def agreed_guardrail(session: Session) -> str:
+    """The guardrail the user gave (or the statement held), never an assumed one."""
+    fill = session.slots.get(Slot.guardrail)
+    return fill.text if fill and fill.origin in ("user", "statement") else ""
 
 
 def draft_card(session: Session, business_default: str, guardrail_default: str, composed: str) -> OutcomeCard:
@@ -199,7 +219,7 @@ def draft_card(session: Session, business_default: str, guardrail_default: str, 
     if session.outcome_text:
         product_outcome = session.outcome_text
     elif session.good_outcome:
-        product_outcome = polished_statement(session.statement)
+        product_outcome = polished_statement(session.statement, agreed_guardrail(session))
     else:
         product_outcome = composed
     metric = metric_of(session, who, behavior)

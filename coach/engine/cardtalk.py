@@ -21,6 +21,18 @@ META_TALK = re.compile(r"\b(?:wrong|garbled|gibberish|broken|nonsense|mistake|th
                        r"(?: line| field)? (?:says|is|should|was))\b", re.I)
 
 
+# "Keep it", "looks good", "yes, keep it I guess": the read-back is approved, whatever else follows.
+KEEP = re.compile(r"^\W*(?:(?:ok(?:ay)?|yes|yeah|yep|sure|fine|great|good|perfect)[,.!]?\s+)?(?:keep (?:it|that|this)|"
+                  r"looks? (?:good|fine|right)|that works|sounds (?:good|right)|perfect|approved?|ship it)\b", re.I)
+# A label before a rewrite: "Shorter version: ...", "My rewrite: ...", "Try this: ...".
+LABEL = re.compile(r"^\W*(?:(?:my |a |the )?(?:shorter|better|cleaner|new|final|revised|tighter)?\s*(?:version|rewrite|"
+                   r"take|wording|attempt|suggestion|try this|try|how about)(?: \d)?)\s*:\s*", re.I)
+
+
+def heard_question(text: str) -> bool:
+    return "question" in understand(text, Slot.confidence).acts or text.strip().endswith("?")
+
+
 class CardTalk:
     """Read-back, rewrites, corrections, edits and undo; the protocol class supplies the rest."""
 
@@ -54,6 +66,10 @@ class CardTalk:
                     changed.append(key)
             else:
                 raise InputError(f"The card has no field {key!r}.")
+        if "guardrail" in changed and not session.outcome_text and card.guardrail:
+            # The sentence the coach wrote carries the guardrail: keep the two saying the same thing.
+            head = re.split(r",\s*(?:without|while)\b", card.product_outcome, maxsplit=1)[0].rstrip(".")
+            card.product_outcome = f"{head}, {compose.guard_phrase(compose.guard_limit(card.guardrail))}."
         if changed:
             agreed = "guardrail" in changed or Slot.guardrail not in card.assumed_slots
             card.checks = cards.self_checks(card.product_outcome, card.guardrail, agreed)
@@ -76,10 +92,47 @@ class CardTalk:
 
     def _after_read_back(self, session: Session, text: str, meaning: Interpretation) -> Turn:
         session.reading_back, session.read_back_done = False, True
-        if meaning.intent not in ("approve", "draft", "dont_know") and (rewrite := self._rewrite_of(text)):
+        keep = meaning.intent in ("approve", "draft", "dont_know") or KEEP.match(text)
+        guard = self._guardrail_of(text)
+        if guard and Slot.guardrail not in session.slots or guard and session.slots[Slot.guardrail].origin != "user":
+            session.fill(Slot.guardrail, guard)
+        if not keep and not guard and (rewrite := self._rewrite_of(text)):
             session.outcome_text = rewrite
             self._numbers_from_rewrite(session, rewrite)
-        return self.finish(session)
+        turn = self.finish(session)
+        if (fixes := self._fixes(text)) and session.card is not None:
+            try:
+                self.edit_card(session, **fixes)
+            except InputError:
+                pass
+        return turn
+
+    @staticmethod
+    def _fixes(text: str) -> dict[str, str]:
+        """Card fixes said in words, with a stated target read as numbers: 'target is 4 min to under 2 by Q3'."""
+        fixes = corrections(text)
+        for key in ("target", "baseline"):
+            if key in fixes and len(fixes[key].split()) > 3:
+                nums = parse_numbers(fixes[key])
+                if nums.target or nums.baseline:
+                    fixes.pop(key)
+                    lone = nums.baseline if not nums.target else ""  # 'target is 35% by Q3': one number, the target
+                    said = {"target": nums.target or (lone if key == "target" else ""),
+                            "baseline": lone if key == "baseline" else (nums.baseline if nums.target else ""),
+                            "time_frame": nums.time_frame}
+                    fixes.update({k: v for k, v in said.items() if v})
+        return fixes
+
+    @staticmethod
+    def _guardrail_of(text: str) -> str:
+        """A guardrail said after the read-back or the card ('support tickets shouldn't go up'), as a limit."""
+        heard = understand(text, Slot.guardrail)
+        clause = heard.parts.get(Slot.guardrail, "")
+        if not clause or not compose.GUARD.search(clause) or re.match(r"(?i)\W*(?:more|fewer)\s", heard.content):
+            return ""
+        if re.search(r"(?i)\b(?:outcome|sentence|rewrite|wording)\b", text):
+            return ""
+        return compose.guard_limit(clause)
 
     @staticmethod
     def _numbers_from_rewrite(session: Session, rewrite: str) -> None:
@@ -100,6 +153,7 @@ class CardTalk:
     @staticmethod
     def _rewrite_of(text: str) -> str:
         """The user's own outcome sentence, when the text is one (not a 'yes', a worry or a question)."""
+        text = LABEL.sub("", text.strip())
         heard = understand(re.split(r"(?:rewrite|rephrase)(?: it)?(?: as| to)?\s*:|how about\s*:|try\s*:|"
                                     r"i'?d (?:say|write)(?: it(?: as)?)?\s*:|instead\s*:|better\s*:|should (?:read|say)\s*:|"
                                     r"what i (?:said|meant)\s*:|like this\s*:|my version\s*:",
@@ -111,6 +165,8 @@ class CardTalk:
             return ""
         if classify(rewrite).kind is not Kind.product_outcome or compose.GUARD_START.match(rewrite):
             return ""
+        if compose.part_problem(Slot.value_moment, rewrite) == "talk":
+            return ""  # talk about the work ("the board", "north star", a question), not an outcome sentence
         if len(rewrite.split()) < 8 and not re.match(r"(?i)(?:more|fewer|increase|raise|grow|reduce|lower|cut|double|"
                                                      r"halve|get|help|improve|boost|lift|move)\b", rewrite):
             return ""  # a segment or a remark, not an outcome sentence
@@ -122,7 +178,7 @@ class CardTalk:
         except InputError as err:
             return self._say_plain(session, str(err), Slot.confidence)
         session.transcript.append(Turn(role=Role.user, text=text))
-        fixes = corrections(text)
+        fixes = self._fixes(text)
         if fixes and session.card is not None:
             try:
                 changed = self.edit_card(session, **fixes)
@@ -132,13 +188,26 @@ class CardTalk:
                 names = self.offline_writer.bank["field_names"]
                 said = "; ".join(f"{names.get(k, k)}: {v}" for k, v in fixes.items() if k in changed)
                 return self._say_plain(session, self.offline_writer.bank["fixed"].format(fields=said), Slot.metric)
+        guard = self._guardrail_of(text)
+        if guard and session.card is not None and not KEEP.match(text):
+            self.edit_card(session, guardrail=guard)
+            names = self.offline_writer.bank["field_names"]
+            return self._say_plain(session, self.offline_writer.bank["fixed"].format(
+                fields=f"{names['guardrail']}: {guard}"), Slot.guardrail)
         rewrite = self._rewrite_of(text)
         if rewrite and session.card is not None:
             session.outcome_text = rewrite
             self._numbers_from_rewrite(session, rewrite)
-            session.card.product_outcome = rewrite
-            session.card.checks = cards.self_checks(rewrite, session.card.guardrail)
+            card = session.card
+            card.product_outcome = rewrite
+            # The objective follows the user's sentence, so the card does not say two different things.
+            objective = re.split(r",\s*(?:without|while|and not)\b|\s+without\s", rewrite, maxsplit=1)[0].rstrip(".")
+            objective = re.sub(r"(?i)^(?:more|get more|help more)\s+", "", objective)
+            card.okr.objective = objective[:1].upper() + objective[1:]
+            card.checks = cards.self_checks(rewrite, card.guardrail)
             return self._say_plain(session, self.offline_writer.bank["rewrite_taken"].format(sentence=rewrite),
                                    Slot.behavior)
+        if heard_question(text):
+            return self._say_plain(session, self.offline_writer.bank["after_card_question"], Slot.confidence)
         done = self.offline_writer.bank["card_done"]
         return self._say_plain(session, done, Slot.confidence)

@@ -11,7 +11,8 @@ import re
 
 from coach.engine.understand import GUARD, segment, shorten, strip_hedges, verb_phrase
 
-__all__ = ["GUARD", "business_default", "clean_part", "guard_limit", "outcome_sentence", "shorten", "split_outcome"]
+__all__ = ["GUARD", "business_default", "clean_part", "guard_limit", "outcome_sentence", "part_problem", "shorten",
+           "split_outcome"]
 from coach.models import Slot
 
 _HARM_UP = r"(?:rise|rises|go up|goes up|increase|increases|spike|spikes|climb|climbs|creep up|grow|grows|balloon)"
@@ -153,8 +154,8 @@ def business_default(text: str) -> str:
 
 def outcome_sentence(who: str, behavior: str, moment: str, guardrail: str, limit: int = 40) -> str:
     """'More field reps act on an alert from their phone when ..., without desktop satisfaction dropping.'"""
-    who = who.strip() or "customers"
-    behavior = behavior.strip().rstrip(".")
+    who = lower_first(who.strip() or "customers")
+    behavior = lower_first(behavior.strip().rstrip("."))
     moment = moment.strip().rstrip(".") if moment and moment.lower() not in behavior.lower() else ""
     if moment and shares_phrase(behavior, moment):
         moment = ""  # the behaviour already says it; saying it twice reads like pasted answers
@@ -165,6 +166,14 @@ def outcome_sentence(who: str, behavior: str, moment: str, guardrail: str, limit
         if len(sentence.split()) <= limit:
             return sentence
     return f"More {who} {shorten(behavior, 20)}."
+
+
+def lower_first(text: str) -> str:
+    """'Mid-market accounts' -> 'mid-market accounts' inside a sentence; 'SMB owners', 'iOS users' keep theirs."""
+    first = text.split(" ", 1)[0] if text else ""
+    if len(first) > 1 and first[:1].isupper() and first[1:2].islower() and not any(ch.isupper() for ch in first[1:]):
+        return first[:1].lower() + text[1:]
+    return text
 
 
 def shares_phrase(a: str, b: str, n: int = 3) -> bool:
@@ -190,7 +199,7 @@ def guard_phrase(limit: str) -> str:
     return f"while {g}"
 
 
-_SHARE_OF = re.compile(r"^(?:\w+\s*\d*\s*[:\-–]\s*)?(?:increase|raise|grow|lift|improve|get|double|boost|move|reduce|lower)?\s*"
+SHARE_OF = re.compile(r"^(?:\w+\s*\d*\s*[:\-–]\s*)?(?:increase|raise|grow|lift|improve|get|double|boost|move|reduce|lower)?\s*"
                        r"(?:the\s+)?(?:share|percentage|proportion|number|%|rate|count)\s+of\s+(.+?)\s+(?:who|that|which)\s+"
                        r"(.+?)(?:\s+from\s+\d.*|\s+to\s+\d.*|\s+by\s+\d.*)?$", re.I)
 
@@ -198,6 +207,48 @@ _SHARE_OF = re.compile(r"^(?:\w+\s*\d*\s*[:\-–]\s*)?(?:increase|raise|grow|lif
 def split_outcome(statement: str) -> tuple[str, str]:
     """(who, what they do) of an outcome sentence: 'share of new teams that invite a teammate' -> both parts."""
     text = statement.strip().rstrip(".")
-    if m := _SHARE_OF.match(text):
+    if m := SHARE_OF.match(text):
         return segment(m.group(1)), verb_phrase(m.group(2))
     return "customers", verb_phrase(re.sub(r"^(?:increase|raise|grow|improve|get|more)\s+", "", text, flags=re.I))
+
+
+# -- is a clean part fit to quote? -------------------------------------------------------------------
+# Words that only ever come from talk about the work, never from a customer's behaviour or moment.
+_TALK = re.compile(r"\?|\b(?:i|me|my|i'm|i'd|don'?t know|not sure|no idea|have to pick|that thing|"
+                   r"is what|the board|leadership|marketing|reports? on|(?:i|you) said|the card|north star|kpis?|okrs?|"
+                   r"roadmap|stakeholders?|the ceo|the cpo|management|what you mean|that question|looks good|sounds good|"
+                   r"that'?s it|that'?s all)\b", re.I)
+# The problem customers have today, said as what they do: a coach asks what they would do instead.
+_PAIN = re.compile(r"\b(?:never|can'?t|cannot|don'?t|doesn'?t|won'?t|stuck|complain\w*|frustrat\w*|give up|gives up|"
+                   r"drop off|churn|call(?:s|ing)? (?:our |the |us |in )?(?:\w+ )?(?:support|contact|help ?desk|line|"
+                   r"centre|center|office)|asking (?:where|why|when|if|whether)|chas(?:e|es|ing)|wait(?:s|ing)? for|"
+                   r"abandon\w*|sign up and|struggle\w*)\b", re.I)
+# "without having to call support", "instead of chasing", "no longer stuck": the pain named as solved.
+_SOLVED = re.compile(r"\b(?:without|instead of|rather than|no longer|no more|not|don'?t have to|no need to|stop|less|"
+                     r"fewer)\b(?:\s+\w+){0,3}\s*$", re.I)
+_NOT_VERB_START = re.compile(r"^(?:a|an|the|some|most|many|lots?|a lot|all|every|each|any|no|none|few|several|both|this|"
+                             r"that|these|those|they|them|it|its|their|he|she|you|customers?|users?|people|clients?|"
+                             r"\d[\w%]*|more of|less of)\b", re.I)
+_COPULA = re.compile(r"^(?:[\w'-]+\s+){0,3}(?:is|are|was|were)\b", re.I)
+
+
+def part_problem(slot: Slot, text: str) -> str:
+    """Why a clean part cannot go on the card as it is ('' when it can): 'talk' (words about the work or the
+    conversation, not the customer), 'pain' (the problem today, not what customers do once it is solved),
+    'not_action' (not a verb phrase), 'empty'."""
+    text = (text or "").strip()
+    if not re.search(r"[^\W\d_]{2,}", text):
+        return "empty"
+    if _TALK.search(text):
+        return "talk"
+    if slot in (Slot.behavior, Slot.success):
+        if any(not _SOLVED.search(text[max(0, m.start() - 30):m.start()]) for m in _PAIN.finditer(text)):
+            return "pain"
+        if _NOT_VERB_START.match(text) or _COPULA.match(text) or len(text.split()) > 16:
+            return "not_action"
+    if slot is Slot.value_moment and (_COPULA.search(re.sub(r"^\W*(?:when|once|as soon as|after|at the moment)\s+", "",
+                                                            text, flags=re.I)) and re.search(r"\bis what\b", text)):
+        return "talk"
+    if slot is Slot.who and (len(text.split()) > 10 or _COPULA.match(text)):
+        return "not_action"
+    return ""

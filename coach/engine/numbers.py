@@ -23,7 +23,8 @@ TIME_FRAME = re.compile(
     r"\b(?:by|before|until|till|within|in|over|during|for|through|end of|at the end of)?\s*(?:the\s+)?"
     r"(?:(?:end of |the end of |close of )?(?:q[1-4](?:\s?(?:20)?\d\d)?|h[12](?:\s?(?:20)?\d\d)?|fy\s?\d\d|"
     r"(?:next |this |last )?" + _MONTHS + r"(?:\s+20\d\d)?|20\d\d|(?:this|next|the) (?:quarter|half|year|month|sprint|season|term)|"
-    r"year[- ]end|end of (?:the )?(?:quarter|year|half|month)|(?:the )?(?:quarter|half|year)'?s end)|"
+    r"year[- ]end|end of (?:the )?(?:quarter|year|half|month)|(?:the )?(?:autumn|spring|summer|winter|fall) "
+    r"(?:term|semester)|(?:the )?(?:school|academic|financial|fiscal) year|(?:the )?(?:quarter|half|year)'?s end)|"
     r"(?:\d+|one|two|three|four|six|nine|twelve) (?:weeks?|months?|quarters?|years?)(?! of| after| from|[- ]olds?))\b",
     re.I)
 _BASE_AFTER = re.compile(r"^\s*(?:\w+\s)?(?:now|today|currently|at the moment|right now|at present|these days|"
@@ -77,7 +78,7 @@ def time_frames(text: str) -> list[str]:
     out = []
     for m in TIME_FRAME.finditer(text):
         phrase = m.group(0).strip()
-        if re.search(r"\d|q[1-4]|h[12]|quarter|year|month|half|sprint|" + _MONTHS, phrase, re.I):
+        if re.search(r"\d|q[1-4]|h[12]|quarter|year|month|half|sprint|term|semester|" + _MONTHS, phrase, re.I):
             out.append(phrase)
     return out
 

@@ -48,6 +48,8 @@ GAP_MOMENT = "[at the moment they get value: to confirm]"
 CATCH = re.compile(r"catch|wrong with|problem|bad|why (?:is|does|not)|matter|isn'?t that|good for|no\?", re.I)
 UNSURE = 0.35  # below this confidence the coach asks what the statement is instead of saying it
 SOFT_BUDGET = 8  # coach messages, the card included, that a session aims for (../shared/rubric.md g)
+# Slots whose answer must read as a clean part before it is filed (else the coach asks once more).
+CONFIRMED = (Slot.behavior, Slot.success, Slot.value_moment)
 LADDER_LIMIT = 1  # "what is the value of that?" at most this many times
 # Slots the coach asks about; the rest are inferred from the answers and shown on the card as such.
 ASKED: list[Slot] = [Slot.value, Slot.who, Slot.behavior, Slot.value_moment, Slot.metric, Slot.guardrail]
@@ -337,6 +339,16 @@ class Coach(CardTalk):
                              extra_notes=[TRAP_NOTES[trap]], prefix=prefix)
         if traps:
             session.unresolved_traps[slot] = [t.value for t in traps]
+        if slot in CONFIRMED and (problem := compose.part_problem(slot, compose.clean_part(slot, answer))):
+            # The answer holds no clean behaviour or moment (the pain today, talk about the work, a remark):
+            # ask once more in plainer words rather than put debris on the card; then go on without it.
+            others = Understanding(raw=heard.raw, parts={k: v for k, v in heard.parts.items() if k is not slot},
+                                   numbers=heard.numbers)
+            self._file_parts(session, slot, others)
+            if session.bump(f"unclear:{slot}") <= 1:
+                return self._say(session, Move(act="unclear", slot=slot, variant=problem), prefix=prefix)
+            self._assume(session, slot)
+            return self._advance(session, None, prefix=prefix)
         self._file(session, Slot.value if slot is Slot.success and Slot.value not in session.slots else slot,
                    heard, answer)
         return self._advance(session, None, prefix=prefix)
@@ -346,15 +358,23 @@ class Coach(CardTalk):
         session.fill(slot, compose.clean_part(slot, answer))
         if slot is Slot.who and (rest := compose.behaviour_after_segment(answer)) and Slot.behavior not in session.slots:
             session.fill(Slot.behavior, compose.clean_part(Slot.behavior, rest))
-        metric_part = answer if slot is Slot.metric else heard.parts.get(Slot.metric, "")
-        if metric_part:
+        if slot is Slot.metric:
+            session.numbers = session.numbers.merged(parse_numbers(answer))
+        self._file_parts(session, slot, heard)
+        if slot is Slot.value and Slot.success not in session.slots:
+            session.fill(Slot.success, session.filled(Slot.value), "inferred")
+
+    @staticmethod
+    def _file_parts(session: Session, slot: Slot, heard: Understanding) -> None:
+        """File the parts of an answer that speak to other slots, when they are clean enough to quote."""
+        if slot is not Slot.metric and (metric_part := heard.parts.get(Slot.metric, "")):
             session.numbers = session.numbers.merged(parse_numbers(metric_part))
         for other, part in heard.parts.items():
             if other is slot or (other in session.slots and session.slots[other].origin == "user"):
                 continue
-            session.fill(other, compose.clean_part(other, part))
-        if slot is Slot.value and Slot.success not in session.slots:
-            session.fill(Slot.success, session.filled(Slot.value), "inferred")
+            clean = compose.clean_part(other, part)
+            if not compose.part_problem(other, clean):
+                session.fill(other, clean)
 
     def _advance(self, session: Session, move: Move | None, prefix: str = "") -> Turn:
         nxt = self._next_slot(session)
@@ -376,10 +396,17 @@ class Coach(CardTalk):
             return compose.outcome_sentence(s(Slot.who) or "customers", GAP_BEHAVIOUR, s(Slot.value_moment) or GAP_MOMENT,
                                             s(Slot.guardrail))
         if session.good_outcome and not session.outcome_text:
-            return cards.polished_statement(session.statement)
-        behavior = s(Slot.behavior) or s(Slot.success) or s(Slot.value)
-        return compose.outcome_sentence(s(Slot.who) or "customers", behavior, s(Slot.value_moment),
-                                        s(Slot.guardrail))
+            return cards.polished_statement(session.statement, cards.agreed_guardrail(session))
+        statement = session.statement.lower()
+        said = [session.slots[k].text for k in (Slot.behavior, Slot.success, Slot.value)  # never the statement itself
+                if k in session.slots and session.slots[k].origin != "statement"
+                and session.slots[k].text.strip().rstrip(".").lower() not in statement]
+        behavior = next((b for b in said if b and not compose.part_problem(Slot.behavior, b)), GAP_BEHAVIOUR)
+        moment = s(Slot.value_moment)
+        moment = "" if compose.part_problem(Slot.value_moment, moment) else moment
+        who = s(Slot.who)
+        who = who if who and not compose.part_problem(Slot.who, who) else "customers"
+        return compose.outcome_sentence(who, behavior, moment, s(Slot.guardrail))
 
     def _say(self, session: Session, move: Move, extra_notes: list[str] | None = None, prefix: str = "") -> Turn:
         if session.coach_turns >= SOFT_BUDGET - 1:

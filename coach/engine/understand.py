@@ -174,7 +174,8 @@ _NOT_SEGMENT = re.compile(r"^\W*(?:about |around |roughly |~)?\d|\b(?:now|today|
 
 def valid_segment(text: str) -> bool:
     """A segment names a group: a few words, no verb of saying or being, not a lone filler word."""
-    return bool(text) and len(text.split()) <= 10 and not _NOT_SEGMENT.search(text) and not _PRONOUN_START.match(text)
+    return bool(text) and len(text.split()) <= 12 and not _NOT_SEGMENT.search(text) and \
+        not _PRONOUN_START.match(text) and not re.match(r"(?i)(?:where|what|when|why|how|which|whose)\b", text)
 
 
 def segment(text: str) -> str:
@@ -188,7 +189,9 @@ def segment(text: str) -> str:
     text = re.sub(r"^(?:it'?s |it is |that'?s |for |the ones? |mostly |mainly |especially |all |our |the |those )+", "",
                   text, flags=re.I)
     text = re.sub(r"\b(?:our|my)\s+", "", text, flags=re.I)
-    text = re.split(r"\s+(?:could|would|will|can|should|might|may|need to|want to|are able to|get to|then)\s+|'d\s+",
+    text = re.split(r"\s+(?:could|would|will|can|should|might|may|need to|want to|are able to|get to|then)\s+|'d\s+|"
+                    r"\s+(?:feel|feels|need|needs|want|wants|care|cares|hate|hates|love|loves|struggle|struggles|suffer|"
+                    r"suffers|complain|complains)\b",
                     text, maxsplit=1, flags=re.I)[0]
     text = re.sub(r"\s+(?:mostly|mainly|probably|i guess|i think|maybe|really|basically|honestly|i'?d say)$", "", text,
                   flags=re.I)
@@ -335,9 +338,10 @@ _CONSEQUENCE = re.compile(r"\bif\b.+?,\s*(?:then\s+)?(?:people|they|customers|us
 
 def guard_clause_of(clauses: list[str]) -> str:
     """The clause that names what must not get worse: a limit, a worry, or the harm an 'if' would cause."""
-    for c in clauses:
-        if GUARD.search(c):
-            return c
+    guards = [c for c in clauses if GUARD.search(c)]
+    if guards:  # a limit with a number ('quiz score shouldn't drop below 70%') beats a worry said in passing
+        return next((c for c in guards if re.search(r"\d\s*%|\b(?:below|above|under|over|at least|at most|more than|"
+                                                    r"less than)\s+(?:about |around )?\d", c)), guards[0])
     for c in clauses:
         if m := _CONSEQUENCE.search(c):
             return m.group(1)
@@ -349,7 +353,7 @@ def first_person(text: str) -> bool:
 
 
 _FIX = re.compile(r"\b(?P<field>target|baseline|time ?frame|segment|who|guardrail|metric|value moment|behaviou?r|business "
-                  r"(?:outcome|link))\b\s*(?:should (?:be|read|say)|is|=|:|to)\s+(?P<value>[^.;!?]+)", re.I)
+                  r"(?:outcome|link))\b\s*(?:should (?:be|read|say)\s*:?|is\s*:?|=|:|to)\s+(?P<value>[^.;!?]+)", re.I)
 _FIELD_KEYS = {"target": "target", "baseline": "baseline", "time frame": "time_frame", "timeframe": "time_frame",
                "segment": "who", "who": "who", "guardrail": "guardrail", "metric": "metric_name",
                "value moment": "value_moment", "behaviour": "behavior", "behavior": "behavior",

@@ -18,7 +18,7 @@ from coach.engine.session import Session
 from coach.models import Kind, OutcomeCard, Passage, Slot, Trap
 from coach.prompts import load_offline
 
-Act = Literal["ask", "ladder", "counter", "dont_know", "evasive", "bad_input", "explain", "rephrase", "vague"]
+Act = Literal["ask", "ladder", "counter", "dont_know", "evasive", "bad_input", "explain", "rephrase", "vague", "unclear"]
 
 
 class Move(BaseModel):
@@ -90,6 +90,12 @@ class OfflineWriter:
             parts.append(bank["explain"].get(key, bank["explain"]["none"]))
         elif move.act == "vague":
             parts.append(bank["vague"])
+            return " ".join(parts)
+        elif move.act == "unclear":
+            unclear = bank["unclear"]
+            reason = move.variant if move.variant in unclear else "talk"
+            text = unclear.get(f"{move.slot.value}_{reason}") or unclear[reason]
+            parts.append(text.format(**words, example=examples.split(";")[0].strip()))
             return " ".join(parts)
         if move.act == "dont_know":
             parts.append(bank["dont_know"].format(hint=hint, examples=examples))
