@@ -157,7 +157,8 @@ def metric_of(session: Session, who: str, behavior: str) -> Metric:
     nums = session.numbers
     said = session.filled(Slot.metric) if Slot.metric not in session.unresolved_traps else ""
     head = re.split(r",|;|\.\s|\s+(?:from(?=\s+(?:about |around |~)?\d)|we'?re|currently|today|now|baseline|target|want|"
-                    r"to get|and want|aiming|is|are|sits|hovers|at)\b", strip_hedges(said), maxsplit=1)[0] if said else ""
+                    r"to get|and want|aiming|is|are|sits|hovers|at(?=\s+(?:about |around |roughly |~)?\d))\b",
+                    strip_hedges(said), maxsplit=1)[0] if said else ""
     # A number that defines the metric ('within 30 days', '3 of 4 weeks') stays; one that is a level goes.
     if level := re.search(r"(?<![\w-])(?<!within )(?<!in )(?<!of )(?<!after )(?<!first )(?<!per )(?<!least )"
                           r"(?:about |around |roughly |~)?\d[\d.,]*\s*%", head):
@@ -198,6 +199,19 @@ def polished_statement(statement: str, guardrail: str = "") -> str:
     return main[:1].upper() + main[1:] + "."
 
 
+def said_behaviour(session: Session) -> str:
+    """The first clean behaviour the user said (never the statement itself, never debris), or ''."""
+    from coach.engine import compose
+
+    statement = session.statement.lower()
+    for key in (Slot.behavior, Slot.success, Slot.value):
+        fill = session.slots.get(key)
+        if fill and fill.text and fill.origin != "statement" and fill.text.strip().rstrip(".").lower() not in statement \
+                and not compose.part_problem(Slot.behavior, fill.text):
+            return fill.text
+    return ""
+
+
 def agreed_guardrail(session: Session) -> str:
     """The guardrail the user gave (or the statement held), never an assumed one."""
     fill = session.slots.get(Slot.guardrail)
@@ -210,7 +224,7 @@ def draft_card(session: Session, business_default: str, guardrail_default: str, 
 
     s = session.filled
     who = s(Slot.who) or "customers"
-    behavior = s(Slot.behavior) or s(Slot.success) or s(Slot.value) or "[do what differently: to confirm]"
+    behavior = said_behaviour(session) or "[do what differently: to confirm]"
     guardrail = s(Slot.guardrail) or guardrail_default
     guardrail = guardrail if session.slots.get(Slot.guardrail) and session.slots[Slot.guardrail].origin != "user" \
         else guard_limit(guardrail)

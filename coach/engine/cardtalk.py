@@ -94,13 +94,20 @@ class CardTalk:
         session.reading_back, session.read_back_done = False, True
         keep = meaning.intent in ("approve", "draft", "dont_know") or KEEP.match(text)
         guard = self._guardrail_of(text)
-        if guard and Slot.guardrail not in session.slots or guard and session.slots[Slot.guardrail].origin != "user":
+        if guard:  # said now, in answer to the read-back: it replaces whatever was read before
+            session.slots.pop(Slot.guardrail, None)
             session.fill(Slot.guardrail, guard)
+        fixes = self._fixes(text)
+        for key in ("who", "behavior", "value_moment", "guardrail"):
+            if value := fixes.pop(key, ""):  # 'the who is first-time customers': the sentence is written again
+                slot = Slot(key)
+                session.slots.pop(slot, None)
+                session.fill(slot, compose.clean_part(slot, value))
         if not keep and not guard and (rewrite := self._rewrite_of(text)):
             session.outcome_text = rewrite
             self._numbers_from_rewrite(session, rewrite)
         turn = self.finish(session)
-        if (fixes := self._fixes(text)) and session.card is not None:
+        if fixes and session.card is not None:
             try:
                 self.edit_card(session, **fixes)
             except InputError:
@@ -184,6 +191,11 @@ class CardTalk:
                 changed = self.edit_card(session, **fixes)
             except InputError as err:
                 return self._say_plain(session, str(err), Slot.metric)
+            if changed and not session.outcome_text and set(changed) & {"who", "behavior", "value_moment"}:
+                for key in set(changed) & {"who", "behavior", "value_moment"}:  # the coach's sentence follows the fix
+                    session.slots.pop(Slot(key), None)
+                    session.fill(Slot(key), compose.clean_part(Slot(key), getattr(session.card, key)))
+                session.card.product_outcome = self._compose(session)
             if changed:
                 names = self.offline_writer.bank["field_names"]
                 said = "; ".join(f"{names.get(k, k)}: {v}" for k, v in fixes.items() if k in changed)

@@ -50,10 +50,16 @@ def guard_limit(text: str) -> str:
 def _guard_limit(text: str) -> str:
     g = shorten(strip_hedges(text), 14)
     g = re.sub(r"^(?:and |but |also |plus |just )+", "", g, flags=re.I)
+    g = re.sub(r"^(?:the |my |our |a )?(?:guardrails?|counter[- ]?metrics?)(?: (?:i|we) (?:care about|'d pick|would pick|"
+               r"want))?(?: (?:is|are|would be|should be))?\s*:?\s*", "", g, flags=re.I)
     g = re.sub(r"^(?:i'?m |we'?re )?(?:worried (?:about|that)|careful (?:about|not to)|watch(?:ing)?|keep an eye on|"
                r"protect(?:ing)?|don'?t want(?: to)?|do not want(?: to)?|as long as|make sure)\s+", "", g, flags=re.I)
     g = re.sub(r"^(?:we |it |that )(?:don'?t |do not )?(?:hurt|lose|annoy|spam|break)\s+", "", g, flags=re.I)
     g = re.split(r",\s*(?:we|i|but|because|since|so|and we|which)\b|\s+because\b", g, maxsplit=1, flags=re.I)[0]
+    if m := re.match(rf"^(.+?)\s+{_NEG}\s+(?:go|get|rise|climb) (?:above|over|beyond|past)\s+(.+)$", g, re.I):
+        return f"{m.group(1)} stays at or below {m.group(2)}"
+    if m := re.match(rf"^(.+?)\s+{_NEG}\s+(?:go|get|drop|fall|dip) (?:below|under|beneath)\s+(.+)$", g, re.I):
+        return f"{m.group(1)} stays at or above {m.group(2)}"
     if m := re.match(r"^(?:a |an |any )?(?:rise|increase|spike|jump|growth|uptick) in (.+)$", g, re.I):
         return f"{m.group(1)} does not rise"
     if m := re.match(r"^(?:a |an |any )?(?:drop|fall|decline|dip|decrease) in (.+)$", g, re.I):
@@ -102,7 +108,9 @@ def third_person(text: str) -> str:
 
 def moment_clause(text: str) -> str:
     """A value moment as a clause that can follow the behaviour: 'when the shift is filled'."""
-    m = shorten(strip_hedges(text), 14)
+    m = re.split(r"\s+and (?:they|you|we|i|people|customers) (?:think|feel|say|know|realise|realize)\b|['\"‘“]",
+                 strip_hedges(text), maxsplit=1)[0]
+    m = shorten(m, 14)
     m = re.sub(r"^(?:it'?s |it is |that'?s |probably |i guess )+", "", m, flags=re.I)
     m = m[:1].lower() + m[1:] if m[:2] != m[:2].upper() else m
     if not re.match(r"(?:when|once|as soon as|at the point|the moment|whenever|on the day|the day|after|before)\b",
@@ -226,21 +234,39 @@ _PAIN = re.compile(r"\b(?:never|can'?t|cannot|don'?t|doesn'?t|won'?t|stuck|compl
 # "without having to call support", "instead of chasing", "no longer stuck": the pain named as solved.
 _SOLVED = re.compile(r"\b(?:without|instead of|rather than|no longer|no more|not|don'?t have to|no need to|stop|less|"
                      r"fewer)\b(?:\s+\w+){0,3}\s*$", re.I)
-_NOT_VERB_START = re.compile(r"^(?:a|an|the|some|most|many|lots?|a lot|all|every|each|any|no|none|few|several|both|this|"
+_NOT_VERB_START = re.compile(r"^(?:a|an|the|our|my|your|their|his|her|some|most|many|lots?|a lot|all|every|each|any|no|"
+                             r"none|few|several|both|this|"
                              r"that|these|those|they|them|it|its|their|he|she|you|customers?|users?|people|clients?|"
                              r"\d[\w%]*|more of|less of)\b", re.I)
 _COPULA = re.compile(r"^(?:[\w'-]+\s+){0,3}(?:is|are|was|were)\b", re.I)
 
 
-def part_problem(slot: Slot, text: str) -> str:
+_HEDGES = re.compile(r"\b(?:i (?:think|guess|suppose|mean|believe|reckon|hope|'d say|would say)|if i had to (?:guess|pick)|"
+                     r"to be honest|i'?m not sure|i'?d expect|i'?d hope|i'?d want|i'?d like)\b", re.I)
+# Talk about the speaker or the team's own work: 'I have a planning review in 20 minutes', 'we spent two quarters'.
+_SPEAKER = re.compile(r"\b(?:i|me|my|i'm|i've|i'll|mine)\b|^\W*(?:we|our team)\s+(?!'d|would|want|expect|hope|need|"
+                      r"see|could|might|should)(?:\w+ed|spent|built|have|had|are|were|did|made|shipped|got)\b|"
+                      r"\bit'?s\b|\bobviously\b", re.I)
+
+
+def said_by_speaker(raw: str) -> bool:
+    """The raw answer part talks about the speaker or the team's own work, not the customer."""
+    return bool(_SPEAKER.search(_HEDGES.sub("", raw or "")))
+
+
+def part_problem(slot: Slot, text: str, raw: str = "") -> str:
     """Why a clean part cannot go on the card as it is ('' when it can): 'talk' (words about the work or the
     conversation, not the customer), 'pain' (the problem today, not what customers do once it is solved),
     'not_action' (not a verb phrase), 'empty'."""
     text = (text or "").strip()
     if not re.search(r"[^\W\d_]{2,}", text):
         return "empty"
-    if _TALK.search(text):
+    if _TALK.search(text) or (raw and slot is not Slot.guardrail and said_by_speaker(raw)):
         return "talk"
+    if slot is Slot.guardrail and (re.match(r"(?i)\W*(?:it|that|this|they|them|those|these)\b", text) or (
+            re.search(r"(?i)\b(?:it|them|this|that)\b", text) and not re.search(r"\d", text)) or
+            len(re.sub(r"(?i)\s*does not (?:drop|rise|get worse)$", "", text).split()) < 2):
+        return "not_action"  # 'it shouldn't go above', 'they'll hate it', 'harm': a limit needs the thing it limits
     if slot in (Slot.behavior, Slot.success):
         if any(not _SOLVED.search(text[max(0, m.start() - 30):m.start()]) for m in _PAIN.finditer(text)):
             return "pain"

@@ -18,7 +18,7 @@ from coach.engine.classifier import TRAP_NOTES, classify, read
 from coach.engine.interpreter import Interpretation, Interpreter, OfflineInterpreter
 from coach.engine.numbers import parse_numbers
 from coach.engine.session import SLOT_ORDER, Session
-from coach.engine.understand import Understanding, understand
+from coach.engine.understand import Understanding, understand, valid_segment
 from coach.engine.writer import Move, OfflineWriter, Writer
 from coach.models import Kind, Passage, Role, Slot, Trap, Turn
 from coach.textinput import InputError, clean_text, looks_english
@@ -49,7 +49,7 @@ CATCH = re.compile(r"catch|wrong with|problem|bad|why (?:is|does|not)|matter|isn
 UNSURE = 0.35  # below this confidence the coach asks what the statement is instead of saying it
 SOFT_BUDGET = 8  # coach messages, the card included, that a session aims for (../shared/rubric.md g)
 # Slots whose answer must read as a clean part before it is filed (else the coach asks once more).
-CONFIRMED = (Slot.behavior, Slot.success, Slot.value_moment)
+CONFIRMED = (Slot.behavior, Slot.success, Slot.value_moment, Slot.guardrail)
 LADDER_LIMIT = 1  # "what is the value of that?" at most this many times
 # Slots the coach asks about; the rest are inferred from the answers and shown on the card as such.
 ASKED: list[Slot] = [Slot.value, Slot.who, Slot.behavior, Slot.value_moment, Slot.metric, Slot.guardrail]
@@ -125,8 +125,11 @@ class Coach(CardTalk):
                     if not re.search(r"(?i)\b(?:draft|write (?:it|this) up|short on time|in a hurry|give me|skip|"
                                      r"card|wrap (?:it )?up)\b", s)]
             rest = understand(" ".join(kept), slot)
-            if len(rest.content.split()) >= 8:
-                self._file(session, slot, rest, rest.parts.get(slot) or rest.content)
+            part = rest.parts.get(slot) or rest.content
+            if len(rest.content.split()) >= 8 and not compose.part_problem(slot, compose.clean_part(slot, part), part):
+                self._file(session, slot, rest, part)
+            else:
+                self._file_parts(session, slot, rest)
             return self.finish(session)
         if "undo" in heard.acts and not heard.has_content:
             return self._undo(session)
@@ -339,7 +342,7 @@ class Coach(CardTalk):
                              extra_notes=[TRAP_NOTES[trap]], prefix=prefix)
         if traps:
             session.unresolved_traps[slot] = [t.value for t in traps]
-        if slot in CONFIRMED and (problem := compose.part_problem(slot, compose.clean_part(slot, answer))):
+        if slot in CONFIRMED and (problem := compose.part_problem(slot, compose.clean_part(slot, answer), answer)):
             # The answer holds no clean behaviour or moment (the pain today, talk about the work, a remark):
             # ask once more in plainer words rather than put debris on the card; then go on without it.
             others = Understanding(raw=heard.raw, parts={k: v for k, v in heard.parts.items() if k is not slot},
@@ -373,7 +376,9 @@ class Coach(CardTalk):
             if other is slot or (other in session.slots and session.slots[other].origin == "user"):
                 continue
             clean = compose.clean_part(other, part)
-            if not compose.part_problem(other, clean):
+            if other is Slot.who and not valid_segment(clean):
+                continue
+            if not compose.part_problem(other, clean, part):
                 session.fill(other, clean)
 
     def _advance(self, session: Session, move: Move | None, prefix: str = "") -> Turn:
@@ -397,11 +402,7 @@ class Coach(CardTalk):
                                             s(Slot.guardrail))
         if session.good_outcome and not session.outcome_text:
             return cards.polished_statement(session.statement, cards.agreed_guardrail(session))
-        statement = session.statement.lower()
-        said = [session.slots[k].text for k in (Slot.behavior, Slot.success, Slot.value)  # never the statement itself
-                if k in session.slots and session.slots[k].origin != "statement"
-                and session.slots[k].text.strip().rstrip(".").lower() not in statement]
-        behavior = next((b for b in said if b and not compose.part_problem(Slot.behavior, b)), GAP_BEHAVIOUR)
+        behavior = cards.said_behaviour(session) or GAP_BEHAVIOUR
         moment = s(Slot.value_moment)
         moment = "" if compose.part_problem(Slot.value_moment, moment) else moment
         who = s(Slot.who)

@@ -116,6 +116,7 @@ class Understanding:
     parts: dict[Slot, str] = field(default_factory=dict)
     numbers: Numbers = field(default_factory=Numbers)
     question: str = ""  # the question the user asked back, if any
+    questions: list[str] = field(default_factory=list)  # kept sentences that were said as questions
 
     @property
     def has_content(self) -> bool:
@@ -169,13 +170,23 @@ def verb_phrase(text: str) -> str:
 
 _NOT_SEGMENT = re.compile(r"^\W*(?:about |around |roughly |~)?\d|\b(?:now|today|currently)\b|^(?:anyone|everyone|whoever|all)\b|^(?:really|fine|ok(?:ay)?|sure|yes|no|nah|well|hmm+|good|great|anyone|everyone|everybody|"
                           r"all of them|whoever|people|customers|users)$|\b(?:is|are|was|were|be|'s|good|bad|says?|"
-                          r"think|thinks|know|care|cares|want|wants)\b", re.I)
+                          r"think|thinks|know|care|cares|want|wants)\b|n'?t\b|^(?:share|percentage|proportion|number|"
+                          r"rate|count|median|average|mean|total|%)\b", re.I)
+# Verbs a behaviour starts with: a segment stops where one begins ('requesters raise purchase requests').
+_BEHAVIOUR_VERB = re.compile(
+    r"\s+(?:add|approve|apply|ask|attend|book|buy|call|cancel|check|choose|claim|close|come|complete|connect|create|"
+    r"deploy|download|earn|file|find|finish|get|give|hire|invite|join|keep|leave|list|log|make|merge|move|open|order|"
+    r"pay|place|play|post|raise|reach|read|receive|renew|reorder|resolve|return|review|run|save|schedule|sell|send|"
+    r"set|share|ship|sign|solve|spend|start|stay|submit|subscribe|switch|take|track|try|turn|upgrade|upload|use|"
+    r"view|visit|watch|write)s?\b", re.I)
 
 
 def valid_segment(text: str) -> bool:
     """A segment names a group: a few words, no verb of saying or being, not a lone filler word."""
     return bool(text) and len(text.split()) <= 12 and not _NOT_SEGMENT.search(text) and \
-        not _PRONOUN_START.match(text) and not re.match(r"(?i)(?:where|what|when|why|how|which|whose)\b", text)
+        not _PRONOUN_START.match(text) and not re.match(r"(?i)(?:where|what|when|why|how|which|whose|not|if|because|"
+                                                        r"so|but|or|to|and|then|also|just)\b", text) and \
+        not re.search(r"(?i)\b(?:they|you|we|i|it|us|me|them)\b|[?=]", text) and not _BEHAVIOUR_VERB.match(" " + text)
 
 
 def segment(text: str) -> str:
@@ -195,17 +206,31 @@ def segment(text: str) -> str:
                     text, maxsplit=1, flags=re.I)[0]
     text = re.sub(r"\s+(?:mostly|mainly|probably|i guess|i think|maybe|really|basically|honestly|i'?d say)$", "", text,
                   flags=re.I)
+    if (verb := _BEHAVIOUR_VERB.search(text)) and len(text[:verb.start()].split()) >= 1:
+        text = text[:verb.start()]
     words = text.split()[:12]
     while words and words[-1].lower() in {"the", "a", "an", "of", "on", "in", "at", "for", "with", "to", "and", "or", "who"}:
         words.pop()
     return " ".join(words).strip(" .,;:")
 
 
+# A group of people: a plural noun ('new runners', 'small sellers', 'staff') somewhere in the phrase.
+_PLURAL = re.compile(r"\b\w{3,}(?<!s)s\b|\b(?:staff|people|people's|teams?|everyone|folk|children|personnel)\b", re.I)
+# A limit said on its own, in another answer: not a bare "without" (that is usually how people do it).
+_LIMIT_WORDS = re.compile(r"\b(?:shouldn'?t|should not|must ?n'?t|must not|can'?t|cannot|won'?t|don'?t want|"
+                          r"not (?:drop|fall|tank|rise|increase|go up|go down|suffer|get worse|worsen|spike|climb)|"
+                          r"(?:stays?|remains?) (?:under|below|above|at|flat|steady|stable)|guardrail)\b", re.I)
+
+
+def _questioned(clause: str, questions: list[str]) -> bool:
+    return any(q.strip().startswith(clause.strip()[:20]) for q in questions)
+
+
 def _clause_slot(clause: str) -> Slot | None:
     """Which slot a clause speaks to on its own, when its words say so clearly."""
     if MOMENT.match(strip_hedges(clause)):
         return Slot.value_moment
-    if GUARD.search(clause):
+    if _LIMIT_WORDS.search(clause):
         return Slot.guardrail
     if NUMBER.search(clause) and re.search(r"%|\bshare\b|\brate\b|\bper\b|\bnow\b|\btoday\b|\btarget\b|\bweek|\bmonth",
                                            clause, re.I):
@@ -251,11 +276,13 @@ def understand(answer: str, asked: Slot) -> Understanding:
         if _INTERJECTION.match(sentence):
             continue
         kept.append(sentence.rstrip("?"))
+        if sentence.rstrip().endswith("?"):
+            result.questions.append(sentence.rstrip("?"))
     result.content = strip_hedges(" ".join(kept))
     if not result.has_content:
         return result
     result.numbers = parse_numbers(result.content)
-    result.parts = pick_parts(kept, asked)
+    result.parts = pick_parts(kept, asked, result.questions)
     return result
 
 
@@ -283,7 +310,7 @@ def _behaviour_in(text: str) -> str:
     return m.group(1) if m else ""
 
 
-def pick_parts(kept: list[str], asked: Slot) -> dict[Slot, str]:
+def pick_parts(kept: list[str], asked: Slot, questions: list[str] | None = None) -> dict[Slot, str]:
     """Each slot's best part of an answer: the asked slot first, then whatever else the answer clearly says."""
     clauses = _clauses(kept)
     if not clauses:
@@ -310,7 +337,8 @@ def pick_parts(kept: list[str], asked: Slot) -> dict[Slot, str]:
             if asked is Slot.behavior:
                 del parts[asked]
         first = strip_hedges(clauses[0])
-        if asked in parts and _VERBLESS.match(first) and not _PRONOUN_START.match(first) and parts.get(asked) != clauses[0]:
+        if asked in parts and _VERBLESS.match(first) and not _PRONOUN_START.match(first) and parts.get(asked) != clauses[0] \
+                and valid_segment(segment(first)) and _PLURAL.search(segment(first)) and not _questioned(first, questions or []):
             parts[Slot.who] = first  # "New runners, first 60 days. If sharing works, they'd keep logging runs"
     elif asked is Slot.value_moment:
         moment = next((c for c in clauses if MOMENT.search(c)), "")

@@ -7,7 +7,6 @@ The protocol hands a `Move`; the offline writer phrases it from the phrase bank 
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
@@ -15,6 +14,7 @@ from pydantic import BaseModel, Field
 from coach.engine.card import _clause
 from coach.engine.classifier import read
 from coach.engine.session import Session
+from coach.engine.understand import valid_segment
 from coach.models import Kind, OutcomeCard, Passage, Slot, Trap
 from coach.prompts import load_offline
 
@@ -55,8 +55,7 @@ def slot_words(session: Session) -> dict[str, str]:
     who = s(Slot.who)
     return {
         "thing": output_object(session.statement) if session.classification.kind is Kind.output else "this",
-        "who": _clause(who, 60) if who and len(who.split()) <= 8 and not re.match(
-            r"(?i)(?:they|them|those|these|it|that|this|we|i)\b", who) else "your customers",
+        "who": _clause(who, 60) if who and len(who.split()) <= 8 and valid_segment(who) else "your customers",
         "output": _clause(read(session.statement).main or session.statement, 120),
     }
 
