@@ -26,11 +26,20 @@ MAX_SUPPORT = 3
 MAX_SUPPORT_PER_NOTE = 2
 MAX_SENTENCE_CHARS = 400
 MIN_SENTENCE_WORDS = 6
-#: Below this cosine similarity of the nearest chunk (MiniLM), the library does not cover a question.
-#: Chosen on the dev onboarding questions (evals/cases/dev/library_questions.yaml; scores printed by
-#: `evals/tools/ask_table.py --scores`): covered questions scored 0.466 and up, off-library ones 0.443
-#: and below but one (pricing plans, 0.574, matched on "B2B SaaS"). The cut sits between the two.
-COVERED_SIMILARITY = 0.455
+#: Below this coverage score (`coverage_score`, MiniLM cosine similarity), the library does not cover a
+#: question. Chosen on the dev onboarding questions (evals/cases/dev/library_questions.yaml; scores printed
+#: by `evals/tools/ask_table.py --scores`): covered questions scored 0.492 and up, off-library ones 0.443
+#: and below but one (pricing plans, 0.574, close to "B2B SaaS" questions). The cut sits between the two.
+COVERED_SIMILARITY = 0.465
+#: A listed question this close to the user's (cosine) picks the note that answers first.
+LEAD_SIMILARITY = 0.75
+#: Passages searched before the answering note is moved first and the list cut to k.
+POOL = 8
+#: A sentence of the answering note leads instead of its "In short" when it carries this share of the
+#: question's (rarity-weighted) words and twice what the "In short" carries.
+SHARPER_SHARE = 0.25
+#: A sentence of another note joins the answer only when it carries this share of the question's words.
+OTHER_NOTE_SHARE = 0.3
 #: A question with at most this many content words, after an earlier one, is read as a follow-up.
 FOLLOW_UP_WORDS = 5
 NOT_COVERED = "The library does not cover this question."
@@ -66,6 +75,7 @@ class Searcher(Protocol):
 class _Candidate:
     score: float
     matched: int
+    overlap: float
     rank: int
     position: int
     sentence: str
@@ -79,7 +89,7 @@ def sentences(text: str) -> list[str]:
     for para in re.split(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+[.)])\s)", body):
         line = " ".join(_MARKUP.sub("", ln).strip() for ln in para.splitlines() if ln.strip())
         line = re.sub(r"[*_`]{1,2}([^*_`]+)[*_`]{1,2}", r"\1", line)
-        line = line.replace("|", " ").strip()
+        line = line.replace("|", " ").replace(" -> ", " becomes ").strip()
         if not line or set(line) <= set("-: "):
             continue
         # A sentence ending in ':' only introduces a list; it says nothing alone.
@@ -142,14 +152,15 @@ def _candidates(weights: dict[str, float], passages: list[Passage]) -> list[_Can
             overlap = sum(weights[t] for t in matched)
             # Word overlap (rare words weigh more) dominates; an earlier passage and sentence break ties.
             score = overlap / norm + 0.3 / (1 + rank) + 0.05 / (1 + position)
-            found.append(_Candidate(score, len(matched), rank, position, sentence, passage.id))
+            found.append(_Candidate(score, len(matched), overlap, rank, position, sentence, passage.id))
     return sorted(found, key=lambda c: -c.score)
 
 
 def stands_alone(sentence: str) -> bool:
     """A sentence that reads on its own: it does not open by pointing back ("This...", "Both...")
     and does not end on an ellipsis of the sentence before ("...does not.")."""
-    return not _LEANS_BACK.match(sentence) and not _ELLIPTIC_END.search(sentence) and len(sentence.split()) >= 8
+    return (not _LEANS_BACK.match(sentence) and not _ELLIPTIC_END.search(sentence) and len(sentence.split()) >= 8
+            and sentence.lstrip("\"'(")[:1].isupper() and sentence.rstrip()[-1:] in ".!\"'")
 
 
 def _weights(kb: Any, query: str, own: str = "") -> dict[str, float]:
@@ -167,17 +178,27 @@ def _similar(a: str, b: str) -> bool:
     return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) >= 0.6
 
 
-def _lead(passages: list[Passage], weights: dict[str, float]) -> tuple[str, str]:
-    """The direct answer: the top note's curated "In short", else its best whole sentence."""
+def _overlap(weights: dict[str, float], text: str) -> float:
+    terms = set(tokenize(text))
+    return sum(w for t, w in weights.items() if t in terms)
+
+
+def _lead(passages: list[Passage], weights: dict[str, float]) -> list[str]:
+    """The direct answer, first sentence first: the top note's curated "In short"; but when one sentence
+    of that note matches the question far better ("how are OKRs scored?"), that sentence, then the "In short"."""
     top = passages[0]
     in_short, _ = split_passage(top.text)
-    if in_short and quotable(in_short):
-        return in_short, top.id
     best = _candidates(weights, [top])
+    if in_short and not INTERNAL_NAME.search(in_short):
+        sharper = best[0] if best else None
+        if sharper and sharper.matched >= 2 and sharper.overlap >= 2 * _overlap(weights, in_short) \
+                and sharper.overlap >= SHARPER_SHARE * sum(weights.values()):
+            return [sharper.sentence, in_short]
+        return [in_short]
     if best:
-        return best[0].sentence, top.id
+        return [best[0].sentence]
     first = next((s for s in sentences(top.text) if quotable(s)), "")
-    return first, top.id
+    return [first] if first else []
 
 
 def not_covered(nearest: list[Passage]) -> Answer:
@@ -191,16 +212,31 @@ def not_covered(nearest: list[Passage]) -> Answer:
     return Answer(answer=text, sources=[], covered=False, nearest=nearest)
 
 
-def coverage(kb: Any, query: str, min_similarity: float | None = None) -> bool:
-    """Whether the library answers a query: it shares a word with it and, when the searcher can measure
-    meaning (`top_similarity`), its nearest chunk is close enough."""
-    if not tokenize(query or ""):
-        return False
+def asked_parts(query: str) -> list[str]:
+    """The query, and each sentence of it that asks something when it has context around the question."""
+    parts = [s.strip() for s in re.split(r"(?<=[.!?])\s+", query or "") if s.strip()]
+    asks = [s for s in parts if s.endswith("?") and tokenize(s)]
+    return [query] + (asks if len(parts) > 1 else [])
+
+
+def coverage_score(kb: Any, query: str) -> float | None:
+    """How close the library comes to a query: the best cosine similarity of its nearest chunk to the whole
+    query or to one of its asking sentences ("We're a B2B team. How do we ...?"); None when the searcher
+    cannot measure meaning."""
     similarity = _unwrap(kb, "top_similarity")
     if similarity is None:
-        return True
+        return None
+    return max(similarity(part) for part in asked_parts(query))
+
+
+def coverage(kb: Any, query: str, min_similarity: float | None = None) -> bool:
+    """Whether the library answers a query: it shares a word with it and, when the searcher can measure
+    meaning, its coverage score reaches the threshold."""
+    if not tokenize(query or ""):
+        return False
+    score = coverage_score(kb, query)
     threshold = COVERED_SIMILARITY if min_similarity is None else min_similarity
-    return similarity(query) >= threshold
+    return score is None or score >= threshold
 
 
 def answer_offline(kb: Searcher, question: str, k: int = 3, context: str = "",
@@ -210,34 +246,48 @@ def answer_offline(kb: Searcher, question: str, k: int = 3, context: str = "",
     `context` is the earlier question of a conversation; a follow-up is searched together with it.
     `min_similarity` overrides `COVERED_SIMILARITY` (another embedder has another scale)."""
     query, follows = resolve(question or "", context)
-    passages = kb.search(query, k=k) if tokenize(query) else []
+    passages = lead_first(kb, query, kb.search(query, k=max(k, POOL)), k) if tokenize(query) else []
     if not passages or not coverage(kb, query, min_similarity):
         answer = not_covered(passages)
         answer.follow_up_of = follows
         return answer
     weights = _weights(kb, query, question if follows else "")
-    lead, lead_id = _lead(passages, weights)
+    leads, lead_id = _lead(passages, weights), passages[0].id
     picked: list[_Candidate] = []
+    total = sum(weights.values()) or 1.0
     for cand in _candidates(weights, passages):
-        if _similar(cand.sentence, lead) or any(_similar(cand.sentence, c.sentence) for c in picked):
+        if any(_similar(cand.sentence, s) for s in leads) or any(_similar(cand.sentence, c.sentence) for c in picked):
             continue
-        # Up to two facts from the answering note; one more from another note, if it shares two words or more.
+        # Up to two facts from the answering note; one more from another note if it matches the question well.
         own = cand.note_id == lead_id
         if own and sum(c.note_id == lead_id for c in picked) >= MAX_SUPPORT_PER_NOTE:
             continue
-        if not own and (cand.matched < 2 or any(c.note_id != lead_id for c in picked)):
+        if not own and (cand.matched < 2 or cand.overlap < OTHER_NOTE_SHARE * total
+                        or any(c.note_id != lead_id for c in picked)):
             continue
         picked.append(cand)
         if len(picked) == MAX_SUPPORT:
             break
     if not any(c.note_id == lead_id for c in picked):
         extra = next((s for s in sentences(passages[0].text)
-                      if quotable(s) and stands_alone(s) and not _similar(s, lead)), None)
+                      if quotable(s) and stands_alone(s) and not any(_similar(s, x) for x in leads)), None)
         if extra:
-            picked.append(_Candidate(0.0, 0, 0, 0, extra, passages[0].id))
+            picked.append(_Candidate(0.0, 0, 0.0, 0, 0, extra, passages[0].id))
     picked.sort(key=lambda c: (c.rank, c.position))
-    parts = [f"{lead} [{lead_id}]"] + [f"{c.sentence} [{c.note_id}]" for c in picked]
+    parts = [f"{s} [{lead_id}]" for s in leads] + [f"{c.sentence} [{c.note_id}]" for c in picked]
     return Answer(answer=" ".join(parts), sources=passages, covered=True, follow_up_of=follows)
+
+
+def lead_first(kb: Any, query: str, passages: list[Passage], k: int) -> list[Passage]:
+    """The top `k` passages, led by the note whose listed questions match the query very closely (at or
+    above `LEAD_SIMILARITY`) when the fused ranking put another note first."""
+    best = _unwrap(kb, "best_answer")
+    matches = [m for m in (best(part) for part in asked_parts(query)) if m] if best is not None else []
+    found = max(matches, key=lambda m: m[1], default=None)
+    if found and found[1] >= LEAD_SIMILARITY:
+        chosen = [p for p in passages if p.id == found[0]]
+        passages = chosen[:1] + [p for p in passages if p.id != found[0]]
+    return passages[:k]
 
 
 def cited_ids(text: str) -> list[str]:

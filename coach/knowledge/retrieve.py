@@ -217,6 +217,9 @@ class KnowledgeBase:
             lexical = [(c.chunk_id, s) for c, s in lexical_index.search(text, pool)]
         if mode == "hybrid":
             rankings = [[cid for cid, _ in dense], [cid for cid, _ in lexical]]
+            # The questions each note answers (and its "In short") rank once more on their own, so a
+            # question close to one a note answers counts for that note as much as its prose does.
+            rankings.append([cid for cid, _ in dense if is_answer_chunk(cid)])
             if prior:
                 rankings.append(_prior_chunks(prior, rankings, chunks))
             ranked = fuse_by_document(rankings, chunks)
@@ -228,6 +231,19 @@ class KnowledgeBase:
         """Cosine similarity of the chunk nearest in meaning to the query; 0.0 when there is none."""
         hits = self.search(query, k=1, mode="dense")
         return hits[0].score if hits else 0.0
+
+    def best_answer(self, query: str) -> tuple[str, float] | None:
+        """The note whose curated answer or listed questions come nearest in meaning to the query, with
+        that cosine similarity; None when no note has them."""
+        text = " ".join((query or "").split())
+        if not text:
+            return None
+        chunks, _ = self._ensure_ready()
+        vector = embed_texts(self.embedder, [text])[0]
+        for hit in self.store.dense(vector, max(40, 4 * self.settings.top_k)):
+            if hit.chunk_id in chunks and is_answer_chunk(hit.chunk_id):
+                return chunks[hit.chunk_id].doc_id, hit.score
+        return None
 
     def term_weights(self, text: str) -> dict[str, float]:
         """Inverse document frequency (over the indexed chunks) of each word of a text: rare words weigh more."""

@@ -49,6 +49,7 @@ def score(cases: list[dict[str, Any]], records: list[dict[str, Any]]) -> dict[st
     """hit@3 over labelled covered questions; covered accuracy over all, and per side."""
     labelled = [(c, r) for c, r in zip(cases, records, strict=True) if c.get("covered", True) and c.get("expect_ids_any")]
     hits = [any(i in c["expect_ids_any"] for i in offered(r)) for c, r in labelled]
+    firsts = [offered(r, 1)[:1] != [] and offered(r, 1)[0] in c["expect_ids_any"] for c, r in labelled]
     right = [bool(r["covered"]) == bool(c.get("covered", True)) for c, r in zip(cases, records, strict=True)]
     on = [ok for c, ok in zip(cases, right, strict=True) if c.get("covered", True)]
     off = [ok for c, ok in zip(cases, right, strict=True) if not c.get("covered", True)]
@@ -56,7 +57,7 @@ def score(cases: list[dict[str, Any]], records: list[dict[str, Any]]) -> dict[st
     def rate(xs: list[bool]) -> float | None:
         return round(sum(xs) / len(xs), 3) if xs else None
 
-    return {"questions": len(cases), "hit_at_3": rate(hits), "hit_cases": len(hits),
+    return {"questions": len(cases), "hit_at_3": rate(hits), "hit_at_1": rate(firsts), "hit_cases": len(hits),
             "covered_accuracy": rate(right), "covered_said_covered": rate(on), "off_library_said_not_covered": rate(off)}
 
 
@@ -65,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("questions", type=Path)
     parser.add_argument("--answers", type=Path, help="Write one JSON answer per line (with id and question) here.")
     parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
+    parser.add_argument("--scores", action="store_true", help="Also print each question's coverage score, "
+                        "the number the covered / not-covered rule compares with its threshold.")
     args = parser.parse_args(argv)
     try:
         cases = yaml.safe_load(args.questions.read_text(encoding="utf-8")) or []
@@ -78,6 +81,14 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = get_settings()
     records = [answer_record(settings, str(c["question"])) for c in cases]
+    if args.scores:
+        from coach.knowledge.ask import COVERED_SIMILARITY, coverage_score
+        from coach.service import GroundedLibrary, knowledge_base
+
+        kb = GroundedLibrary(knowledge_base(settings))
+        for case, record in zip(cases, records, strict=True):
+            record["coverage_score"] = round(coverage_score(kb, str(case["question"])) or 0.0, 3)
+        print(f"threshold {COVERED_SIMILARITY}")
     summary = score(cases, records)
     if args.answers:
         with args.answers.open("w", encoding="utf-8") as out:
@@ -87,17 +98,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
-    print("| id | expected | said | offered notes | hit |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| id | expected | said | offered notes | hit |" + (" score |" if args.scores else ""))
+    print("| --- | --- | --- | --- | --- |" + (" --- |" if args.scores else ""))
     for case, record in zip(cases, records, strict=True):
         want = "covered" if case.get("covered", True) else "not covered"
         said = "covered" if record["covered"] else "not covered"
         expect = case.get("expect_ids_any") or []
         hit = "" if not expect or not case.get("covered", True) else ("yes" if set(offered(record)) & set(expect) else "NO")
         flag = "" if want == said else " (wrong)"
-        print(f"| {case.get('id', '')} | {want} | {said}{flag} | {', '.join(offered(record))} | {hit} |")
+        score_cell = f" {record['coverage_score']} |" if args.scores else ""
+        print(f"| {case.get('id', '')} | {want} | {said}{flag} | {', '.join(offered(record))} | {hit} |{score_cell}")
     print()
-    print(f"hit@3 {summary['hit_at_3']} over {summary['hit_cases']} labelled questions; "
+    print(f"hit@3 {summary['hit_at_3']} (hit@1 {summary['hit_at_1']}) over {summary['hit_cases']} labelled questions; "
           f"covered accuracy {summary['covered_accuracy']} (covered said covered {summary['covered_said_covered']}, "
           f"off-library said not covered {summary['off_library_said_not_covered']}), {summary['questions']} questions")
     return 0
