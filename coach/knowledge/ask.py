@@ -114,12 +114,12 @@ def quotable(sentence: str) -> bool:
 
 
 def is_follow_up(question: str, context: str) -> bool:
-    """Whether a question leans on the earlier one: it opens like a follow-up, or is very short."""
+    """Whether a question leans on the earlier one: it opens like a follow-up ("and for...", "what about..."),
+    or it is short and does not open as a question of its own ("B2B?", "in fintech")."""
     if not context.strip():
         return False
     words = len(tokenize(question))
-    return bool(_FOLLOW_UP_CUE.match(question)) or words <= 2 or (
-        words <= FOLLOW_UP_WORDS and not _SELF_CONTAINED.match(question))
+    return bool(_FOLLOW_UP_CUE.match(question)) or (words <= FOLLOW_UP_WORDS and not _SELF_CONTAINED.match(question))
 
 
 def resolve(question: str, context: str = "") -> tuple[str, str]:
@@ -229,14 +229,22 @@ def coverage_score(kb: Any, query: str) -> float | None:
     return max(similarity(part) for part in asked_parts(query))
 
 
-def coverage(kb: Any, query: str, min_similarity: float | None = None) -> bool:
-    """Whether the library answers a query: it shares a word with it and, when the searcher can measure
-    meaning, its coverage score reaches the threshold."""
-    if not tokenize(query or ""):
+def coverage(kb: Any, query: str, passages: list[Passage] | None = None, min_similarity: float | None = None) -> bool:
+    """Whether the library answers a query. With a calibrated embedder (`coverage_threshold`), its coverage
+    score must reach the threshold; otherwise (or with `min_similarity=0`) the query must share a word with
+    the passages found for it."""
+    terms = set(tokenize(query or ""))
+    if not terms:
         return False
-    score = coverage_score(kb, query)
-    threshold = COVERED_SIMILARITY if min_similarity is None else min_similarity
-    return score is None or score >= threshold
+    threshold = min_similarity
+    if threshold is None:
+        calibrated = _unwrap(kb, "coverage_threshold")
+        threshold = calibrated() if calibrated is not None else None
+    if threshold:
+        score = coverage_score(kb, query)
+        return score is None or score >= threshold
+    found = passages if passages is not None else kb.search(query, k=3)
+    return any(terms & set(tokenize(p.text)) for p in found)
 
 
 def answer_offline(kb: Searcher, question: str, k: int = 3, context: str = "",
@@ -244,14 +252,16 @@ def answer_offline(kb: Searcher, question: str, k: int = 3, context: str = "",
     """A direct, cited answer from the top `k` passages, or "not covered" with the nearest notes.
 
     `context` is the earlier question of a conversation; a follow-up is searched together with it.
-    `min_similarity` overrides `COVERED_SIMILARITY` (another embedder has another scale)."""
+    `min_similarity` overrides the knowledge base's calibrated threshold (0: decide by shared words)."""
     query, follows = resolve(question or "", context)
     passages = lead_first(kb, query, kb.search(query, k=max(k, POOL)), k) if tokenize(query) else []
-    if not passages or not coverage(kb, query, min_similarity):
+    if not passages or not coverage(kb, query, passages, min_similarity):
         answer = not_covered(passages)
         answer.follow_up_of = follows
         return answer
-    weights = _weights(kb, query, question if follows else "")
+    if follows:
+        passages = _with_own_words(kb, question, follows, passages)
+    weights = _weights(kb, query, " ".join(set(tokenize(question)) - set(tokenize(follows))) if follows else "")
     leads, lead_id = _lead(passages, weights), passages[0].id
     picked: list[_Candidate] = []
     total = sum(weights.values()) or 1.0
@@ -276,6 +286,23 @@ def answer_offline(kb: Searcher, question: str, k: int = 3, context: str = "",
     picked.sort(key=lambda c: (c.rank, c.position))
     parts = [f"{s} [{lead_id}]" for s in leads] + [f"{c.sentence} [{c.note_id}]" for c in picked]
     return Answer(answer=" ".join(parts), sources=passages, covered=True, follow_up_of=follows)
+
+
+def _with_own_words(kb: Any, question: str, context: str, passages: list[Passage]) -> list[Passage]:
+    """For a follow-up ("and for a B2B team?"): bring in the passage on the same topic that holds the
+    follow-up's new words, in place of that note's other passage, or of the last one."""
+    new_words = set(tokenize(question)) - set(tokenize(context))
+    if not new_words or not passages:
+        return passages
+    for found in kb.search(f"{question} {passages[0].title}", k=POOL):
+        if not any(new_words & set(tokenize(s)) for s in sentences(found.text) if quotable(s) and stands_alone(s)):
+            continue
+        if any(p.chunk_id == found.chunk_id for p in passages):
+            return passages
+        ids = [p.id for p in passages]
+        at = ids.index(found.id) if found.id in ids else len(passages) - 1
+        return passages[:at] + [found] + passages[at + 1:]
+    return passages
 
 
 def lead_first(kb: Any, query: str, passages: list[Passage], k: int) -> list[Passage]:

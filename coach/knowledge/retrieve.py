@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from coach.knowledge.ask import COVERED_SIMILARITY
 from coach.knowledge.embedder import EmbedderUnavailable, MiniLMEmbedder
 from coach.knowledge.lexical import LexicalIndex, tokenize
 from coach.knowledge.notes import Chunk, Note, is_question_chunk, load_notes
@@ -218,8 +219,9 @@ class KnowledgeBase:
         if mode == "hybrid":
             rankings = [[cid for cid, _ in dense], [cid for cid, _ in lexical]]
             # The questions each note answers (and its "In short") rank once more on their own, so a
-            # question close to one a note answers counts for that note as much as its prose does.
-            rankings.append([cid for cid, _ in dense if is_answer_chunk(cid)])
+            # question close to one a note answers counts for that note as much as its prose does. An
+            # ingested document has no such questions; its own text stands in, so it is not outranked.
+            rankings.append([cid for cid, _ in dense if is_answer_chunk(cid) or chunks[cid].source == "user"])
             if prior:
                 rankings.append(_prior_chunks(prior, rankings, chunks))
             ranked = fuse_by_document(rankings, chunks)
@@ -231,6 +233,11 @@ class KnowledgeBase:
         """Cosine similarity of the chunk nearest in meaning to the query; 0.0 when there is none."""
         hits = self.search(query, k=1, mode="dense")
         return hits[0].score if hits else 0.0
+
+    def coverage_threshold(self) -> float | None:
+        """The coverage score below which the library does not cover a question: calibrated for the MiniLM
+        embedder only; None (decide by shared words alone) for any other embedder."""
+        return COVERED_SIMILARITY if isinstance(self.embedder, MiniLMEmbedder) else None
 
     def best_answer(self, query: str) -> tuple[str, float] | None:
         """The note whose curated answer or listed questions come nearest in meaning to the query, with
