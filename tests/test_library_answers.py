@@ -240,3 +240,21 @@ def test_ask_table_runs_on_a_question_file(app_library_dir: Path, tmp_path: Path
     bad = tmp_path / "bad.yaml"
     bad.write_text("just text", encoding="utf-8")
     assert ask_table.main([str(bad)]) == 2
+
+
+# --- the LLM engine: the same "not covered" rule, and follow-ups reach the model with their context ----------
+
+
+def test_llm_engine_uses_the_same_coverage_rule(fake_openai, app_library_dir: Path) -> None:
+    from coach.service import ask_library
+
+    settings = fake_openai.settings(data_dir=app_library_dir)
+    answer, notice = ask_library(settings, "How do I set up a Jira board?")
+    assert not answer.covered and answer.answer.startswith(NOT_COVERED) and fake_openai.requests == []
+    fake_openai.enqueue("Keep one outcome per team, and hold it for two to three quarters [one-outcome-at-a-time].")
+    answer, notice = ask_library(settings, "and for a B2B team?",
+                                 context="How many outcomes should a team have per quarter?")
+    assert notice == "" and answer.covered and answer.follow_up_of.startswith("How many outcomes")
+    assert [p.id for p in answer.sources] == ["one-outcome-at-a-time"]
+    sent = fake_openai.requests[0].messages[-1]["content"]
+    assert "and for a B2B team?" in sent and "How many outcomes should a team have per quarter?" in sent
