@@ -84,23 +84,30 @@ def classify(text: str, json_out: JsonOpt = False, engine: EngineOpt = None) -> 
 
 @app.command()
 def ask(question: str, json_out: JsonOpt = False, engine: EngineOpt = None,
-        k: Annotated[int, typer.Option("-k", min=1, max=10, help="Passages to draw on.")] = 3) -> None:
-    """Answer a question from the knowledge library, with citations."""
+        k: Annotated[int, typer.Option("-k", min=1, max=10, help="Passages to draw on.")] = 3,
+        after: Annotated[str | None, typer.Option("--after", help="The earlier question, when this one follows it "
+                                                   "(\"and for a B2B team?\").")] = None) -> None:
+    """Answer a question from the knowledge library, with citations; says so when the library does not cover it."""
+    from coach.knowledge.ask import answer_json
     from coach.service import ask_library
 
     try:
         text = clean_text(question, what="question")
+        context = clean_text(after, what="earlier question") if after is not None else ""
     except InputError as err:
         raise fail(str(err)) from None
-    answer, note = ask_library(settings_for(engine), text, k)
+    answer, note = ask_library(settings_for(engine), text, k, context=context)
     notice(note)
     if json_out:
-        emit({"answer": answer.answer,
-              "sources": [{"id": p.id, "title": p.title, "text": p.text} for p in answer.sources]})
+        emit(answer_json(answer))
         return
     typer.echo(answer.answer + "\n")
+    if answer.follow_up_of:
+        typer.echo(f"(read as a follow-up to: {answer.follow_up_of})")
     for p in answer.sources:
         typer.echo(f"[{p.id}] {p.title}" + (f" / {p.section}" if p.section else ""))
+    for p in answer.nearest:
+        typer.echo(f"nearest: [{p.id}] {p.title}")
 
 
 @app.command()

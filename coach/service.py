@@ -98,16 +98,28 @@ def classify_statement(settings: Settings, statement: str) -> tuple[Classificati
     return classify(statement), ""
 
 
-def ask_library(settings: Settings, question: str, k: int = 3) -> tuple[Answer, str]:
-    from coach.knowledge import answer_offline
+def ask_library(settings: Settings, question: str, k: int = 3, context: str = "") -> tuple[Answer, str]:
+    """A cited answer from the library (offline or LLM), or "not covered" with the nearest notes.
+
+    `context` is the earlier question of a conversation; a follow-up is read together with it."""
+    from coach.knowledge.ask import answer_offline, coverage, not_covered, resolve
 
     kb = GroundedLibrary(knowledge_base(settings))
     llm = _llm()
     if settings.engine == "llm" and llm is not None:
-        return llm.ask_with(settings, kb, question, k=k, breaker=_breaker(settings.base_url, settings.model))
+        query, follows = resolve(question, context)
+        if not coverage(kb, query):  # the same rule as offline: no model call for what the library does not cover
+            answer = not_covered(kb.search(query, k=k))
+        else:
+            asked = f'{question} (a follow-up to the earlier question "{follows}")' if follows else question
+            answer, note = llm.ask_with(settings, kb, asked, k=k, breaker=_breaker(settings.base_url, settings.model))
+            answer.follow_up_of = follows
+            return answer, note
+        answer.follow_up_of = follows
+        return answer, ""
     from coach.llm.guard import strip_links
 
-    answer = answer_offline(kb, question, k=k)
+    answer = answer_offline(kb, question, k=k, context=context)
     # Ingested documents are data: an outside link or image inside one is never passed on.
     answer.answer = strip_links(answer.answer)
     return answer, ""

@@ -26,6 +26,7 @@ from coach.knowledge import (
     load_notes,
     parse_note,
 )
+from coach.knowledge.ask import NOT_COVERED
 from coach.knowledge.lexical import stem, tokenize
 from coach.knowledge.retrieve import rrf
 from coach.models import Answer, Passage
@@ -432,7 +433,8 @@ def test_answer_offline_quotes_and_cites(real_kb) -> None:
     assert "sentiment-pairing" in cited and "NPS" in answer.answer
     assert len(answer.sources) == 3 and all(p.title and p.text for p in answer.sources)
     off_topic = answer_offline(real_kb, "Tell me a joke about cats")
-    assert off_topic.sources == [] and "found nothing" in off_topic.answer
+    assert off_topic.sources == [] and not off_topic.covered and off_topic.answer.startswith(NOT_COVERED)
+    assert len(off_topic.nearest) == 3 and all(f"[{p.id}]" in off_topic.answer for p in off_topic.nearest)
     assert real_kb.top_similarity("Tell me a joke about cats") < 0.2 < real_kb.top_similarity("Is NPS enough?")
 
 
@@ -450,7 +452,8 @@ def test_answer_offline_says_plainly_when_nothing_fits(kb_settings) -> None:
     with KnowledgeBase(kb_settings(), embedder=HashEmbedder()) as kb:
         for question in ("What's the weather in Paris tomorrow?", "   "):
             answer = answer_offline(kb, question)
-            assert answer.sources == [] and "found nothing" in answer.answer and "Try asking" in answer.answer
+            assert answer.sources == [] and not answer.covered and answer.answer.startswith(NOT_COVERED)
+        assert "try, for example" in answer_offline(kb, "   ").answer  # nothing to offer: example questions instead
         answer = answer_offline(kb, "Should we count job applications?", k=2)
         assert "[value-creation-moment]" in answer.answer and len(answer.sources) <= 2
 

@@ -3,6 +3,10 @@
 A note becomes one chunk per `## ` section, plus a "summary" chunk for the text before
 the first section. Chunk ids are stable (`<note-id>#<section-slug>`), and every chunk's
 text starts with a heading line naming the note, so a chunk stands alone when retrieved.
+
+A note's front matter may also carry `in_short` (the curated direct answer) and `questions`
+(the questions it answers, in a PM's words). They become an "In short" chunk and one small
+chunk per question, so a question typed by a user meets the questions the note answers.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from pathlib import Path
 import yaml
 
 #: Bump when chunking changes, so every note's hash changes and the index re-embeds.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 #: A section longer than this (in words) is split into paragraph groups.
 MAX_CHUNK_WORDS = 250
 MIN_CHUNK_WORDS = 150
 SUMMARY = "summary"
+IN_SHORT = "In short"
+QUESTION = "Question"
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _SECTION = re.compile(r"^##[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
@@ -59,6 +65,8 @@ class Note:
     hash: str
     tags: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    in_short: str = ""
+    questions: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -66,8 +74,26 @@ class Note:
         return self.body
 
     def chunks(self) -> list[Chunk]:
-        """The note split by `## ` section, each chunk prefixed with the title."""
-        return chunk_sections(self.id, self.title, self.body, source="corpus", doc_hash=self.hash)
+        """The note split by `## ` section, each chunk prefixed with the title, plus its curated answer chunks."""
+        chunks = chunk_sections(self.id, self.title, self.body, source="corpus", doc_hash=self.hash)
+        return chunks + answer_chunks(self)
+
+
+def answer_chunks(note: Note) -> list[Chunk]:
+    """The "In short" chunk (the curated answer) and one chunk per question the note answers."""
+    if not note.in_short:
+        return []
+    out = [Chunk(f"{note.id}#in-short", note.id, note.title, IN_SHORT, f"{note.title} - {IN_SHORT}\n{note.in_short}",
+                 "corpus", note.hash)]
+    for n, question in enumerate(note.questions, start=1):
+        out.append(Chunk(f"{note.id}#question-{n}", note.id, note.title, QUESTION, f"{QUESTION}: {question}",
+                         "corpus", note.hash))
+    return out
+
+
+def is_question_chunk(chunk_id: str) -> bool:
+    """True for the per-question chunks, which match queries but are never shown as a passage."""
+    return "#question-" in chunk_id
 
 
 def slugify(text: str) -> str:
@@ -157,6 +183,12 @@ def parse_note(path: Path) -> Note:
     if not body:
         raise NoteError(f"{path}: note '{note_id}' has no body")
     title = str(meta.get("title") or note_id).strip()
+    in_short = " ".join(str(meta.get("in_short") or "").split())
+    questions = meta.get("questions") or []
+    if not isinstance(questions, list) or not all(isinstance(q, str) and q.strip() for q in questions):
+        raise NoteError(f"{path}: 'questions' must be a list of non-empty strings")
+    if questions and not in_short:
+        raise NoteError(f"{path}: note '{note_id}' lists questions but has no 'in_short' answer")
     return Note(
         id=note_id,
         title=title,
@@ -165,6 +197,8 @@ def parse_note(path: Path) -> Note:
         hash=content_hash(raw),
         tags=[str(t) for t in (meta.get("tags") or [])],
         sources=[str(s) for s in (meta.get("sources") or [])],
+        in_short=in_short,
+        questions=[" ".join(q.split()) for q in questions],
     )
 
 

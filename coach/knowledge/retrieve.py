@@ -7,6 +7,7 @@ shipped corpus and the user's ingested documents.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Sequence
@@ -14,9 +15,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from coach.knowledge.ask import COVERED_SIMILARITY
 from coach.knowledge.embedder import EmbedderUnavailable, MiniLMEmbedder
-from coach.knowledge.lexical import LexicalIndex
-from coach.knowledge.notes import Chunk, Note, load_notes
+from coach.knowledge.lexical import LexicalIndex, tokenize
+from coach.knowledge.notes import Chunk, Note, is_question_chunk, load_notes
 from coach.knowledge.store import COLLECTIONS, CORPUS, USER_DOCS, IndexStore, embed_texts
 from coach.knowledge.userdocs import IngestReport, UserDocStore, ingest_path
 from coach.models import Passage
@@ -25,6 +27,8 @@ from coach.settings import Settings
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
 RRF_K = 60
+#: Marks the curated answer inside a passage's text: "In short: ...".
+IN_SHORT_LABEL = "In short:"
 
 
 @dataclass
@@ -58,24 +62,63 @@ def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, fl
 
 
 def fuse_by_document(rankings: list[list[str]], chunks: dict[str, Chunk]) -> list[tuple[str, float]]:
-    """RRF over documents (the unit returned), each shown by its best chunk by chunk-level RRF."""
+    """RRF over documents (the unit returned), each shown by its best chunk by chunk-level RRF.
+
+    A note's curated answer chunks ("In short" and its questions) count for the note's rank, but
+    the note is shown by its best section of prose (see `_passages`)."""
     best: dict[str, str] = {}
     for chunk_id, _ in rrf(rankings):
-        best.setdefault(chunks[chunk_id].doc_id, chunk_id)
+        doc_id = chunks[chunk_id].doc_id
+        if doc_id not in best or (_shown_late(best[doc_id], chunks) and not _shown_late(chunk_id, chunks)):
+            best[doc_id] = chunk_id
     doc_rankings = [list(dict.fromkeys(chunks[c].doc_id for c in ranking)) for ranking in rankings]
     return [(best[doc_id], score) for doc_id, score in rrf(doc_rankings)]
 
 
+def is_answer_chunk(chunk_id: str) -> bool:
+    """The curated "In short" chunk or one of a note's question chunks."""
+    return chunk_id.endswith("#in-short") or is_question_chunk(chunk_id)
+
+
+def _shown_late(chunk_id: str, chunks: dict[str, Chunk]) -> bool:
+    """Chunks a passage is not shown by when a better one exists: the answer chunks, and the summary of a
+    note with an "In short" (the curated answer already leads every passage of that note)."""
+    doc_id = chunk_id.split("#", 1)[0]
+    return is_answer_chunk(chunk_id) or (chunk_id.endswith("#summary") and f"{doc_id}#in-short" in chunks)
+
+
+def _best_prose(doc_id: str, ranked: list[tuple[str, float]], chunks: dict[str, Chunk]) -> Chunk | None:
+    """A note's best-ranked section of prose (other than its summary), else its first section."""
+    for chunk_id, _ in ranked:
+        chunk = chunks.get(chunk_id)
+        if chunk is not None and chunk.doc_id == doc_id and not _shown_late(chunk_id, chunks):
+            return chunk
+    own = sorted((c for c in chunks.values() if c.doc_id == doc_id and not _shown_late(c.chunk_id, chunks)),
+                 key=lambda c: c.chunk_id)
+    return own[0] if own else None
+
+
+def passage_text(chunk: Chunk, chunks: dict[str, Chunk]) -> str:
+    """A chunk's text, with its note's curated "In short" answer after the heading line when it has one."""
+    in_short = chunks.get(f"{chunk.doc_id}#in-short")
+    if in_short is None or chunk.source == "user":
+        return chunk.text
+    heading, _, body = chunk.text.partition("\n")
+    return f"{heading}\n{IN_SHORT_LABEL} {in_short.body}\n\n{body}"
+
+
 def _passages(ranked: list[tuple[str, float]], chunks: dict[str, Chunk], k: int) -> list[Passage]:
-    """Best chunk per document, as passages, best first."""
+    """Best chunk per document, as passages, best first; a note is shown by prose, led by its "In short"."""
     out: list[Passage] = []
     seen: set[str] = set()
     for chunk_id, score in ranked:
         chunk = chunks.get(chunk_id)
+        if chunk is not None and _shown_late(chunk_id, chunks):
+            chunk = _best_prose(chunk.doc_id, ranked, chunks) or chunk
         if chunk is None or chunk.doc_id in seen:
             continue
         seen.add(chunk.doc_id)
-        out.append(Passage(id=chunk.doc_id, title=chunk.title, section=chunk.section, text=chunk.text,
+        out.append(Passage(id=chunk.doc_id, title=chunk.title, section=chunk.section, text=passage_text(chunk, chunks),
                            score=round(score, 6), chunk_id=chunk.chunk_id,
                            source="user" if chunk.source == "user" else "corpus"))
         if len(out) == k:
@@ -95,6 +138,7 @@ class KnowledgeBase:
         # Chunks by id and the BM25 index over them, swapped as one tuple so a search never mixes two.
         self._index: tuple[dict[str, Chunk], LexicalIndex] | None = None
         self._lock = threading.RLock()
+        self._df: tuple[dict[str, Chunk], dict[str, int]] | None = None
 
     @property
     def store(self) -> IndexStore:
@@ -174,6 +218,10 @@ class KnowledgeBase:
             lexical = [(c.chunk_id, s) for c, s in lexical_index.search(text, pool)]
         if mode == "hybrid":
             rankings = [[cid for cid, _ in dense], [cid for cid, _ in lexical]]
+            # The questions each note answers (and its "In short") rank once more on their own, so a
+            # question close to one a note answers counts for that note as much as its prose does. An
+            # ingested document has no such questions; its own text stands in, so it is not outranked.
+            rankings.append([cid for cid, _ in dense if is_answer_chunk(cid) or chunks[cid].source == "user"])
             if prior:
                 rankings.append(_prior_chunks(prior, rankings, chunks))
             ranked = fuse_by_document(rankings, chunks)
@@ -185,6 +233,37 @@ class KnowledgeBase:
         """Cosine similarity of the chunk nearest in meaning to the query; 0.0 when there is none."""
         hits = self.search(query, k=1, mode="dense")
         return hits[0].score if hits else 0.0
+
+    def coverage_threshold(self) -> float | None:
+        """The coverage score below which the library does not cover a question: calibrated for the MiniLM
+        embedder only; None (decide by shared words alone) for any other embedder."""
+        return COVERED_SIMILARITY if isinstance(self.embedder, MiniLMEmbedder) else None
+
+    def best_answer(self, query: str) -> tuple[str, float] | None:
+        """The note whose curated answer or listed questions come nearest in meaning to the query, with
+        that cosine similarity; None when no note has them."""
+        text = " ".join((query or "").split())
+        if not text:
+            return None
+        chunks, _ = self._ensure_ready()
+        vector = embed_texts(self.embedder, [text])[0]
+        for hit in self.store.dense(vector, max(40, 4 * self.settings.top_k)):
+            if hit.chunk_id in chunks and is_answer_chunk(hit.chunk_id):
+                return chunks[hit.chunk_id].doc_id, hit.score
+        return None
+
+    def term_weights(self, text: str) -> dict[str, float]:
+        """Inverse document frequency (over the indexed chunks) of each word of a text: rare words weigh more."""
+        chunks, _ = self._ensure_ready()
+        with self._lock:
+            if self._df is None or self._df[0] is not chunks:
+                counts: dict[str, int] = {}
+                for chunk in chunks.values():
+                    for term in set(tokenize(chunk.body)):
+                        counts[term] = counts.get(term, 0) + 1
+                self._df = (chunks, counts)
+            total, counts = len(chunks), self._df[1]
+        return {t: math.log(1 + total / counts[t]) for t in dict.fromkeys(tokenize(text)) if counts.get(t)}
 
     def note(self, note_id: str) -> Note | None:
         """A shipped note (or an ingested document) by id, or None."""

@@ -94,12 +94,12 @@ def drafting_coach() -> Coach:
     return Coach()
 
 
-def ask(cfg: Settings, question: str) -> tuple[Answer, str]:
-    """An answer with cited passages, and a notice (e.g. an LLM fallback)."""
+def ask(cfg: Settings, question: str, context: str = "") -> tuple[Answer, str]:
+    """An answer with cited passages, and a notice (e.g. an LLM fallback); `context` is the earlier question."""
     from coach import service
 
     _library(cfg)
-    return service.ask_library(cfg, question, k=cfg.top_k)
+    return service.ask_library(cfg, question, k=cfg.top_k, context=context)
 
 
 @cache
