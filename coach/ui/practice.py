@@ -9,12 +9,12 @@ from __future__ import annotations
 import streamlit as st
 
 from coach.engine.classifier import classify
+from coach.engine.traps import definition_lines
 from coach.models import Kind, Trap
 from coach.store import SessionStore, StoreError
 from coach.textinput import InputError, clean_text
 from coach.ui import services
 from coach.ui.drills import Drill, grade, label, load_drills, order_for
-from coach.engine.traps import definition_lines
 from coach.ui.view import plain
 
 
