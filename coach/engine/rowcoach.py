@@ -211,7 +211,7 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
         reach = cues.get("vanity") or reading.measured or quoted
         return f"What should people do after the {_lower_first(reach)} that would show the attention was worth something?"
     if trap is Trap.no_guardrail:
-        pushed = reading.measured or quoted
+        pushed = metric_phrase(statement) or reading.measured or quoted
         return f"What must not get worse while you push {_lower_first(pushed)} up, and what limit would you set on it?"
     if c.kind is Kind.output:
         return (f"Once {thing_of(reading.main or statement)} is live, who will do what differently that they cannot "
