@@ -182,3 +182,35 @@ def test_every_needs_coaching_row_opens_in_the_coach(app_data_dir: Path) -> None
         assert len(at.chat_message) >= 2  # the coach has answered the row
     sessions = at.session_state["session"]
     assert sessions
+
+
+# --- the trainer's papercuts: Learn the basics, trap definitions on Practice --------------------------
+
+
+def test_learn_the_basics_progress_moves_on_a_right_answer(app_data_dir: Path) -> None:
+    from coach.ui.library import guided_path
+
+    at = goto(ok(app().run()), "Ask the library")
+
+    def progress() -> str:
+        [bar] = at.get("progress")
+        return bar.proto.text
+
+    total = len(guided_path())
+    assert progress() == f"0 of {total} checks answered right"
+    step = guided_path()[0]
+    wrong = next(i for i in range(len(step["options"])) if i != step["answer"])
+    ok(at.radio(key="path-0").set_value(wrong).run())
+    assert progress() == f"0 of {total} checks answered right"
+    ok(at.radio(key="path-0").set_value(step["answer"]).run())
+    assert at.success and progress() == f"1 of {total} checks answered right"  # in the same run, not the next
+
+
+def test_practice_shows_each_traps_definition_where_traps_are_picked(app_data_dir: Path) -> None:
+    from coach.engine.traps import TRAP_DEFINITIONS, TRAP_NAMES
+
+    at = goto(ok(app().run()), "Practice")
+    ok(at.text_input(key="learner").set_value("Ben").run())
+    shown = " ".join(c.value for c in at.caption).replace("\\", "")
+    for trap, definition in TRAP_DEFINITIONS.items():
+        assert f"{TRAP_NAMES[trap]}**: {definition}" in shown, trap
