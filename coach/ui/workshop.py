@@ -18,7 +18,7 @@ from coach.ui.view import plain, show_card
 
 COACH_PAGE = "coach/ui/pages/coach.py"
 PAGE_ROWS = 30
-WIDTHS = [0.45, 2.2, 1.25, 2.6, 2.6, 1.1]  # line, statement, trap, question, draft, action
+WIDTHS = [0.6, 2.1, 1.3, 2.5, 2.5, 1.2]  # line, statement, trap, question, draft, action
 
 
 def _drafter():  # noqa: ANN202 - a RowDrafter or None
