@@ -214,3 +214,34 @@ def test_practice_shows_each_traps_definition_where_traps_are_picked(app_data_di
     shown = " ".join(c.value for c in at.caption).replace("\\", "")
     for trap, definition in TRAP_DEFINITIONS.items():
         assert f"{TRAP_NAMES[trap]}**: {definition}" in shown, trap
+
+
+def test_the_llm_engine_drafts_rows_through_the_real_client_and_keeps_offline_advice_per_row(
+        app_data_dir: Path, fake_openai, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakeopenai import TEST_KEY
+
+    model_draft = ("More hosts reply to guest messages within a day of receiving them, without the share of guests "
+                   "who cancel rising.")
+
+    def respond(request) -> dict:
+        said = request.body["messages"][-1]["content"]
+        if "More hosts reply to guest messages" in said:
+            return {"enough": True, "who": "hosts", "behavior": "reply to guest messages within a day",
+                    "product_outcome": model_draft}
+        if "Grow bookings" in said:
+            return {"enough": True, "who": "investors", "behavior": "buy", "product_outcome": "More investors buy."}
+        return {"enough": False, "who": "", "behavior": "", "product_outcome": ""}
+
+    fake_openai.responder = respond
+    for name, value in {"COACH_ENGINE": "llm", "COACH_BASE_URL": fake_openai.url, "COACH_API_KEY": TEST_KEY,
+                        "COACH_MODEL": "fake-model"}.items():
+        monkeypatch.setenv(name, value)
+    at = goto(ok(app().run()), "Workshop")
+    at.text_area[0].set_value("More hosts reply to guest messages within a day\nGrow bookings by 10%\nLaunch a host app")
+    ok(click(at, "Review the list"))
+    rows = at.session_state["workshop"][1]
+    assert len(fake_openai.requests) == 3  # one call per row, through the real OpenAI client
+    assert rows[0].advice.draft == model_draft and rows[0].card.product_outcome == model_draft
+    assert rows[1].advice.needs_coaching and "not used" in rows[1].advice.notice  # invented customers: offline kept
+    assert rows[2].advice.needs_coaching and not rows[2].advice.notice  # the model agreed it is not enough
+    assert any(model_draft in m.value.replace("\\", "") for m in at.markdown)
