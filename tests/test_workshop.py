@@ -34,6 +34,8 @@ def _advice(statement: str):
 @pytest.mark.parametrize("statement,who", [
     ("Increase the share of new teams who invite a colleague in their first week from 20% to 30%", "new teams"),
     ("More shoppers reorder a saved basket within a month", "shoppers"),
+    ("Patients book a follow-up appointment within 14 days of a visit", "patients"),
+    ("More warehouse staff pick orders without a second scan", "warehouse staff"),
 ])
 def test_a_row_naming_who_and_what_they_do_gets_a_draft_built_from_it(statement: str, who: str) -> None:
     advice = _advice(statement)
@@ -63,6 +65,9 @@ def test_the_question_fits_the_trap_and_quotes_the_row() -> None:
         "Maximise weekly sessions per player": ("must not get worse", "weekly sessions"),
         "Deliver a Salesforce connector": ("Once a Salesforce connector is live", "who will do what"),
         "Cut onboarding time, grow upsell and reduce refunds": ("Which one matters most", "grow upsell"),
+        "Increase the number of invoices sent through the app": ("each of the invoices sent through the app",),
+        "Migrate to the new payments provider": ("Once the new payments provider is live",),
+        "Grow Instagram followers to 50k": ("What action should the Instagram followers lead to",),
     }
     for statement, words in cases.items():
         question = _advice(statement).question

@@ -22,12 +22,11 @@ from coach.models import OKR, Assumption, Classification, Kind, Metric, OutcomeC
 #: Traps a draft may carry: a missing guardrail is fixed by the draft itself.
 DRAFTABLE_TRAPS = {Trap.no_guardrail}
 _DELIVERY = re.compile(r"^(?:launch|ship|build|deliver|release|redesign|rebuild|add|create|integrate with|integrate|"
-                       r"implement|introduce|roll out|migrate|publish|run|make|improve|revamp|update|support)\s+", re.I)
+                       r"implement|introduce|roll out|migrate(?:\s+(?:to|onto))?|move to|switch to|publish|run|make|improve|revamp|update|support)\s+", re.I)
 _PUSH = re.compile(r"^(?:increase|raise|grow|boost|lift|improve|double|triple|maximi[sz]e|get|drive|cut|reduce|lower|"
                    r"decrease|halve|minimi[sz]e)\s+(?:the\s+)?", re.I)
 _SHARE = re.compile(r"^(?:the\s+)?(?:share|percentage|proportion|number|rate|count)\s+of\s+(?P<who>.+?)\s+(?:who|that)\s+"
                     r"(?P<does>.+?)(?:\s+from\s+\d.*|\s+to\s+\d.*|\s+by\s+\d.*)?$", re.I)
-_MORE = re.compile(r"^more\s+(?P<who>(?:[\w-]+\s+){0,2}?[\w-]+s)\s+(?P<does>(?!who\b|that\b)[\w-]+\b.*)$", re.I)
 _PER_WHO = re.compile(r"\b(?:per|by|among|for)\s+(?:each\s+|every\s+|new\s+)?(?P<who>[\w-]+s?)\b", re.I)
 _GUARD_CUT = re.compile(r",?\s+(?:without|while|as long as|so that|but not)\b|[;.]\s", re.I)
 _FUNCTION_WORDS = {"the", "a", "an", "more", "new", "our", "better", "faster", "dark", "offline", "all", "every", "each"}
@@ -101,11 +100,35 @@ def who_and_behaviour(reading: Reading) -> tuple[str, str]:
     """(who, what they do) when the row names both, else ('', '')."""
     for text in (_GUARD_CUT.split(reading.text)[0], reading.main):
         text = (text or "").strip().rstrip(".!?")
-        if m := _MORE.match(text):
-            return m.group("who"), m.group("does")
+        if found := _leading_who(text):
+            return found
         if m := _SHARE.match(_PUSH.sub("", text, count=1)):
-            return m.group("who"), m.group("does")
+            return _people(m.group("who")), m.group("does")
     return "", ""
+
+
+def _people(who: str) -> str:
+    """'Patients' at the start of a sentence -> 'patients'; acronyms and names inside stay as written."""
+    return who[:1].lower() + who[1:] if who[:1].isupper() and who[1:2].islower() else who
+
+
+def _leading_who(text: str) -> tuple[str, str] | None:
+    """'(More) warehouse staff pick orders' -> ('warehouse staff', 'pick orders'): who acts, then what they do."""
+    words = text.split()
+    start = 1 if words and words[0].lower() == "more" else 0
+    for n in range(3, 0, -1):  # the longest group first: 'team admins', not 'team'
+        end = start + n
+        if end >= len(words) or not all(re.fullmatch(r"[\w-]+", w) for w in words[start:end]):
+            continue
+        last, following = words[end - 1], words[end].lower()
+        if following in ("who", "that", "which", "of", "per", "and", "or"):
+            continue
+        plural_after_more = start == 1 and last.lower().endswith("s") and re.fullmatch(r"[a-z]+", following)
+        if lx.ACTOR.fullmatch(last) or plural_after_more:
+            does = " ".join(words[end:])
+            if lx.BEHAVIOR.search(does) or start or re.match(r"^[a-z]+s?\b", does):
+                return _people(" ".join(words[start:end])), does
+    return None
 
 
 def metric_phrase(statement: str) -> str:
@@ -122,7 +145,10 @@ def customer_of(reading: Reading) -> str:
         if lx.ACTOR.fullmatch(m.group("who")):
             return m.group("who") if m.group("who").endswith("s") else m.group("who") + "s"
     found = [m.group(0) for m in lx.ACTOR.finditer(main)]
-    return found[-1] if found else ""
+    if not found:
+        return ""
+    who = _people(found[-1])
+    return who if who.endswith("s") or who in ("staff", "people") else who + "s"
 
 
 def guardrail_for(statement: str, who: str) -> str:
@@ -169,8 +195,6 @@ def _draft(reading: Reading, c: Classification) -> tuple[str, str, str, str]:
         base = f"More {who} {does}"
         if not numbers.empty and numbers.baseline and numbers.target:
             base += f" (from {numbers.baseline} to {numbers.target}{' ' + numbers.time_frame if numbers.time_frame else ''})"
-        elif reading.main and reading.main.lower().startswith("more "):
-            base = cards.polished_statement(reading.main).rstrip(".")
     else:
         base = cards.polished_statement(reading.main or reading.text).rstrip(".")
     return _with_guardrail(base, guardrail), who or "customers", does, ""
@@ -186,14 +210,18 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
                 "and for which customers?")
     if trap is Trap.multiple_outcomes:
         parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*", reading.main or statement) if p.strip()]
-        listed = ", ".join(_lower_first(p) for p in parts[:-1]) + f" or {_lower_first(parts[-1])}" if len(parts) > 1 \
+        listed = ", ".join(_people(p) for p in parts[:-1]) + f" or {_people(parts[-1])}" if len(parts) > 1 \
             else quoted
         return f"Which one matters most this quarter: {listed}?"
     actor, does = who_and_behaviour(reading)
     if trap is Trap.output_in_disguise:
         if actor:
             return f"Who gets value when {actor} {does}, and at what moment could you count that instead?"
-        made = cues.get("produced") or thing_of(reading.main or statement)
+        made = cues.get("produced") or ""
+        if _DELIVERY.match(statement):
+            made = thing_of(reading.main or statement)
+        elif len(made.split()) < 2 and not made.endswith("s"):  # 'sent': name the things, not the verb
+            made = re.sub(r"^(?:the\s+)?(?:number|count|amount)\s+of\s+", "", metric_phrase(statement), flags=re.I)
         return f"Who gets value from each of the {_lower_first(made)}, and at what moment could you count that instead?"
     if trap is Trap.traction_metric:
         used = f"{actor} {does}" if actor else "they " + _lower_first(cues.get("feature") or reading.measured or quoted)
@@ -209,7 +237,7 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
         return f"If {score} went up, what would customers be doing differently in the product that you could count?"
     if trap is Trap.vanity_metric:
         reach = cues.get("vanity") or reading.measured or quoted
-        return f"What should people do after the {_lower_first(reach)} that would show the attention was worth something?"
+        return f"What action should the {_lower_first(reach)} lead to, that would show the attention was worth something?"
     if trap is Trap.no_guardrail:
         pushed = metric_phrase(statement) or reading.measured or quoted
         return f"What must not get worse while you push {_lower_first(pushed)} up, and what limit would you set on it?"
@@ -227,7 +255,9 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
         return f"How many {doing} today, and what number by when would show a real change?"
     if does:
         return f"Is it when {who} {does} that they get value, or later, and does the metric count that moment?"
-    return (f"Does {_lower_first(metric_phrase(statement))} end at the moment {who} get value, or before it, "
+    measured = metric_phrase(statement)
+    measured = measured if re.match(r"(?i)(?:the|a|an)\b", measured) else "the " + measured
+    return (f"Does {measured} end at the moment {who} get value, or before it, "
             "and what would you count there?")
 
 
