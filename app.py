@@ -8,9 +8,10 @@ import streamlit as st
 
 from coach.ui import PAGES
 from coach.ui.services import settings
-from coach.ui.view import error_boundary
+from coach.ui.view import BUTTON_LABELS_WRAP, error_boundary
 
 st.set_page_config(page_title="Outcome Coach", page_icon=":dart:", layout="wide")
+st.html(BUTTON_LABELS_WRAP)  # a static style, no user text: long button labels wrap instead of being cut off
 current = st.navigation([st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0)
                          for i, p in enumerate(PAGES)])
 with st.sidebar:

@@ -77,15 +77,17 @@ def test_card_exports_round_trip(done_session) -> None:
 
 
 def test_backlog_csv_defuses_formulas_and_keeps_problems() -> None:
-    rows = backlog.review(backlog.from_text("=HYPERLINK(\"http://x\")\nGrow ARR by 20%\n" + "x " * MAX_INPUT_CHARS),
-                          Coach())
+    rows = backlog.review(backlog.from_text("=HYPERLINK(\"http://x\")\nGrow ARR by 20%\n" + "x " * MAX_INPUT_CHARS
+                                            + "\nMore hosts reply to guest messages within a day"), Coach())
     data = rows_csv(rows)
     assert data.startswith(b"\xef\xbb\xbf")
     records = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert records[0]["statement"].startswith("'=")
     assert records[1]["kind"] == "business_outcome" and records[2]["problem"].startswith("The statement is too long")
     md = rows_markdown(rows)
-    assert "## Skipped lines" in md and "Line 3:" in md and md.count("### Outcome card") == 2
+    assert "## Skipped lines" in md and "Line 3:" in md and md.count("### Outcome card") == 1  # the drafted row
+    assert md.count("**Needs coaching.**") == 2 and md.count("**Ask:**") == 3
+    assert records[3]["draft"].startswith("More hosts reply") and records[1]["draft"] == "needs coaching"
 
 
 # --- backlog reading ----------------------------------------------------------------------------

@@ -123,7 +123,7 @@ def test_a_whole_coaching_dialogue_in_chromium(tmp_path: Path) -> None:
             page.get_by_label("One statement per line").fill(
                 "Deliver an Android app\nIncrease NPS to 50\nGrow ARR by 20%\nRaise weekly active users\n!!!")
             page.get_by_role("button", name="Review the list").click()
-            page.locator('[data-testid="stDataFrame"]').wait_for()
+            page.get_by_role("button", name="Coach this row").first.wait_for()
             _shot(page, "workshop")
 
             open_page(page, server.url + "/sessions", "Sessions")

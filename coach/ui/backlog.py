@@ -1,4 +1,4 @@
-"""Reading a backlog for the Workshop page (a pasted list or a CSV file) and drafting a card per row.
+"""Reading a backlog for the Workshop page (a pasted list or a CSV file) and coaching each row.
 
 Reading never gives up on the whole file for one bad row: problems become notices or
 per-row messages, and every good row is still reviewed. No Streamlit here.
@@ -14,8 +14,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from coach.engine.classifier import classify
 from coach.engine.protocol import UNSURE, Coach
-from coach.models import OutcomeCard
+from coach.engine.rowcoach import RowAdvice, advise, duplicates
+from coach.models import Classification, OutcomeCard
 from coach.textinput import InputError, clean_text, looks_like_words
 
 log = logging.getLogger("coach.ui")
@@ -24,6 +26,8 @@ MAX_ROWS = 500
 MAX_BYTES = 2 * 1024 * 1024
 COLUMN_NAMES = ("statement", "item", "title", "feature")
 _BULLET = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,3}[.)])\s+")
+#: Writes a row's draft with a model: (statement, verdict, offline advice) -> advice; returns the offline one on failure.
+RowDrafter = Callable[[str, Classification, RowAdvice], RowAdvice]
 
 
 @dataclass
@@ -37,7 +41,7 @@ class Backlog:
 
 @dataclass
 class Row:
-    """One reviewed statement: its labels and draft card, or the problem that stopped it."""
+    """One reviewed statement: its labels, advice and draft card (drafted rows only), or the problem that stopped it."""
 
     line: int
     statement: str
@@ -46,6 +50,7 @@ class Row:
     unsure: bool = False  # the classifier's confidence is low: a person should look at the kind first
     card: OutcomeCard | None = None
     problem: str = ""
+    advice: RowAdvice | None = None  # the trap, the question and the draft (or why it needs coaching)
 
 
 def _cap(backlog: Backlog, what: str) -> Backlog:
@@ -165,8 +170,39 @@ def from_csv(data: bytes) -> Backlog:
     return _cap(backlog, "file")
 
 
-def review(backlog: Backlog, coach: Coach, progress: Callable[[int, int], None] | None = None) -> list[Row]:
-    """Kind, traps and a draft card (no dialogue) for every statement; bad rows carry their problem."""
+def _embeddings(texts: list[str]):  # noqa: ANN202 - numpy array or None
+    """MiniLM vectors of the statements, or None when the encoder is not installed (then exact repeats only)."""
+    try:
+        from coach.minilm import encode
+
+        return encode(texts)
+    except Exception:  # noqa: BLE001 - near-duplicates are a help, not a reason to stop the workshop
+        log.warning("no embeddings for near-duplicates", exc_info=True)
+        return None
+
+
+def flag_duplicates(rows: list[Row]) -> None:
+    """Mark rows that repeat an earlier one (same normalised text, or a rewording by embedding similarity)."""
+    good = [r for r in rows if r.advice is not None]
+    texts = [r.statement for r in good]
+    for index, (earlier, similarity) in duplicates(texts, _embeddings(texts) if len(texts) > 1 else None).items():
+        row, first = good[index], good[earlier]
+        advice = row.advice
+        assert advice is not None
+        advice.duplicate_of, advice.similarity = first.line, similarity
+        if similarity >= 1.0:  # the same row twice: one discussion, not two identical drafts
+            advice.question = f"Same as line {first.line}: merge the two rows, then coach that one."
+            advice.draft, advice.card, row.card = "", None, None
+            advice.reason = f"Duplicate of line {first.line}."
+
+
+def review(backlog: Backlog, coach: Coach | None = None, progress: Callable[[int, int], None] | None = None,
+           drafter: RowDrafter | None = None) -> list[Row]:
+    """Kind, traps, the question and a draft where there is enough, per statement; duplicates flagged.
+
+    `drafter` (the LLM engine's) may write a row's draft; any failure keeps the offline advice for that row.
+    `coach` is accepted for callers of the older signature and not needed.
+    """
     rows: list[Row] = []
     total = len(backlog.statements)
     for i, (number, raw) in enumerate(backlog.statements):
@@ -176,19 +212,21 @@ def review(backlog: Backlog, coach: Coach, progress: Callable[[int, int], None] 
             row.statement = text
             if not looks_like_words(text):
                 raise InputError("This line has no words to review.")
-            session = coach.start(text)
-            coach.finish(session)
-            row.kind = session.classification.kind.value
-            row.traps = [t.value for t in session.classification.traps]
-            confidence = session.classification.confidence
-            row.unsure = confidence is not None and confidence < UNSURE
-            row.card = session.card
+            verdict = classify(text)
+            row.kind = verdict.kind.value
+            row.traps = [t.value for t in verdict.traps]
+            row.unsure = verdict.confidence is not None and verdict.confidence < UNSURE
+            row.advice = advise(text, verdict)
+            if drafter is not None:
+                row.advice = drafter(text, verdict, row.advice)
+            row.card = row.advice.card
         except InputError as err:
             row.problem = str(err)
         except Exception:  # one row must not stop the workshop
-            log.exception("drafting failed for line %s", number)
-            row.problem = "A card could not be drafted for this line."
+            log.exception("review failed for line %s", number)
+            row.problem = "This line could not be reviewed."
         rows.append(row)
         if progress:
             progress(i + 1, total)
+    flag_duplicates(rows)
     return rows

@@ -17,8 +17,8 @@ from coach.ui.backlog import Row
 
 __all__ = ["card_json", "card_markdown", "rows_csv", "rows_markdown", "session_markdown"]
 
-CSV_COLUMNS = ["line", "statement", "kind", "traps", "product_outcome", "metric", "guardrail",
-               "business_outcome", "outcome_type", "problem"]
+CSV_COLUMNS = ["line", "statement", "kind", "traps", "trap", "question", "draft", "duplicate_of", "product_outcome",
+               "metric", "guardrail", "business_outcome", "outcome_type", "problem"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -46,12 +46,16 @@ def _cell(value: str) -> str:
 
 def row_record(row: Row) -> dict[str, str]:
     """One reviewed row as flat strings (the table and the CSV share this)."""
-    card = row.card
+    card, advice = row.card, row.advice
     return {
         "line": str(row.line),
         "statement": row.statement,
         "kind": f"{row.kind} (unsure)" if row.unsure else row.kind,
         "traps": ", ".join(row.traps),
+        "trap": advice.trap if advice else "",
+        "question": advice.question if advice else "",
+        "draft": (advice.draft or "needs coaching") if advice else "",
+        "duplicate_of": str(advice.duplicate_of) if advice and advice.duplicate_of is not None else "",
         "product_outcome": card.product_outcome if card else "",
         "metric": card.metric.name if card else "",
         "guardrail": card.guardrail if card else "",
@@ -72,15 +76,24 @@ def rows_csv(rows: Sequence[Row]) -> bytes:
 
 
 def rows_markdown(rows: Sequence[Row]) -> str:
-    """The reviewed backlog: one section per row with its card, problems listed at the end."""
-    good = [r for r in rows if r.card is not None]
-    bad = [r for r in rows if r.card is None]
-    lines = ["# Backlog review", "", f"{len(good)} statements reviewed, {len(bad)} skipped.", ""]
+    """The reviewed backlog: one section per row (trap, question, draft and card), problems listed at the end."""
+    good = [r for r in rows if r.advice is not None]
+    bad = [r for r in rows if r.advice is None]
+    drafted = sum(1 for r in good if r.card is not None)
+    lines = ["# Backlog review", "", f"{len(good)} statements reviewed ({drafted} drafted, {len(good) - drafted} "
+             f"need coaching), {len(bad)} skipped.", ""]
     for row in good:
+        advice = row.advice
+        assert advice is not None
         traps = ", ".join(row.traps) or "none"
-        card = card_markdown(row.card).replace("# Outcome card", "### Outcome card", 1)  # type: ignore[arg-type]
         lines += [f"## Line {row.line}: {row.statement}", "", f"**Kind:** {row.kind}; **traps:** {traps}", "",
-                  card, ""]
+                  f"**Trap:** {advice.trap}. {advice.why}", "", f"**Ask:** {advice.question}", ""]
+        if advice.duplicate_of is not None:
+            lines += [f"_Repeats line {advice.duplicate_of}._", ""]
+        if row.card is not None:
+            lines += [card_markdown(row.card).replace("# Outcome card", "### Outcome card", 1), ""]
+        else:
+            lines += [f"**Needs coaching.** {advice.reason}", ""]
     if bad:
         lines += ["## Skipped lines", ""] + [f"- Line {r.line}: {r.problem}" for r in bad] + [""]
     return "\n".join(lines)

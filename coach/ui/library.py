@@ -163,8 +163,8 @@ def guided_section() -> None:
     if not steps:
         st.info("The core notes are not available.")
         return
-    done = st.session_state.setdefault("path_done", set())
-    st.progress(len(done) / len(steps), text=f"{len(done)} of {len(steps)} checks answered right")
+    st.session_state.setdefault("path_done", set())
+    bar = st.empty()  # drawn after the check below, so a right answer shows in this very run
     index = st.session_state.setdefault("path_step", 0) % len(steps)
     step, note = steps[index], notes[steps[index]["note"]]
     st.subheader(f"{index + 1}. {note.title}")
@@ -174,6 +174,8 @@ def guided_section() -> None:
         with st.expander("Read the whole note"):
             st.markdown(rest.replace("$", "\\$"))
     _check(step, index)
+    done = {i for i in st.session_state.get("path_done", set()) if i < len(steps)}
+    bar.progress(len(done) / len(steps), text=f"{len(done)} of {len(steps)} checks answered right")
     back, forward, _ = st.columns([1, 1, 3])
     if back.button("Previous", disabled=index == 0):
         st.session_state["path_step"] = index - 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from coach.engine.classifier import classify
+from coach.engine.traps import definition_lines
 from coach.models import Kind, Trap
 from coach.store import SessionStore, StoreError
 from coach.textinput import InputError, clean_text
@@ -93,6 +94,7 @@ def page() -> None:
                     key=f"kind-{learner}-{pos}", disabled=done)
     traps = set(st.multiselect("Which traps does it fall into? (none for a clean one)", list(Trap),
                                format_func=label, key=f"traps-{learner}-{pos}", disabled=done))
+    st.caption("  \n".join(definition_lines()))  # the definitions, where the traps are picked
     check, nxt, _ = st.columns([1, 1, 3])
     if check.button("Check", disabled=kind is None or done):
         checked[(learner, pos)] = (kind, traps)
