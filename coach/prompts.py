@@ -1,5 +1,7 @@
 """Prompt templates as files: `prompts/llm/*.md` for the model, `prompts/offline/*.yaml` for the offline writer.
 
+The folder is found by `coach.resources` (shipped in the wheel, or the repository's own).
+
 An LLM template starts with front matter naming its variables; rendering fails loudly
 when one is missing or unknown, so a template and its caller cannot drift apart.
 """
@@ -12,7 +14,9 @@ from pathlib import Path
 
 import yaml
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+from coach.resources import prompts_dir
+
+PROMPTS_DIR: Path = prompts_dir()
 
 
 class MissingVariables(KeyError):

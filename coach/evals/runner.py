@@ -22,9 +22,10 @@ from coach.evals.scorers import kind_correct, prf, retrieval_hit, trap_counts
 from coach.evals.simulate import Reply, simulate
 from coach.evals.stats import bootstrap, mean
 from coach.models import Classification, Trap
+from coach.resources import thresholds_file
 from coach.settings import Settings
 
-THRESHOLDS_FILE = Path(__file__).resolve().parents[2] / "evals" / "thresholds.yaml"
+THRESHOLDS_FILE = thresholds_file()
 Classifier = Callable[[str], Classification]
 
 
