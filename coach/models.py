@@ -137,6 +137,21 @@ class OutcomeCard(BaseModel):
     assumed_slots: list[Slot] = Field(default_factory=list, description="Slots filled by assumption, not by the user.")
 
 
+class Usage(BaseModel):
+    """Token counts reported by an LLM provider (shared by the engine's sessions and the LLM layer)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, other: Usage) -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+
+
 class Role(StrEnum):
     coach = "coach"
     user = "user"

@@ -11,6 +11,20 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 REAL_KNOWLEDGE = REPO / "knowledge"
 
+# --- isolation: no test reads or writes the repository's ./data ----------------------------
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty data dir through COACH_DATA_DIR (subprocesses inherit it).
+
+    Fixtures that need another data dir (a built library, say) set COACH_DATA_DIR after this one.
+    """
+    data_dir = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("COACH_DATA_DIR", str(data_dir))
+    return data_dir
+
+
 # --- knowledge (retrieval layer) fixtures ------------------------------------------------
 
 TINY_NOTES = {

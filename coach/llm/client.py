@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from pydantic import BaseModel, SecretStr
 
-from coach.engine.session import Usage
 from coach.llm.errors import LLMError, MalformedReply, ProviderError, StreamCut
 from coach.llm.structured import Message, complete_validated, function_spec, json_schema
+from coach.models import Usage
 from coach.settings import Settings
 
 if TYPE_CHECKING:  # imported lazily: openai and langchain cost ~0.5 s, and the offline path never needs them

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coach.engine.classifier import classify, sources_for
 from coach.engine.interpreter import Interpretation, OfflineInterpreter
-from coach.engine.session import Session, Usage
+from coach.engine.session import Session
 from coach.engine.writer import Move, OfflineWriter
 from coach.llm.client import ChatModel
 from coach.llm.errors import MalformedReply
@@ -24,7 +24,7 @@ from coach.llm.guard import Guard
 from coach.llm.ledger import Ledger
 from coach.llm.meaning import outcome_problem, question_problem, reading_problem
 from coach.llm.prompting import build, data_block, passages_block, user_text
-from coach.models import OKR, Answer, Assumption, Classification, OutcomeCard, Passage, Slot
+from coach.models import OKR, Answer, Assumption, Classification, OutcomeCard, Passage, Slot, Usage
 
 MAX_MESSAGE_CHARS = 1200
 COMMANDS = {"draft", "restart", "approve"}  # intents the offline patterns catch reliably

@@ -16,10 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from coach.engine.session import Usage
 from coach.llm.client import TextStream
 from coach.llm.errors import ProviderError
 from coach.llm.structured import Message, complete_validated
+from coach.models import Usage
 
 Scripted = str | dict | BaseModel | BaseException
 

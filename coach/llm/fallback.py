@@ -22,13 +22,13 @@ from typing import Any, TypeVar
 from coach.engine.classifier import classify
 from coach.engine.interpreter import Interpretation, OfflineInterpreter
 from coach.engine.protocol import Coach, Retriever
-from coach.engine.session import Session, Usage
+from coach.engine.session import Session
 from coach.engine.writer import Move, OfflineWriter
 from coach.llm.client import ChatModel, OpenAIChat
 from coach.llm.engine import LLMInterpreter, LLMWriter, Searcher, ask_llm, classify_llm
 from coach.llm.guard import Guard
 from coach.llm.ledger import Breaker, Ledger, notice_for, reason_of
-from coach.models import Answer, Classification, OutcomeCard, Passage, Role, Slot, Turn
+from coach.models import Answer, Classification, OutcomeCard, Passage, Role, Slot, Turn, Usage
 from coach.settings import Settings
 
 T = TypeVar("T")

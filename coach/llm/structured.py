@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from coach.engine.session import Usage
 from coach.llm.errors import MalformedReply
+from coach.models import Usage
 from coach.prompts import load_template
 
 M = TypeVar("M", bound=BaseModel)
