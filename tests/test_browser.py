@@ -3,7 +3,7 @@
 It types a whole coaching dialogue, checks the card, downloads it as Markdown, reloads
 the page to see the session resume, and saves a screenshot of every page to
 tests/artifacts/screenshots/. Timings are printed (run with -s), not asserted; `python -m
-coach.bench_app` measures the same way.
+benchmarks.bench_app` measures the same way.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.bench_app import (
+from benchmarks.bench_app import (
     CHROMIUM,
     MESSAGES,
     build_library,

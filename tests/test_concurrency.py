@@ -2,7 +2,7 @@
 
 import re
 
-from coach.loadtest import run_concurrent
+from benchmarks.loadtest import run_concurrent
 
 
 def test_fifty_concurrent_sessions(tmp_path):

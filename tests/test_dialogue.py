@@ -4,7 +4,7 @@ import pytest
 
 from coach.engine.protocol import Coach
 from coach.engine.session import TURN_BUDGET, Session
-from coach.loadtest import PERSONA
+from benchmarks.loadtest import PERSONA
 from coach.models import Role, Slot, Trap
 from coach.textinput import InputError
 

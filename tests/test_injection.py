@@ -24,7 +24,7 @@ import yaml
 from conftest import write_tiny_corpus
 from fakeopenai import FakeOpenAI, Recorded
 
-from coach.bench_llm import offline_echo
+from benchmarks.bench_llm import offline_echo
 from coach.engine.classifier import classify
 from coach.engine.interpreter import OfflineInterpreter
 from coach.engine.protocol import Coach

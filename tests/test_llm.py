@@ -8,12 +8,12 @@ import logging
 import pytest
 from fakeopenai import TEST_KEY, Reply, cut, error, garbage, slow
 
-from coach.bench_llm import offline_echo
+from benchmarks.bench_llm import offline_echo
 from coach.engine.interpreter import Interpretation
 from coach.engine.protocol import Coach
 from coach.llm import Breaker, FallbackCoach, Guard, OpenAIChat, ask_with, build_coach, classify_with
 from coach.llm.prompting import build, user_text
-from coach.loadtest import PERSONA as ANDROID_PERSONA
+from benchmarks.loadtest import PERSONA as ANDROID_PERSONA
 from coach.models import Kind, Passage, Role, Slot, Trap, Usage
 
 ANSWER = {"intent": "answer", "text": "mobile customers check dashboards weekly", "kind": "product_outcome",

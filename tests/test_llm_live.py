@@ -10,7 +10,7 @@ import pytest
 
 from coach.evals.judge import make_judge
 from coach.llm import build_coach, classify_with
-from coach.loadtest import PERSONA as ANDROID_PERSONA
+from benchmarks.loadtest import PERSONA as ANDROID_PERSONA
 from coach.models import Kind, Role
 from coach.settings import Settings
 

@@ -1,4 +1,4 @@
-"""Retrieval benchmark: `python -m coach.bench_retrieval [--cases DIR] [--k 3]`.
+"""Retrieval benchmark: `python -m benchmarks.bench_retrieval [--cases DIR] [--k 3]`.
 
 Prints embedder load time and memory, cold index build time, warm query latency and
 hit@k / MRR of the dense, BM25 and hybrid modes over `evals/cases/*/retrieval.yaml`.

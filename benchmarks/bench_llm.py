@@ -1,4 +1,4 @@
-"""LLM-path benchmark: `python -m coach.bench_llm [--cases DIR] [--read-timeout 2]`.
+"""LLM-path benchmark: `python -m benchmarks.bench_llm [--cases DIR] [--read-timeout 2]`.
 
 Prints (a) our own overhead per coach turn on the LLM path against a zero-latency fake
 OpenAI server (turn time minus the server's time; goal <= 30 ms), (b) the time from a dead

@@ -1,7 +1,7 @@
 """`make bench`: every performance figure the project claims, measured here, in one table.
 
-Each row has its goal; the sub-benchmarks (coach.bench_retrieval, coach.bench_llm,
-coach.bench_app) print their detail first. Writes the table to docs/benchmarks.md.
+Each row has its goal; the sub-benchmarks (benchmarks.bench_retrieval, benchmarks.bench_llm,
+benchmarks.bench_app) print their detail first. Writes the table to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from coach import bench_llm, bench_retrieval
+from benchmarks import bench_llm, bench_retrieval
 from coach.evals.cases import load_cases
 from coach.evals.runner import CoachConversation
 from coach.evals.simulate import simulate

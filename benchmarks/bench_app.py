@@ -1,4 +1,4 @@
-"""App benchmark: `python -m coach.bench_app [--data-dir DIR] [--case ID] [--screenshots DIR]`.
+"""App benchmark: `python -m benchmarks.bench_app [--data-dir DIR] [--case ID] [--screenshots DIR]`.
 
 Starts `streamlit run app.py` on a free loopback port (offline engine), drives a whole
 coaching dialogue in Debian's Chromium with Playwright and prints, without asserting:
