@@ -5,10 +5,12 @@
     text, usage = chat.complete(messages)                    # plain text
     stream = chat.stream(messages)                           # iterate text deltas, then stream.usage
 
-The adapter wraps langchain-openai's `ChatOpenAI`. Retries are ours, not the SDK's: a 429,
-a 5xx, a refused connection or an unreadable response is retried `settings.max_retries`
-times after a short wait, but a timeout is not (the slow provider already spent the
-budget; the user should get the offline answer within read_timeout + 1 s).
+The adapter wraps langchain-openai's `ChatOpenAI`; structured replies go through its public
+`with_structured_output`, retries through LangChain's `with_retry` (the SDK's own are off): a
+429, a 5xx, a refused connection or an unreadable response is retried `settings.max_retries`
+times after a short wait (the provider's Retry-After, capped), but a timeout is not (the slow
+provider already spent the budget; the user should get the offline answer within
+read_timeout + 1 s).
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ RETRY_WAIT = 0.2  # seconds before a retry when the provider does not say
 MAX_RETRY_WAIT = 2.0  # never honour a longer Retry-After: the offline engine is better than waiting
 PLACEHOLDER_KEY = "not-needed"  # local OpenAI-compatible servers accept any key
 MAX_REPLY_TOKENS = 1024  # our longest reply (a polished card) needs far less; caps cost and runaway generation
+
+
+class RetryableError(ProviderError):
+    """A provider failure worth another try: 5xx, 429, a refused connection, an unreadable body."""
 
 
 class ChatModel(Protocol):
@@ -141,8 +147,8 @@ class OpenAIChat:
     name = "llm"
 
     def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep) -> None:
+        import httpx
         from langchain_openai import ChatOpenAI
-        from langchain_openai._compat import httpx  # the httpx flavour the installed openai SDK uses
 
         self.model, self.base_url = settings.model, settings.base_url
         self.method = settings.structured_output
@@ -183,15 +189,31 @@ class OpenAIChat:
     # -- internals --------------------------------------------------------------------------------
 
     def _retrying(self, call: Callable[[], Any]) -> Any:
-        for attempt in range(self.max_retries + 1):
+        """`call()` through LangChain's `with_retry`; every failure leaves as an LLMError.
+
+        The wait before a retry is the one the failure asked for (Retry-After, capped), slept at
+        the start of the next attempt, so a last failure never waits for nothing.
+        """
+        from langchain_core.runnables import RunnableLambda
+
+        wait_before: list[float] = []
+
+        def attempt(_: object) -> Any:
+            if wait_before:
+                self._sleep(wait_before.pop())
             try:
                 return call()
             except Exception as exc:  # noqa: BLE001 - every failure becomes an LLMError
                 error, wait = provider_error(exc)
-                if wait is None or attempt == self.max_retries:
+                if wait is None:
                     raise error from exc
-                self._sleep(wait)
-        raise AssertionError("unreachable")
+                wait_before.append(wait)
+                raise RetryableError(error.reason) from exc
+
+        retried = RunnableLambda(attempt).with_retry(
+            retry_if_exception_type=(RetryableError,), stop_after_attempt=self.max_retries + 1,
+            wait_exponential_jitter=False)
+        return retried.invoke(None)
 
     def _prepare(self, messages: Sequence[Message], schema: type[BaseModel]) -> list[Message]:
         """JSON mode has no schema on the wire, so the system prompt carries it."""

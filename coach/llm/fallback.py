@@ -11,7 +11,9 @@
 
 Connect errors, timeouts, 5xx, 429 after the retry, malformed replies after the repair,
 guard refusals, cut streams and our own bugs on this path are all caught: the session
-goes on and no turn is lost. Keys are never logged; notices carry short reasons only.
+goes on and no turn is lost. Each LLM call runs as a LangChain runnable whose fallback
+(`with_fallbacks`) is the offline engine; the ledger's breaker skips the LLM while a
+provider is known to be down. Keys are never logged; notices carry short reasons only.
 """
 
 from __future__ import annotations
@@ -34,6 +36,26 @@ from coach.settings import Settings
 T = TypeVar("T")
 
 
+def with_offline_fallback(ledger: Ledger, what: str, call: Callable[[], T], offline: Callable[[], T]) -> T:
+    """`call()`, with `offline()` as its LangChain fallback: any failure is recorded in the ledger.
+
+    While the breaker is open (or the provider already failed this turn) the LLM is not tried.
+    """
+    if not ledger.available():
+        ledger.skip()
+        return offline()
+    from langchain_core.runnables import RunnableLambda
+
+    def recover(inputs: dict[str, Any]) -> T:
+        ledger.fail(inputs["error"], what)
+        return offline()
+
+    primary = RunnableLambda(lambda _inputs: call())
+    chain = primary.with_fallbacks([RunnableLambda(recover)], exceptions_to_handle=(Exception,),
+                                   exception_key="error")
+    return chain.invoke({})
+
+
 class FallbackInterpreter:
     """The LLM interpreter, or the offline one when the LLM fails or the breaker is open."""
 
@@ -43,14 +65,8 @@ class FallbackInterpreter:
         self.llm, self.ledger, self.offline = llm, ledger, offline or OfflineInterpreter()
 
     def interpret(self, slot: Slot, answer: str, context: str = "") -> Interpretation:
-        if self.ledger.available():
-            try:
-                return self.llm.interpret(slot, answer, context)
-            except Exception as exc:  # noqa: BLE001 - any failure: this turn goes offline
-                self.ledger.fail(exc, "interpret")
-        else:
-            self.ledger.skip()
-        return self.offline.interpret(slot, answer, context)
+        return with_offline_fallback(self.ledger, "interpret", lambda: self.llm.interpret(slot, answer, context),
+                                     lambda: self.offline.interpret(slot, answer, context))
 
 
 class FallbackWriter:
@@ -65,16 +81,12 @@ class FallbackWriter:
     def name(self) -> str:
         return "offline" if self.ledger.writer_offline else "llm"
 
-    def _try(self, what: str, call: Callable[[], Any], offline: Callable[[], Any]) -> Any:
-        if self.ledger.available():
-            try:
-                return call()
-            except Exception as exc:  # noqa: BLE001 - any failure: this turn goes offline
-                self.ledger.fail(exc, what)
-        else:
-            self.ledger.skip()
-        self.ledger.writer_offline = True
-        return offline()
+    def _try(self, what: str, call: Callable[[], T], offline: Callable[[], T]) -> T:
+        def offline_writer() -> T:
+            self.ledger.writer_offline = True
+            return offline()
+
+        return with_offline_fallback(self.ledger, what, call, offline_writer)
 
     def phrase(self, session: Session, move: Move, evidence: list[Passage]) -> str:
         return self._try("phrase", lambda: self.llm.phrase(session, move, evidence),
@@ -179,14 +191,8 @@ def build_coach(settings: Settings, retriever: Retriever | None = None, *, chat:
 def _one_shot(what: str, breaker: Breaker | None, call: Callable[[], T], offline: Callable[[], T]) -> tuple[T, str]:
     """The LLM's result, or the offline one with a notice; the breaker is honoured and tripped."""
     ledger = Ledger(breaker=breaker or Breaker())
-    if ledger.available():
-        try:
-            return call(), ""
-        except Exception as exc:  # noqa: BLE001 - any failure: this answer comes from the offline engine
-            ledger.fail(exc, what)
-    else:
-        ledger.skip()
-    return offline(), ledger.notice_of("answer")
+    result = with_offline_fallback(ledger, what, call, offline)
+    return result, ledger.notice_of("answer")
 
 
 def classify_with(settings: Settings, statement: str, *, chat: ChatModel | None = None, guard: Guard | None = None,
