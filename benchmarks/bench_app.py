@@ -26,7 +26,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 GOALS = {"startup_s": 3.0, "turn_ms": 300.0, "rss_mb": 400.0}
 MESSAGES = '[data-testid="stChatMessage"]'
@@ -106,7 +107,8 @@ def start_app(data_dir: Path, port: int | None = None, log: Path | None = None) 
                "--server.address", "127.0.0.1", "--server.port", str(port)]
     with log.open("w") as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=ROOT, env=app_env(data_dir), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, cwd=ROOT, env=app_env(data_dir), stdout=out,
+                                stderr=subprocess.STDOUT)
     return AppServer(proc, f"http://127.0.0.1:{port}", started, log)
 
 
@@ -134,7 +136,8 @@ def send(page: Any, text: str, timeout_ms: float = 60_000) -> float:
     box.fill(text)
     started = time.perf_counter()
     box.press("Enter")
-    page.wait_for_function(f"document.querySelectorAll('{MESSAGES}').length >= {before + 2}", timeout=timeout_ms,
+    page.wait_for_function(f"document.querySelectorAll('{MESSAGES}').length >= {before + 2}",
+                           timeout=timeout_ms,
                            polling=10)
     elapsed = time.perf_counter() - started
     wait_idle(page, timeout_ms)
@@ -147,7 +150,8 @@ def dialogue_case(case_id: str = "android-app") -> dict[str, Any]:
     return next(c for c in cases if c["id"] == case_id)
 
 
-def coach_dialogue(page: Any, data_dir: Path, case: dict[str, Any], max_turns: int = 16) -> tuple[str, list[float]]:
+def coach_dialogue(page: Any, data_dir: Path, case: dict[str, Any],
+                   max_turns: int = 16) -> tuple[str, list[float]]:
     """Type the statement, then answer each question from the persona (by the slot the store says is pending)."""
     from coach.store import SessionStore
 
@@ -213,7 +217,8 @@ def measure(data_dir: Path | None = None, case_id: str = "android-app") -> AppBe
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="data dir to use (default: a fresh temporary one)")
-    parser.add_argument("--case", default="android-app", help="dialogue case id of evals/cases/tidy/dialogue.yaml")
+    parser.add_argument("--case", default="android-app",
+                        help="dialogue case id of evals/cases/tidy/dialogue.yaml")
     args = parser.parse_args(argv)
     if not CHROMIUM.exists():
         sys.exit(f"{CHROMIUM} is missing: install Debian's chromium (make browser-deps) to run the app benchmark")

@@ -81,7 +81,8 @@ def offline_echo(request: Any) -> dict[str, Any] | str:
         return {"text": _block(user, "reference_question"), "cited": ids[:1]}
     if name == "CardProse":
         card = json.loads(_block(user, "draft_card") or "{}")
-        return {key: card.get(key) for key in ("product_outcome", "okr", "alternatives", "assumptions")} | {"cited": ids}
+        return {key: card.get(key) for key in ("product_outcome", "okr", "alternatives",
+                                               "assumptions")} | {"cited": ids}
     if name == "Classification":
         return classify(_block(user, "user_text", ' name="statement"')).model_dump(mode="json")
     return f"An answer drawn from the notes. [{ids[0]}]" if ids else "Nothing in the notes answers this."
@@ -91,7 +92,8 @@ def note_retriever(knowledge_dir: Path) -> Callable[[str, list[str]], list[Passa
     """A cheap retriever over the shipped notes: the section of a preferred note sharing most words."""
     chunks: dict[str, list[Passage]] = {}
     for note in load_notes(knowledge_dir):
-        chunks[note.id] = [Passage(id=c.doc_id, title=c.title, section=c.section, text=c.text, chunk_id=c.chunk_id)
+        chunks[note.id] = [Passage(id=c.doc_id, title=c.title, section=c.section, text=c.text,
+                                   chunk_id=c.chunk_id)
                            for c in chunk_sections(note.id, note.title, note.body)]
 
     def retrieve(query: str, note_ids: list[str]) -> list[Passage]:
@@ -168,7 +170,8 @@ def bench_dead(fake_mod: ModuleType, case: dict[str, Any], read_timeout: float) 
     hanging = fake_mod.FakeOpenAI(responder=lambda _: fake_mod.hang()).start()
     worst = 0.0
     try:
-        targets = {"nothing listening": f"http://127.0.0.1:{_dead_port()}/v1", "server never answers": hanging.url}
+        targets = {"nothing listening": f"http://127.0.0.1:{_dead_port()}/v1",
+                   "server never answers": hanging.url}
         for label, url in targets.items():
             settings = hanging.settings(COACH_BASE_URL=url, read_timeout=read_timeout, connect_timeout=1.0)
             coach, _ = build_coach(settings)

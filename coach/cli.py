@@ -19,7 +19,8 @@ from coach import __version__
 from coach.settings import Settings, SettingsError, get_settings
 from coach.textinput import InputError, clean_text
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Outcome Coach: turn outputs into outcomes.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Outcome Coach: turn outputs into outcomes.")
 
 
 class EngineChoice(StrEnum):
@@ -28,7 +29,8 @@ class EngineChoice(StrEnum):
 
 
 EngineOpt = Annotated[EngineChoice | None, typer.Option(
-    "--engine", help="offline (no network) or llm; default: COACH_ENGINE from the environment or .env, else offline.")]
+    "--engine",
+    help="offline (no network) or llm; default: COACH_ENGINE from the environment or .env, else offline.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
@@ -62,7 +64,8 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version.")] = False,
 ) -> None:
     """Outcome Coach: turn a proposed feature (an output) into a customer outcome."""
 

@@ -119,7 +119,8 @@ def _encode_batch(loaded: Loaded, texts: list[str]) -> np.ndarray:
     return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
 
 
-def encode(texts: list[str], model_path: Path | None = None, tokenizer_path: Path | None = None) -> np.ndarray:
+def encode(texts: list[str], model_path: Path | None = None,
+           tokenizer_path: Path | None = None) -> np.ndarray:
     """Embed texts into an (n, 384) float32 array of unit vectors (mean-pooled all-MiniLM-L6-v2)."""
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)

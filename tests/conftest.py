@@ -96,7 +96,8 @@ def kb_settings(tmp_path: Path, tiny_corpus: Path) -> Callable[..., object]:
     from coach.settings import Settings
 
     def make(**overrides: object) -> Settings:
-        values: dict[str, object] = {"data_dir": tmp_path / "data", "knowledge_dir": tiny_corpus, "chroma_host": None}
+        values: dict[str, object] = {"data_dir": tmp_path / "data", "knowledge_dir": tiny_corpus,
+                                     "chroma_host": None}
         values.update(overrides)
         return Settings(**values)
 

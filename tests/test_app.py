@@ -51,7 +51,8 @@ def test_every_page_renders(app_data_dir: Path, title: str) -> None:
     assert any("offline engine" in c.value for c in at.sidebar.caption)
 
 
-def test_sidebar_names_the_engine_but_never_the_key(app_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sidebar_names_the_engine_but_never_the_key(app_data_dir: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COACH_ENGINE", "llm")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-very-secret")
     at = goto(ok(app().run()), "Sessions")

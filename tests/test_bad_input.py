@@ -66,7 +66,8 @@ def test_cli_classify(entry):
         assert result.exit_code == 2 and result.stderr.startswith("coach: ")
     else:
         assert result.exit_code == 0
-        assert set(json.loads(result.stdout)) == {"kind", "traps", "explanation", "sources", "confidence", "similar"}
+        assert set(json.loads(result.stdout)) == {"kind", "traps", "explanation", "sources", "confidence",
+                                                  "similar"}
 
 
 def test_clean_text_strips_controls_but_keeps_words():

@@ -28,7 +28,8 @@ from benchmarks.bench_app import (
 from coach.store import SessionStore
 
 # Screenshots go to tests/artifacts (ignored by git); COACH_SCREENSHOTS=docs/screenshots refreshes the README's.
-SHOTS = Path(__file__).resolve().parent.parent / os.environ.get("COACH_SCREENSHOTS", "tests/artifacts/screenshots")
+SHOTS = Path(__file__).resolve().parent.parent / os.environ.get("COACH_SCREENSHOTS",
+                                                                "tests/artifacts/screenshots")
 
 pytestmark = [
     pytest.mark.browser,
@@ -79,7 +80,8 @@ def test_a_whole_coaching_dialogue_in_chromium(tmp_path: Path) -> None:
             text = Path(download.path()).read_text(encoding="utf-8")
             assert text.startswith("# Outcome card") and session.card.product_outcome in text
 
-            page.get_by_text("Edit the card", exact=True).click()  # every card field is editable, and the edit is saved
+            page.get_by_text("Edit the card",
+                             exact=True).click()  # every card field is editable, and the edit is saved
             page.get_by_label("Guardrail").fill("refund rate stays under 2%")
             page.get_by_role("button", name="Save changes").click()
             page.get_by_text("Card updated").wait_for()
@@ -94,7 +96,8 @@ def test_a_whole_coaching_dialogue_in_chromium(tmp_path: Path) -> None:
             wait_idle(page)
             assert page.locator(MESSAGES).count() == count and f"session={session_id}" in page.url
             rss_mb = server.rss_mb()
-            page.get_by_role("button", name="Undo my last answer").click()  # takes back the last answer and reply
+            page.get_by_role("button",
+                             name="Undo my last answer").click()  # takes back the last answer and reply
             page.get_by_role("button", name="Draft the card now").and_(page.locator(":enabled")).wait_for()
             undone = SessionStore.for_data_dir(data_dir).load(session_id)
             assert undone.status == "active" and len(undone.transcript) == len(session.transcript) - 2

@@ -62,7 +62,8 @@ def test_outcome_debris_fails(pasted):
 
 def test_behaviour_metric_and_guardrail_debris_fail():
     assert not behavior_clean(good_card(behavior="what's the catch? anyway they check it"))[0]
-    broken_metric = Metric(name="sorry, what do you mean?", definition="sorry, what do you mean?; counted weekly")
+    broken_metric = Metric(name="sorry, what do you mean?",
+                           definition="sorry, what do you mean?; counted weekly")
     assert not metric_clean(good_card(metric=broken_metric))[0]
     assert not guardrail_clean(good_card(guardrail="I already said that"))[0]
 
@@ -78,7 +79,8 @@ def test_outcome_form_fails_when_long_repeated_or_team_first():
 
 
 def test_lost_numbers_fail():
-    lost = good_card(metric=Metric(name="share of reps acting on alerts", baseline="unknown: instrument first",
+    lost = good_card(metric=Metric(name="share of reps acting on alerts",
+                                   baseline="unknown: instrument first",
                                    target="set once two weeks of baseline are in", time_frame="by end"))
     ok, reason = numbers_kept(lost, ["about 41% now, want 48% by end of Q3"])
     assert not ok and "41" in reason and "48" in reason and "q3" in reason

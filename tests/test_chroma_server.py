@@ -49,7 +49,8 @@ def chroma_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     port = _free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     log = (path / "server.log").open("wb")
-    proc = subprocess.Popen([exe, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path / "db")],
+    proc = subprocess.Popen([exe, "run", "--host", "127.0.0.1", "--port", str(port), "--path",
+                             str(path / "db")],
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
@@ -107,7 +108,8 @@ def test_collection_reopens_without_passing_the_embedder(chroma_port: int, tmp_p
                                                          real_corpus_copy: Path) -> None:
     import chromadb
 
-    with KnowledgeBase(_server_settings(chroma_port, tmp_path / "data", real_corpus_copy), MiniLMEmbedder()) as kb:
+    with KnowledgeBase(_server_settings(chroma_port, tmp_path / "data", real_corpus_copy),
+                       MiniLMEmbedder()) as kb:
         kb.build()  # a no-op when the test above already built it
     client = chromadb.HttpClient(host="127.0.0.1", port=chroma_port)
     try:

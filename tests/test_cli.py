@@ -98,7 +98,8 @@ def test_eval_json_summary_shape(tmp_path):
     result = runner.invoke(app, ["eval", "--cases", str(cases), "--json", "--report", str(tmp_path)])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)["summary"]
-    for key in ("cases", "kind_accuracy", "trap_precision", "trap_recall", "dialogue_pass_rate", "retrieval_hit_rate"):
+    for key in ("cases", "kind_accuracy", "trap_precision", "trap_recall", "dialogue_pass_rate",
+                "retrieval_hit_rate"):
         assert key in summary
     assert summary["cases"] == 2 and summary["kind_accuracy"] == 1.0
     assert summary["dialogue_pass_rate"] is None and summary["retrieval_hit_rate"] is None
@@ -123,7 +124,8 @@ def _coach_process(data_dir: Path, *args: str, **env: str) -> subprocess.Popen:
 
     environ = {**os.environ, "COACH_DATA_DIR": str(data_dir), **env}
     environ.pop("COACH_ENGINE", None) if "COACH_ENGINE" not in env else None
-    return subprocess.Popen([sys.executable, "-c", "from coach.cli import run; run()", *args], stdin=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-c", "from coach.cli import run; run()", *args],
+                            stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ)
 
 
@@ -157,7 +159,8 @@ def test_coach_engine_from_the_environment_is_honoured_and_a_flag_wins(tmp_path)
     proc = _coach_process(tmp_path / "data", "classify", "Increase page views", "--json", **dead)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and json.loads(out)["kind"] and "offline" in err.lower()
-    proc = _coach_process(tmp_path / "data", "classify", "Increase page views", "--json", "--engine", "offline",
+    proc = _coach_process(tmp_path / "data", "classify", "Increase page views", "--json", "--engine",
+                          "offline",
                           **dead)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "offline" not in err.lower()

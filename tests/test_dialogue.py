@@ -2,9 +2,9 @@
 
 import pytest
 
+from benchmarks.loadtest import PERSONA
 from coach.engine.protocol import Coach
 from coach.engine.session import TURN_BUDGET, Session
-from benchmarks.loadtest import PERSONA
 from coach.models import Role, Slot, Trap
 from coach.textinput import InputError
 

@@ -188,7 +188,8 @@ def echo_server(fake_openai: FakeOpenAI) -> FakeOpenAI:
 
 
 def llm_coach(fake: FakeOpenAI, guard: Guard) -> FallbackCoach:
-    coach, notice = build_coach(fake.settings(), retriever=retriever, guard=guard, breaker=Breaker(cooldown=0))
+    coach, notice = build_coach(fake.settings(), retriever=retriever, guard=guard,
+                                breaker=Breaker(cooldown=0))
     assert notice == "" and isinstance(coach, FallbackCoach)
     return coach
 
@@ -204,7 +205,8 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Knowledg
     docs.mkdir()
     for entry in entries("document"):
         (docs / f"{entry['id']}.md").write_text(materialise(entry), encoding="utf-8")
-    settings = Settings(data_dir=root / "data", knowledge_dir=write_tiny_corpus(root / "knowledge"), chroma_host=None,
+    settings = Settings(data_dir=root / "data", knowledge_dir=write_tiny_corpus(root / "knowledge"),
+                        chroma_host=None,
                         _env_file=None)
     kb = KnowledgeBase(settings, embedder=HashEmbedder())
     kb.build()
@@ -227,7 +229,8 @@ def test_corpus_is_versioned_big_and_covers_every_channel():
     assert DATA["version"] >= 1 and len(ENTRIES) >= 35
     assert len({e["id"] for e in ENTRIES}) == len(ENTRIES)
     for entry in ENTRIES:
-        assert {"id", "channel", "text", "note"} <= set(entry) <= {"id", "channel", "text", "note", "pad"}, entry
+        assert {"id", "channel", "text", "note"} <= set(entry) <= {"id", "channel", "text", "note",
+                                                                   "pad"}, entry
         assert entry["channel"] in CHANNELS and entry["text"].strip() and entry["note"].strip()
     assert all(len(entries(c)) >= 8 for c in CHANNELS)
     texts = [materialise(e) for e in ENTRIES]
@@ -494,7 +497,8 @@ def _ask_doc(fake: FakeOpenAI, guard: Guard, library: tuple[KnowledgeBase, dict[
     kb, doc_ids = library
     doc_id = doc_ids[DOC["id"]]
     fake.enqueue(reply.format(doc=doc_id))
-    answer, notice = ask_with(fake.settings(), GroundedLibrary(kb), "What do new teams that invite a teammate do?",
+    answer, notice = ask_with(fake.settings(), GroundedLibrary(kb),
+                              "What do new teams that invite a teammate do?",
                               guard=guard)
     [rec] = fake.requests
     task, fields = check_request(rec)

@@ -129,10 +129,9 @@ def test_minilm_embeddings_make_sense() -> None:
 
 def _fp32_reference(texts: list[str]) -> np.ndarray:
     """all-MiniLM-L6-v2 in plain numpy from the fp32 safetensors: BERT, mean pooling, L2 norm."""
+    import importlib.util
     import math
     import struct
-
-    import importlib.util
 
     from tokenizers import Tokenizer
 
@@ -146,7 +145,8 @@ def _fp32_reference(texts: list[str]) -> np.ndarray:
     for key, meta in json.loads(raw[8:8 + size]).items():
         if meta.get("dtype") == "F32":
             a, b = meta["data_offsets"]
-            w[key.removeprefix("bert.")] = np.frombuffer(raw[8 + size + a:8 + size + b], np.float32).reshape(meta["shape"])
+            w[key.removeprefix("bert.")] = np.frombuffer(raw[8 + size + a:8 + size + b],
+                                                         np.float32).reshape(meta["shape"])
 
     def norm(x, p):
         return (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-12) * w[p + ".weight"] + w[p + ".bias"]

@@ -32,7 +32,8 @@ def test_training_is_deterministic_on_a_small_sample():
     vocab = vocabulary([e["statement"] for e in examples])
     data = build_data(examples, None)
     first, second = fit(data, vocab, folds=3), fit(data, vocab, folds=3)
-    for name in ("kind_coef", "kind_intercept", "trap_coef", "trap_intercept", "trap_platt", "joint_calibration"):
+    for name in ("kind_coef", "kind_intercept", "trap_coef", "trap_intercept", "trap_platt",
+                 "joint_calibration"):
         assert np.array_equal(getattr(first, name), getattr(second, name)), name
     assert first.kind_temperature == second.kind_temperature and first.ngram_vocab == second.ngram_vocab
 
@@ -118,7 +119,8 @@ def test_an_unsure_verdict_asks_instead_of_asserting():
     from coach.engine.learned import Verdict
 
     unsure = Verdict(kind=Kind.output, traps=[], confidence=0.4,
-                     kind_probs={"output": 0.5, "product_outcome": 0.45, "business_outcome": 0.05}, trap_probs={},
+                     kind_probs={"output": 0.5, "product_outcome": 0.45, "business_outcome": 0.05},
+                     trap_probs={},
                      similar=[{"statement": "Launch dark mode", "kind": "output", "traps": []}])
     text = verdict_module._explanation("Mobile onboarding", unsure, 0.4, None)
     assert "build, or something customers will do?" in text and "Confidence 0.40" in text

@@ -39,7 +39,8 @@ def test_one_answer_fills_several_slots():
                        "on time", Slot.who)
     assert segment(heard.parts[Slot.who]) == "ops managers"
     assert heard.parts[Slot.value_moment].startswith("when the payment run")
-    heard = understand("OK. New runners, first 60 days. If sharing works, they'd keep logging runs", Slot.behavior)
+    heard = understand("OK. New runners, first 60 days. If sharing works, they'd keep logging runs",
+                       Slot.behavior)
     assert verb_phrase(heard.parts[Slot.behavior]) == "keep logging runs"
     assert heard.parts[Slot.who].startswith("New runners")
 
@@ -47,7 +48,8 @@ def test_one_answer_fills_several_slots():
 @pytest.mark.parametrize(("said", "limit"), [
     ("desktop satisfaction shouldn't tank", "desktop satisfaction does not drop"),
     ("return rate shouldn't go up because we made it too easy", "return rate does not rise"),
-    ("turn off notifications or uninstall", "the share who turn off notifications or uninstall does not rise"),
+    ("turn off notifications or uninstall",
+     "the share who turn off notifications or uninstall does not rise"),
     ("refund rate stays under 2%", "refund rate stays under 2%"),
 ])
 def test_a_guardrail_is_written_as_a_limit(said, limit):
@@ -55,7 +57,8 @@ def test_a_guardrail_is_written_as_a_limit(said, limit):
 
 
 def test_the_outcome_is_composed_not_pasted():
-    sentence = outcome_sentence("field reps", "act on account alerts from their phone", "when they fix an issue on the road",
+    sentence = outcome_sentence("field reps", "act on account alerts from their phone",
+                                "when they fix an issue on the road",
                                 "desktop satisfaction does not drop")
     assert sentence == ("More field reps act on account alerts from their phone when they fix an issue on the road, "
                         "without desktop satisfaction dropping.")
@@ -122,7 +125,8 @@ def test_a_rewrite_after_the_card_replaces_the_outcome_and_a_complaint_does_not(
     before = session.card.product_outcome
     coach.reply(session, "That's garbled.")
     assert session.card.product_outcome == before
-    coach.reply(session, "Let me rewrite: More field reps act on account alerts from their phone within a day.")
+    coach.reply(session,
+                "Let me rewrite: More field reps act on account alerts from their phone within a day.")
     assert session.card.product_outcome == "More field reps act on account alerts from their phone within a day."
     assert session.transcript[-1].role is Role.coach and "your words" in session.transcript[-1].text
 

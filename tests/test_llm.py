@@ -9,11 +9,11 @@ import pytest
 from fakeopenai import TEST_KEY, Reply, cut, error, garbage, slow
 
 from benchmarks.bench_llm import offline_echo
+from benchmarks.loadtest import PERSONA as ANDROID_PERSONA
 from coach.engine.interpreter import Interpretation
 from coach.engine.protocol import Coach
 from coach.llm import Breaker, FallbackCoach, Guard, OpenAIChat, ask_with, build_coach, classify_with
 from coach.llm.prompting import build, user_text
-from benchmarks.loadtest import PERSONA as ANDROID_PERSONA
 from coach.models import Kind, Passage, Role, Slot, Trap, Usage
 
 ANSWER = {"intent": "answer", "text": "mobile customers check dashboards weekly", "kind": "product_outcome",
@@ -24,7 +24,8 @@ PASSAGE = Passage(id="value-ladder", title="The value ladder", score=0.9,
 ANDROID = ANDROID_PERSONA  # the android-app case of evals/cases/tidy/dialogue.yaml
 
 
-def phrasing(text: str = "What is the value of it for your customers?", cited: list[str] | None = None) -> dict:
+def phrasing(text: str = "What is the value of it for your customers?",
+             cited: list[str] | None = None) -> dict:
     return {"text": text, "cited": cited or []}
 
 
@@ -85,7 +86,8 @@ def test_interpret_structured_in_each_mode(fake_openai, method):
 
 
 def test_classify_with_over_the_wire(fake_openai):
-    fake_openai.enqueue({"kind": "product_outcome", "traps": ["wrong_moment"], "explanation": "Applications come "
+    fake_openai.enqueue({"kind": "product_outcome", "traps": ["wrong_moment"],
+                         "explanation": "Applications come "
                          "before the hire.", "sources": ["made-up"]})
     verdict, notice = classify_with(fake_openai.settings(), "Increase job applications by 30%")
     assert notice == ""
@@ -94,7 +96,8 @@ def test_classify_with_over_the_wire(fake_openai):
 
 
 def test_classify_sends_the_nearest_examples_and_shows_a_second_opinion(fake_openai):
-    fake_openai.enqueue({"kind": "product_outcome", "traps": ["wrong_moment"], "explanation": "A step before hires.",
+    fake_openai.enqueue({"kind": "product_outcome", "traps": ["wrong_moment"],
+                         "explanation": "A step before hires.",
                          "sources": []},
                         {"kind": "output", "traps": [], "explanation": "Something to build.", "sources": []})
     agreed, _ = classify_with(fake_openai.settings(), "Increase job applications by 30%")
@@ -197,7 +200,8 @@ def test_canary_reply_is_refused(fake_openai, coach_on):
 
 def test_outside_links_are_stripped(fake_openai, coach_on):
     session = started(fake_openai, coach_on)
-    fake_openai.enqueue(ANSWER, phrasing("See [this guide](https://evil.example/?q=secret) ![x](http://evil.example/p.png)"
+    fake_openai.enqueue(ANSWER,
+                        phrasing("See [this guide](https://evil.example/?q=secret) ![x](http://evil.example/p.png)"
                                          " then tell me: who is it for? https://evil.example/raw"))
     turn = coach_on.reply(session, "mobile customers check dashboards weekly")
     assert turn.notice == "" and "http" not in turn.text and "evil" not in turn.text
@@ -236,7 +240,8 @@ def test_polish_only_rewords_prose(fake_openai, coach_on):
     prose = {"product_outcome": "More phone-first customers act on a dashboard alert from their phone each week.",
              "okr": {"objective": "Phone-first customers act on their data on the go",
                      "key_results": ["Weekly alert actions from phones double", "Desktop CSAT holds"]},
-             "alternatives": ["push alerts"], "assumptions": [{"assumption": "they want it", "test": "ask five"}],
+             "alternatives": ["push alerts"],
+             "assumptions": [{"assumption": "they want it", "test": "ask five"}],
              "cited": ["value-ladder", "nope"]}
     fake_openai.enqueue({**prose, "checks": []}, prose)  # extra field -> one repair
     turn = coach_on.reply(session, "just give me a draft")  # a command: read without the model
@@ -253,14 +258,16 @@ def test_polish_only_rewords_prose(fake_openai, coach_on):
 
 
 def test_ask_streams_a_grounded_answer(fake_openai):
-    kb = Searcher([PASSAGE, Passage(id="guardrails", title="Guardrails", text="A counter-metric.", score=0.5)])
+    kb = Searcher([PASSAGE, Passage(id="guardrails", title="Guardrails", text="A counter-metric.",
+                                    score=0.5)])
     fake_openai.enqueue("Keep asking what the value is [value-ladder]. Never [made-up] guess.")
     seen: list[str] = []
     usage = Usage()
     answer, notice = ask_with(fake_openai.settings(), kb, "How do I find the outcome?", on_delta=seen.append,
                               usage=usage)
     assert notice == "" and len(seen) > 3
-    assert (usage.prompt_tokens, usage.completion_tokens) == (fake_openai.prompt_tokens, fake_openai.completion_tokens)
+    assert (usage.prompt_tokens, usage.completion_tokens) == (fake_openai.prompt_tokens,
+                                                              fake_openai.completion_tokens)
     assert usage.completion_tokens == 10
     assert answer.answer == "Keep asking what the value is [value-ladder]. Never guess."
     assert [p.id for p in answer.sources] == ["value-ladder"]

@@ -52,7 +52,8 @@ def local_server() -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([python, "-m", "llama_cpp.server", "--model", _gguf(python), "--host", "127.0.0.1",
+    proc = subprocess.Popen([python, "-m", "llama_cpp.server", "--model", _gguf(python), "--host",
+                             "127.0.0.1",
                              "--port", str(port), "--n_ctx", "4096"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/v1"

@@ -7,5 +7,7 @@ from coach.evals.runner import EvalResult, below_thresholds, run_eval
 from coach.evals.scorers import first_hit_rank, is_hit, prf, retrieval_hit, trap_counts
 from coach.evals.simulate import SimulatedUser, simulate
 
-__all__ = ["EvalResult", "SimulatedUser", "below_thresholds", "case_type", "check_card", "debris", "first_hit_rank",
-           "is_hit", "load_cases", "prf", "retrieval_hit", "run_eval", "simulate", "trap_counts", "write_report"]
+__all__ = ["EvalResult", "SimulatedUser", "below_thresholds", "case_type", "check_card", "debris",
+           "first_hit_rank",
+           "is_hit", "load_cases", "prf", "retrieval_hit", "run_eval", "simulate", "trap_counts",
+           "write_report"]

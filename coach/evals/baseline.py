@@ -24,4 +24,5 @@ def keyword_classify(statement: str) -> Classification:
     traps = [trap for trap, pattern in _RULES if re.search(pattern, statement, re.I)]
     kind = Kind.output if _OUTPUT.search(statement) else Kind.business_outcome if _BUSINESS.search(statement) \
         else Kind.product_outcome
-    return Classification(kind=kind, traps=[] if kind is not Kind.product_outcome else traps, explanation="keywords")
+    return Classification(kind=kind, traps=[] if kind is not Kind.product_outcome else traps,
+                          explanation="keywords")

@@ -27,7 +27,8 @@ TOPIC_CUES: list[tuple[str, re.Pattern[str]]] = [
     ("value_moment", re.compile(
         r"\bmoment\b|when (?:exactly )?(?:do|does|would|will) (?:they|the customer|customers|users|people) "
         r"(?:actually )?(?:get|feel|see|receive)|at what point|point (?:at which|where)|when is value|"
-        r"(?:get|gets|getting) (?:the )?value\b|value (?:is )?created|feel the benefit|in their journey", re.I)),
+        r"(?:get|gets|getting) (?:the )?value\b|value (?:is )?created|feel the benefit|in their journey",
+        re.I)),
     ("who", re.compile(
         r"\bwho (?:exactly|specifically|are|is|would|will|gets|does|should)\b|which (?:customers|users|people|"
         r"segment|group|accounts|teams|patients|residents|buyers|sellers|clients)|what kind of (?:customers|users)|"

@@ -146,14 +146,16 @@ def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | N
         if kind == "retrieval":
             passages = library_search(knowledge_base(settings), case["question"], k=settings.top_k)
             scored = retrieval_hit(passages, case)
-            row.update(question=case["question"], passed=scored["hit"], got=[p.id for p in passages], **scored)
+            row.update(question=case["question"], passed=scored["hit"], got=[p.id for p in passages],
+                       **scored)
             rows.append(row)
             retrievals.append(row)
             continue
         expect = case.get("expect") or {}
         got, _ = classify_statement(settings, case["statement"])
         row.update(statement=case["statement"], expected=expect,
-                   got={"kind": got.kind.value, "traps": [t.value for t in got.traps]}, explanation=got.explanation,
+                   got={"kind": got.kind.value, "traps": [t.value for t in got.traps]},
+                   explanation=got.explanation,
                    **_classification_row(case, got))
         if case.get("source"):
             row["source"] = case["source"]
@@ -168,9 +170,11 @@ def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | N
             coach = coach or make_coach(settings)[0]
             plays = [play_dialogue(coach, case, n) for n in range(PLAYS)]
             for _dialogue, session, card in plays:
-                dialogues.append({"turns": session.coach_turns, "card_checks": {k: v[0] for k, v in card.items()},
+                dialogues.append({"turns": session.coach_turns,
+                                  "card_checks": {k: v[0] for k, v in card.items()},
                                   "dialogue_passed": all(v[0] for v in card.values())})
-            dialogue, session, card = next((p for p in plays if not all(v[0] for v in p[2].values())), plays[0])
+            dialogue, session, card = next((p for p in plays if not all(v[0] for v in p[2].values())),
+                                           plays[0])
             row.update(turns=session.coach_turns, card_checks={k: v[0] for k, v in card.items()},
                        card_reasons={k: v[1] for k, v in card.items() if not v[0]},
                        outcome=session.card.product_outcome if session.card else None,

@@ -102,7 +102,8 @@ def _usage(message: BaseMessage) -> Usage:
         return Usage(prompt_tokens=int(raw.get("prompt_tokens") or 0),
                      completion_tokens=int(raw.get("completion_tokens") or 0))
     meta = getattr(message, "usage_metadata", None) or {}
-    return Usage(prompt_tokens=int(meta.get("input_tokens") or 0), completion_tokens=int(meta.get("output_tokens") or 0))
+    return Usage(prompt_tokens=int(meta.get("input_tokens") or 0),
+                 completion_tokens=int(meta.get("output_tokens") or 0))
 
 
 def _retry_after(err: openai.APIStatusError) -> float:
@@ -181,7 +182,8 @@ class OpenAIChat:
         if schema is None:
             reply = self._retrying(lambda: self._llm.invoke(_lc_messages(messages)))
             return _text(reply), _usage(reply)
-        return complete_validated(lambda msgs: self._raw_structured(msgs, schema), self._prepare(messages, schema), schema)
+        return complete_validated(lambda msgs: self._raw_structured(msgs, schema),
+                                  self._prepare(messages, schema), schema)
 
     def stream(self, messages: Sequence[Message]) -> TextStream:
         return TextStream(self._stream_chunks(_lc_messages(messages)))

@@ -126,7 +126,8 @@ class LLMWriter:
         act = ACT_RULE[move.act] + ("; this is the first message of the session, so open with one sentence on "
                                     "what the statement is, as the reference question does" if move.opening else "")
         messages = build("phrase", self.guard.canary, {
-            "act": move.act, "act_rule": act, "slot": move.slot.value, "slot_meaning": SLOT_MEANING[move.slot],
+            "act": move.act, "act_rule": act, "slot": move.slot.value,
+            "slot_meaning": SLOT_MEANING[move.slot],
             "trap": move.trap.value if move.trap else "none",
             "statement": user_text("statement", session.statement),
             "filled": data_block("context", filled),
@@ -144,8 +145,10 @@ class LLMWriter:
         return text
 
     def polish(self, session: Session, card: OutcomeCard, evidence: list[Passage]) -> OutcomeCard:
-        draft = card.model_dump_json(include={"output", "product_outcome", "who", "behavior", "value_moment", "metric",
-                                              "guardrail", "business_outcome", "outcome_type", "okr", "alternatives",
+        draft = card.model_dump_json(include={"output", "product_outcome", "who", "behavior", "value_moment",
+                                              "metric",
+                                              "guardrail", "business_outcome", "outcome_type", "okr",
+                                              "alternatives",
                                               "assumptions"}, indent=1)
         messages = build("polish_card", self.guard.canary, {
             "statement": user_text("statement", session.statement),
@@ -158,7 +161,8 @@ class LLMWriter:
                 and outcome_problem(prose.product_outcome) is None:
             update["product_outcome"] = prose.product_outcome.strip()
         if prose.okr.objective.strip() and 2 <= len(prose.okr.key_results) <= 3 and not any(
-                re.match(r"(?i)\s*(?:ship|launch|build|deliver|release|implement)\b", kr) or outcome_problem(kr)
+                re.match(r"(?i)\s*(?:ship|launch|build|deliver|release|implement)\b",
+                         kr) or outcome_problem(kr)
                 for kr in prose.okr.key_results):
             update["okr"] = prose.okr
         if prose.alternatives:
@@ -186,7 +190,8 @@ def classify_llm(chat: ChatModel, statement: str, guard: Guard, usage: Usage | N
     offline = classify(statement)
     examples = "\n".join(f"- {e['statement']} => kind {e['kind']}; traps {', '.join(e['traps']) or 'none'}"
                          for e in offline.similar) or "(none)"
-    reply, spent = chat.complete(build("classify", guard.canary, {"statement": user_text("statement", statement),
+    reply, spent = chat.complete(build("classify", guard.canary,
+                                       {"statement": user_text("statement", statement),
                                                                   "examples": data_block("examples", examples)}),
                                  Classification)
     if usage is not None:
@@ -224,7 +229,8 @@ def ground(text: str, passages: list[Passage]) -> tuple[str, list[Passage]]:
     return cleaned, [by_id[i] for i in dict.fromkeys(cited)]
 
 
-def ask_llm(chat: ChatModel, kb: Searcher, question: str, guard: Guard, k: int = 3, usage: Usage | None = None,
+def ask_llm(chat: ChatModel, kb: Searcher, question: str, guard: Guard, k: int = 3,
+            usage: Usage | None = None,
             on_delta: Callable[[str], None] | None = None, passages: list[Passage] | None = None) -> Answer:
     """A streamed answer grounded in the retrieved passages; raises LLMError when it cites none."""
     passages = kb.search(question, k=k) if passages is None else passages

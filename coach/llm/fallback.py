@@ -61,11 +61,13 @@ class FallbackInterpreter:
 
     name = "llm"
 
-    def __init__(self, llm: LLMInterpreter, ledger: Ledger, offline: OfflineInterpreter | None = None) -> None:
+    def __init__(self, llm: LLMInterpreter, ledger: Ledger,
+                 offline: OfflineInterpreter | None = None) -> None:
         self.llm, self.ledger, self.offline = llm, ledger, offline or OfflineInterpreter()
 
     def interpret(self, slot: Slot, answer: str, context: str = "") -> Interpretation:
-        return with_offline_fallback(self.ledger, "interpret", lambda: self.llm.interpret(slot, answer, context),
+        return with_offline_fallback(self.ledger, "interpret",
+                                     lambda: self.llm.interpret(slot, answer, context),
                                      lambda: self.offline.interpret(slot, answer, context))
 
 
@@ -188,20 +190,23 @@ def build_coach(settings: Settings, retriever: Retriever | None = None, *, chat:
     return FallbackCoach(interpreter, writer, ledger, retriever), ""
 
 
-def _one_shot(what: str, breaker: Breaker | None, call: Callable[[], T], offline: Callable[[], T]) -> tuple[T, str]:
+def _one_shot(what: str, breaker: Breaker | None, call: Callable[[], T],
+              offline: Callable[[], T]) -> tuple[T, str]:
     """The LLM's result, or the offline one with a notice; the breaker is honoured and tripped."""
     ledger = Ledger(breaker=breaker or Breaker())
     result = with_offline_fallback(ledger, what, call, offline)
     return result, ledger.notice_of("answer")
 
 
-def classify_with(settings: Settings, statement: str, *, chat: ChatModel | None = None, guard: Guard | None = None,
+def classify_with(settings: Settings, statement: str, *, chat: ChatModel | None = None,
+                  guard: Guard | None = None,
                   usage: Usage | None = None, breaker: Breaker | None = None) -> tuple[Classification, str]:
     """The LLM's classification, or the offline one with a notice."""
     if settings.engine != "llm" or (chat is None and not settings.llm_configured):
         return classify(statement), _offline_reason(settings)
     return _one_shot("classify", breaker,
-                     lambda: classify_llm(chat or make_chat(settings), statement, guard or Guard(), usage=usage),
+                     lambda: classify_llm(chat or make_chat(settings), statement, guard or Guard(),
+                                          usage=usage),
                      lambda: classify(statement))
 
 
@@ -218,7 +223,8 @@ class _Memo:
         return self.cache[key]
 
 
-def ask_with(settings: Settings, kb: Searcher, question: str, *, k: int | None = None, chat: ChatModel | None = None,
+def ask_with(settings: Settings, kb: Searcher, question: str, *, k: int | None = None,
+             chat: ChatModel | None = None,
              guard: Guard | None = None, usage: Usage | None = None, breaker: Breaker | None = None,
              on_delta: Callable[[str], None] | None = None) -> tuple[Answer, str]:
     """The LLM's grounded answer, or the offline extractive one with a notice.
@@ -233,6 +239,7 @@ def ask_with(settings: Settings, kb: Searcher, question: str, *, k: int | None =
     if settings.engine != "llm" or (chat is None and not settings.llm_configured):
         return answer_offline(memo, question, k=k), _offline_reason(settings)
     return _one_shot("ask", breaker,
-                     lambda: ask_llm(chat or make_chat(settings), memo, question, guard or Guard(), k=k, usage=usage,
+                     lambda: ask_llm(chat or make_chat(settings), memo, question, guard or Guard(), k=k,
+                                     usage=usage,
                                      on_delta=on_delta),
                      lambda: answer_offline(memo, question, k=k))

@@ -24,14 +24,16 @@ SLOT_WORDS: dict[Slot, re.Pattern[str]] = {
     Slot.who: re.compile(r"who|which|segment|customers|users|group|whom|people", re.I),
     Slot.behavior: re.compile(r"do|behavio|action|differently|observ|habit|start|stop", re.I),
     Slot.value_moment: re.compile(r"moment|when|point|value|benefit|journey", re.I),
-    Slot.metric: re.compile(r"count|measur|metric|number|baseline|target|track|how many|how much|rate|share", re.I),
+    Slot.metric: re.compile(r"count|measur|metric|number|baseline|target|track|how many|how much|rate|share",
+                            re.I),
     Slot.guardrail: re.compile(r"worse|guardrail|harm|suffer|protect|counter|flat|must not|expense|wrong|break", re.I),
     Slot.business_link: re.compile(r"business|revenue|retention|cost|renew|company|result|lead", re.I),
     Slot.confidence: re.compile(r"know|learn|tried|evidence|confiden|sure|proven|moves", re.I),
 }
 
 
-def question_problem(text: str, slot: Slot, answer: str, evidence: list[Passage], quoted: str = "") -> str | None:
+def question_problem(text: str, slot: Slot, answer: str, evidence: list[Passage],
+                     quoted: str = "") -> str | None:
     """Why a coach question from a model is not usable, or None when it is. `quoted` is user text (the
     statement) the question may quote as it is, markup and all."""
     if "?" not in text:
