@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test lint eval bench index clean browser-deps train
+.PHONY: run test lint typecheck eval bench index clean browser-deps train
 
 # Every run-time dependency is declared in pyproject.toml: `pip install .` alone gives a working coach.
 # For the tests only: the fp32 weights of all-MiniLM-L6-v2, the reference the int8 encoder is checked
@@ -29,7 +29,10 @@ run: index
 lint: $(STAMP)
 	$(BIN)/ruff check coach tests app.py evals benchmarks setup.py
 
-test: lint index browser-deps
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck index browser-deps
 	$(BIN)/python -m pytest
 	$(BIN)/coach eval --cases evals/cases/dev --gate
 

@@ -226,7 +226,9 @@ def eval_cmd(
             raise fail("--judge needs a model: set OPENAI_API_KEY or COACH_BASE_URL")
     keyword = None
     if baseline:
-        from coach.evals.baseline import keyword_classify as keyword
+        from coach.evals.baseline import keyword_classify
+
+        keyword = keyword_classify
     result = run_eval(loaded, settings, baseline=keyword, judge=grader)
     path = write_report(result, report, name=cases.stem if cases.is_file() else cases.name)
     failures = below_thresholds(result.summary) if gate else []

@@ -99,8 +99,13 @@ def numbers_given(texts: Iterable[str]) -> tuple[set[str], set[str]]:
     """(numbers, time words) a user gave, e.g. '41%', 'Q3'."""
     nums: set[str] = set()
     times: set[str] = set()
+
+    def note_time(match: re.Match[str]) -> str:
+        times.add(match.group(0).lower())
+        return " "
+
     for text in texts:
-        scrubbed = _TIME.sub(lambda m: times.add(m.group(0).lower()) or " ", text or "")
+        scrubbed = _TIME.sub(note_time, text or "")
         nums.update(m.group(1).replace(",", "") for m in _NUMBER.finditer(scrubbed))
     return nums, times
 

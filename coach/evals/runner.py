@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -24,6 +24,10 @@ from coach.evals.stats import bootstrap, mean
 from coach.models import Classification, Trap
 from coach.resources import thresholds_file
 from coach.settings import Settings
+
+if TYPE_CHECKING:
+    from coach.engine.protocol import Coach
+    from coach.engine.session import Session
 
 THRESHOLDS_FILE = thresholds_file()
 Classifier = Callable[[str], Classification]
@@ -65,20 +69,26 @@ def _fmt(value: Any) -> str:
 class CoachConversation:
     """One coaching session seen as a person sees it: words in, words (and at last a card) out."""
 
-    def __init__(self, coach, seed: str | None = None):
+    def __init__(self, coach: Coach, seed: str | None = None):
         self.coach, self.seed = coach, seed
-        self.session = None
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the conversation has not started")
+        return self._session
 
     def start(self, statement: str) -> Reply:
-        self.session = self.coach.start(statement, self.seed)
-        return Reply(self.session.transcript[-1].text)
+        self._session = self.coach.start(statement, self.seed)
+        return Reply(self._session.transcript[-1].text)
 
     def reply(self, answer: str) -> Reply:
         turn = self.coach.reply(self.session, answer)
         return Reply(turn.text, self.session.card if self.session.status == "done" else None)
 
 
-def _trap_stats(rows: list[dict[str, Any]]) -> dict[str, float] | None:
+def _trap_stats(rows: Sequence[dict[str, Any]]) -> dict[str, float] | None:
     """Micro precision / recall / F1 over the trap counts of some classification rows."""
     totals = {"tp": 0, "fp": 0, "fn": 0}
     seen = False
@@ -101,7 +111,7 @@ def _classification_row(case: CaseDict, got: Classification) -> dict[str, Any]:
     return row
 
 
-def _figures(rows: list[dict[str, Any]]) -> dict[str, float | None]:
+def _figures(rows: Sequence[dict[str, Any]]) -> dict[str, float | None]:
     kinds = [float(r["kind_ok"]) for r in rows if r.get("kind_ok") is not None]
     matches = [float(r["trap_match"]) for r in rows if r.get("trap_match") is not None]
     traps = _trap_stats(rows)

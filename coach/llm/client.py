@@ -47,6 +47,11 @@ class ChatModel(Protocol):
 
     name: str
 
+    @overload
+    def complete(self, messages: Sequence[Message], schema: None = None) -> tuple[str, Usage]: ...
+    @overload
+    def complete(self, messages: Sequence[Message], schema: type[M]) -> tuple[M, Usage]: ...
+
     def complete(self, messages: Sequence[Message], schema: type[M] | None = None) -> tuple[Any, Usage]:
         """A validated `schema` instance (or text when schema is None) and the tokens spent."""
         ...

@@ -50,7 +50,7 @@ def with_offline_fallback(ledger: Ledger, what: str, call: Callable[[], T], offl
         ledger.fail(inputs["error"], what)
         return offline()
 
-    primary = RunnableLambda(lambda _inputs: call())
+    primary: RunnableLambda[dict[str, Any], T] = RunnableLambda(lambda _inputs: call())
     chain = primary.with_fallbacks([RunnableLambda(recover)], exceptions_to_handle=(Exception,),
                                    exception_key="error")
     return chain.invoke({})
@@ -214,13 +214,15 @@ class _Memo:
     """Searches once per (query, k), so a fallback does not retrieve twice."""
 
     def __init__(self, kb: Searcher) -> None:
-        self.kb, self.cache = kb, {}
+        self.kb = kb
+        self.cache: dict[tuple[str, int | None], list[Passage]] = {}
 
-    def search(self, query: str, k: int | None = None, **kwargs: Any) -> list[Passage]:
-        key = (query, k, tuple(sorted(kwargs.items())))
-        if key not in self.cache:
-            self.cache[key] = self.kb.search(query, k=k, **kwargs)
-        return self.cache[key]
+    def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[Passage]:
+        if mode != "hybrid":
+            raise ValueError(f"the LLM path searches in hybrid mode only, not {mode!r}")
+        if (query, k) not in self.cache:
+            self.cache[query, k] = self.kb.search(query, k=k)
+        return self.cache[query, k]
 
 
 def ask_with(settings: Settings, kb: Searcher, question: str, *, k: int | None = None,
