@@ -142,13 +142,15 @@ def main() -> None:
     else:
         row("app figures", "skipped (no Chromium)", "", None)
 
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+               f"{platform.system()}")
     table = ["| figure | measured | goal | met |", "| --- | --- | --- | --- |"]
     table += [f"| {n} | {v} | {g} | {'' if m is None else ('yes' if m else 'NO')} |" for n, v, g, m in rows]
     text = "\n".join(table)
     print("\n== summary ==\n" + text + f"\n\nmachine: {machine}")
     out = ROOT / "docs" / "benchmarks.md"
-    out.write_text(f"# Benchmarks\n\nMeasured by `make bench` on {time.strftime('%Y-%m-%d')}; machine: {machine}.\n\n"
+    out.write_text(f"# Benchmarks\n\nMeasured by `make bench` on {time.strftime('%Y-%m-%d')}; machine: "
+                   f"{machine}.\n\n"
                    f"{text}\n", encoding="utf-8")
     print(f"written: {out.relative_to(ROOT)}")
 

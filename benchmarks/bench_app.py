@@ -32,7 +32,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 GOALS = {"startup_s": 3.0, "turn_ms": 300.0, "rss_mb": 400.0}
 MESSAGES = '[data-testid="stChatMessage"]'
 CHAT_BOX = '[data-testid="stChatInputTextArea"]'
-_IDLE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === 'notRunning'"
+_IDLE = ("document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') "
+         "=== 'notRunning'")
 _PROVIDER_VARS = ("OPENAI_API_KEY", "COACH_API_KEY", "OPENAI_BASE_URL", "COACH_BASE_URL", "COACH_CHROMA_HOST",
                   "CHROMA_HOST")
 
@@ -53,7 +54,8 @@ def app_env(data_dir: Path) -> dict[str, str]:
 def build_library(data_dir: Path) -> float:
     """Build the knowledge index in a separate process (as `make run` does first); returns seconds."""
     started = time.perf_counter()
-    code = "from coach.knowledge import KnowledgeBase; from coach.settings import Settings; KnowledgeBase(Settings()).build()"
+    code = ("from coach.knowledge import KnowledgeBase; from coach.settings import Settings; "
+            "KnowledgeBase(Settings()).build()")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=app_env(data_dir), check=True, timeout=600)
     return time.perf_counter() - started
 
@@ -152,7 +154,8 @@ def dialogue_case(case_id: str = "android-app") -> dict[str, Any]:
 
 def coach_dialogue(page: Any, data_dir: Path, case: dict[str, Any],
                    max_turns: int = 16) -> tuple[str, list[float]]:
-    """Type the statement, then answer each question from the persona (by the slot the store says is pending)."""
+    """Type the statement, then answer each question from the persona (by the slot the store says is pending).
+    """
     from coach.store import SessionStore
 
     turns = [send(page, case["statement"])]
@@ -181,8 +184,10 @@ class AppBench:
         return [
             f"index build (before the server): {self.index_s:.2f} s",
             f"server start -> health endpoint: {self.health_s:.2f} s",
-            f"server start -> first rendered page: {self.startup_s:.2f} s (goal <= {GOALS['startup_s']:.0f} s)",
-            f"first coach turn (opens the library): {self.turns_ms[0]:.0f} ms" if self.turns_ms else "no turns",
+            f"server start -> first rendered page: {self.startup_s:.2f} s (goal <= {GOALS['startup_s']:.0f} "
+            f"s)",
+            (f"first coach turn (opens the library): {self.turns_ms[0]:.0f} ms" if self.turns_ms
+             else "no turns"),
             f"later coach turns: median {statistics.median(turns):.0f} ms, max {max(turns):.0f} ms "
             f"over {len(turns)} turns (goal <= {GOALS['turn_ms']:.0f} ms)" if turns else "",
             f"server RSS after the session: {self.rss_mb:.0f} MB (goal <= {GOALS['rss_mb']:.0f} MB)",
@@ -221,7 +226,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="dialogue case id of evals/cases/tidy/dialogue.yaml")
     args = parser.parse_args(argv)
     if not CHROMIUM.exists():
-        sys.exit(f"{CHROMIUM} is missing: install Debian's chromium (make browser-deps) to run the app benchmark")
+        sys.exit(f"{CHROMIUM} is missing: install Debian's chromium (make browser-deps) to run the app "
+                 f"benchmark")
     for line in measure(args.data_dir, args.case).lines():
         if line:
             print(line)

@@ -154,7 +154,8 @@ def bench_overhead(fake_mod: ModuleType, cases: list[dict[str, Any]], retriever:
         calls = len(fake.requests)
     ms = sorted(o * 1000 for o in overheads)
     print("(a) our overhead per turn on the LLM path (zero-latency fake server, turn time minus server time)")
-    print(f"    {len(ms)} turns, {calls} LLM calls, {notices} fallbacks: median {statistics.median(ms):.1f} ms, "
+    print(f"    {len(ms)} turns, {calls} LLM calls, {notices} fallbacks: median {statistics.median(ms):.1f} "
+          f"ms, "
           f"p95 {ms[int(0.95 * (len(ms) - 1))]:.1f} ms, max {ms[-1]:.1f} ms  (goal <= 30 ms)")
     return {"p50_ms": statistics.median(ms), "p95_ms": ms[int(0.95 * (len(ms) - 1))]}
 
@@ -166,7 +167,8 @@ def _dead_port() -> int:
 
 
 def bench_dead(fake_mod: ModuleType, case: dict[str, Any], read_timeout: float) -> dict[str, float]:
-    print(f"(b) dead provider to fallback answer (read timeout {read_timeout:g} s, goal <= {read_timeout + 1:g} s)")
+    print(f"(b) dead provider to fallback answer (read timeout {read_timeout:g} s, goal <= "
+          f"{read_timeout + 1:g} s)")
     hanging = fake_mod.FakeOpenAI(responder=lambda _: fake_mod.hang()).start()
     worst = 0.0
     try:
@@ -196,7 +198,8 @@ def bench_tokens(fake_mod: ModuleType, cases: list[dict[str, Any]], retriever: A
                  knowledge_dir: Path) -> dict[str, float]:
     corpus = sum(words(p.read_text(encoding="utf-8")) for p in sorted(knowledge_dir.glob("*.md")))
     print(f"(c) tokens per full coaching session (fake server word counts; corpus = {corpus} words)")
-    print(f"    {'case':38s} {'calls':>5s} {'prompt':>7s} {'compl.':>6s} {'ours':>7s} {'stuffed':>8s} {'ratio':>6s}")
+    print(f"    {'case':38s} {'calls':>5s} {'prompt':>7s} {'compl.':>6s} {'ours':>7s} {'stuffed':>8s} "
+          f"{'ratio':>6s}")
     total_ours = total_base = 0
     with fake_mod.FakeOpenAI(responder=offline_echo) as fake:
         coach, _ = build_coach(fake.settings(), retriever=retriever)
@@ -205,7 +208,8 @@ def bench_tokens(fake_mod: ModuleType, cases: list[dict[str, Any]], retriever: A
             session = run_session(coach, case)
             ours = fake.prompt_tokens + fake.completion_tokens
             # The baseline sends the same requests with the whole corpus in place of the passages we picked.
-            base = sum(words(_PASSAGE.sub("", r.text())) + corpus + r.completion_tokens for r in fake.requests)
+            base = sum(words(_PASSAGE.sub("", r.text())) + corpus + r.completion_tokens
+                       for r in fake.requests)
             assert session.usage.total == ours, "session usage must match the provider's counts"
             total_ours, total_base = total_ours + ours, total_base + base
             print(f"    {case['id'][:38]:38s} {len(fake.requests):5d} {fake.prompt_tokens:7d} "

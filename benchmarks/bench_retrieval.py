@@ -112,7 +112,8 @@ def render(result: dict[str, Any]) -> str:
     b = result["build"]
     rows = [
         ("embedder load", f"{result['embedder_load_s']:.2f} s, +{result['embedder_rss_mb']:.0f} MB RSS"),
-        ("cold index build", f"{b['seconds']:.2f} s ({b['notes']} notes, {b['chunks']} chunks, {b['embedded']} embedded)"),
+        ("cold index build", f"{b['seconds']:.2f} s ({b['notes']} notes, {b['chunks']} chunks, "
+                             f"{b['embedded']} embedded)"),
         ("no-change rebuild", f"{result['rebuild_s'] * 1000:.0f} ms"),
         ("warm query", f"p50 {result['query_ms']['p50']:.1f} ms, p95 {result['query_ms']['p95']:.1f} ms "
                        f"(n={result['query_ms']['n']})"),
@@ -122,10 +123,12 @@ def render(result: dict[str, Any]) -> str:
     lines = [f"{name:<{width}}  {value}" for name, value in rows]
     if result["metrics"]:
         lines += ["",
-                  f"{'split':<6} {'mode':<7} {'cases':>5} {'hit@' + str(result['metrics'][0]['k']):>6} {'MRR':>6}"]
+                  f"{'split':<6} {'mode':<7} {'cases':>5} {'hit@' + str(result['metrics'][0]['k']):>6} "
+                  f"{'MRR':>6}"]
         for m in result["metrics"]:
             misses = [c["id"] for c in m["per_case"] if c["rank"] is None]
-            lines.append(f"{m['split']:<6} {m['mode']:<7} {m['cases']:>5} {m['hit_at_k']:>6.3f} {m['mrr']:>6.3f}"
+            lines.append(f"{m['split']:<6} {m['mode']:<7} {m['cases']:>5} {m['hit_at_k']:>6.3f} "
+                         f"{m['mrr']:>6.3f}"
                          + (f"   misses: {', '.join(misses)}" if misses else ""))
     else:
         lines.append("no retrieval cases found (evals/cases/*/retrieval.yaml)")

@@ -85,7 +85,8 @@ def classify(text: str, json_out: JsonOpt = False, engine: EngineOpt = None) -> 
         emit(result.model_dump(mode="json"))
         return
     traps = ", ".join(t.value for t in result.traps) or "none"
-    typer.echo(f"kind:  {result.kind.value}\ntraps: {traps}\n\n{result.explanation}\n\nsources: {', '.join(result.sources)}")
+    typer.echo(f"kind:  {result.kind.value}\ntraps: {traps}\n\n{result.explanation}\n\nsources: "
+               f"{', '.join(result.sources)}")
 
 
 @app.command()
@@ -112,16 +113,20 @@ def ask(question: str, json_out: JsonOpt = False, engine: EngineOpt = None,
 @app.command()
 def reframe(
     statement: str,
-    answers: Annotated[Path | None, typer.Option(help="A file with one answer per line (scripted mode).")] = None,
-    persona: Annotated[Path | None, typer.Option(help="A dialogue case file; answers come from a case's persona.")] = None,
-    case: Annotated[str | None, typer.Option(help="With --persona: the case id (default: the first case).")] = None,
+    answers: Annotated[Path | None,
+                       typer.Option(help="A file with one answer per line (scripted mode).")] = None,
+    persona: Annotated[Path | None, typer.Option(help="A dialogue case file; answers come from a case's "
+                                                      "persona.")] = None,
+    case: Annotated[str | None,
+                    typer.Option(help="With --persona: the case id (default: the first case).")] = None,
     export: Annotated[Path | None, typer.Option(help="Write the card to this .md or .json file.")] = None,
     json_out: JsonOpt = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Machine protocol: one answer per stdin line in, "
                                         "one JSON object per coach message out.")] = False,
     engine: EngineOpt = None,
 ) -> None:
-    """Coach a statement into an outcome card: interactively, scripted (--answers, --persona) or driven (--jsonl)."""
+    """Coach a statement into an outcome card: interactively, scripted (--answers, --persona) or driven
+    (--jsonl)."""
     from coach.service import run_dialogue, scripted_answers
     from coach.store import SessionStore, StoreError
 
@@ -135,14 +140,15 @@ def reframe(
         return
     interactive = script is None and sys.stdin.isatty() and not json_out
     if script is None and not interactive:
-        script = [line for line in sys.stdin.read().splitlines() if line.strip()] if not sys.stdin.isatty() else []
+        piped = not sys.stdin.isatty()
+        script = [line for line in sys.stdin.read().splitlines() if line.strip()] if piped else []
     settings = settings_for(engine)
     try:
         store = SessionStore.for_data_dir(settings.data_dir)
     except StoreError as err:
         raise fail(str(err)) from None
     session, note = run_dialogue(settings, statement, script, echo=None if json_out else typer.echo,
-                                 prompt=(lambda: typer.prompt("you", default="", show_default=False)) if interactive else None,
+                                 prompt=ask_user if interactive else None,
                                  store=store)
     notice(note)
     if export:
@@ -158,8 +164,14 @@ def reframe(
               "usage": session.usage.model_dump()})
 
 
+def ask_user() -> str:
+    """One answer typed at the terminal."""
+    return typer.prompt("you", default="", show_default=False)
+
+
 def _reframe_jsonl(statement: str, settings: Settings, export: Path | None) -> None:
-    """The machine protocol of coaching-model.md section 6: answers in as lines, coach messages out as JSON lines."""
+    """The machine protocol of coaching-model.md section 6: answers in as lines, coach messages out as
+    JSON lines."""
     from coach.service import make_coach
     from coach.store import SessionStore, StoreError
 
@@ -204,10 +216,13 @@ def eval_cmd(
     cases: Annotated[Path, typer.Option("--cases", help="A case file or a folder of them.")],
     json_out: JsonOpt = False,
     engine: EngineOpt = None,
-    gate: Annotated[bool, typer.Option(help="Exit 1 when a summary figure is below evals/thresholds.yaml.")] = False,
+    gate: Annotated[bool,
+                    typer.Option(help="Exit 1 if a summary figure is under evals/thresholds.yaml.")] = False,
     report: Annotated[Path, typer.Option(help="Folder for the Markdown report.")] = Path("reports"),
-    baseline: Annotated[bool, typer.Option(help="Also score the keyword baseline on the same cases.")] = False,
-    judge: Annotated[bool, typer.Option(help="Grade each dialogue on the rubric with the configured LLM.")] = False,
+    baseline: Annotated[bool,
+                        typer.Option(help="Also score the keyword baseline on the same cases.")] = False,
+    judge: Annotated[bool,
+                     typer.Option(help="Grade each dialogue on the rubric with the configured LLM.")] = False,
 ) -> None:
     """Run example cases and score the coach (kind, traps, dialogue cards, retrieval), with 95% intervals."""
     from coach.evals import below_thresholds, load_cases, run_eval, write_report

@@ -61,7 +61,8 @@ def sha256_of(path: Path) -> str:
 
 def _verify(path: Path | None, expected: str, what: str) -> Path:
     if path is None or not path.is_file():
-        raise EmbedderUnavailable(f"The {what} file is missing ({path or 'package not installed'}): {INSTALL_HINT}")
+        raise EmbedderUnavailable(f"The {what} file is missing ({path or 'package not installed'}): "
+                                  f"{INSTALL_HINT}")
     actual = sha256_of(path)
     if actual != expected:
         raise EmbedderUnavailable(

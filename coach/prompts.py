@@ -1,4 +1,5 @@
-"""Prompt templates as files: `prompts/llm/*.md` for the model, `prompts/offline/*.yaml` for the offline writer.
+"""Prompt templates as files: `prompts/llm/*.md` for the model, `prompts/offline/*.yaml` for the offline
+writer.
 
 The folder is found by `coach.resources` (shipped in the wheel, or the repository's own).
 

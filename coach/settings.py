@@ -85,7 +85,8 @@ def settings_error(err: ValidationError) -> SettingsError:
     parts = []
     for e in err.errors():
         name = str(e["loc"][0]).upper() if e["loc"] else "?"
-        parts.append(f"{name if name.startswith(('COACH_', 'OPENAI_', 'CHROMA_')) else 'COACH_' + name}: {e['msg']}")
+        parts.append(f"{name if name.startswith(('COACH_', 'OPENAI_', 'CHROMA_')) else 'COACH_' + name}: "
+                     f"{e['msg']}")
     return SettingsError("bad setting: " + "; ".join(parts))
 
 

@@ -163,7 +163,7 @@ def app_library_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def app_library_dir(app_library_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The shared data dir with a built library, for app tests that coach or ask (they share its sessions.db)."""
+    """The shared data dir with a built library, for tests that coach or ask (they share its sessions.db)."""
     return _app_env(monkeypatch, app_library_root)
 
 
@@ -184,7 +184,8 @@ def _live_key_set() -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--runlive") and _live_key_set():
         return
-    skip = pytest.mark.skip(reason="live LLM test: run with --runlive and OPENAI_API_KEY (or COACH_API_KEY) set")
+    skip = pytest.mark.skip(reason="live LLM test: run with --runlive and OPENAI_API_KEY (or COACH_API_KEY) "
+                                   "set")
     for item in items:
         if "live" in item.keywords:
             item.add_marker(skip)

@@ -37,7 +37,8 @@ class Reply:
     """One scripted answer (or fault) of the fake server."""
 
     content: str | None = None
-    json: Any = None  # a dict or pydantic model, sent as JSON text (as tool-call arguments when tools are offered)
+    # A dict or pydantic model, sent as JSON text (as tool-call arguments when tools are offered).
+    json: Any = None
     usage: tuple[int, int] | None = None  # (prompt, completion); counted in words when None
     status: int = 200
     body: bytes | None = None  # a raw body sent as is (an error, or malformed JSON on the wire)
@@ -100,8 +101,9 @@ class Recorded:
 
 
 def _as_reply(reply: Reply | str | dict) -> Reply:
-    return reply if isinstance(reply,
-                               Reply) else Reply(content=reply) if isinstance(reply, str) else Reply(json=reply)
+    if isinstance(reply, Reply):
+        return reply
+    return Reply(content=reply) if isinstance(reply, str) else Reply(json=reply)
 
 
 class FakeOpenAI:
@@ -241,8 +243,9 @@ class _Handler(BaseHTTPRequestHandler):
         rec.prompt_tokens = reply.usage[0] if reply.usage else count_words(rec.text())
         rec.completion_tokens = reply.usage[1] if reply.usage else count_words(text)
         tools, choice = rec.body.get("tools") or [], rec.body.get("tool_choice")
+        # a forced tool call answers in arguments
         tool = (choice["function"]["name"] if isinstance(choice, dict) and choice.get("function")
-                else tools[0]["function"]["name"] if tools else None)  # a forced tool call answers in arguments
+                else tools[0]["function"]["name"] if tools else None)
         finish = "tool_calls" if tool else "stop"
         if rec.stream:
             return self._stream(rec, reply, text, tool, finish)
@@ -275,7 +278,8 @@ class _Handler(BaseHTTPRequestHandler):
                 _drop(self.connection)  # mid-stream disconnect: no terminating chunk, no [DONE]
                 self.close_connection = True
                 return
-            event({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]} if tool else {"content": piece})
+            event({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]} if tool
+                  else {"content": piece})
         event({}, finish)
         if (rec.body.get("stream_options") or {}).get("include_usage"):
             event(None, usage=_usage(rec))

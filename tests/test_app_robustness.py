@@ -37,7 +37,8 @@ def app(timeout: float = 30, **query: str):
 
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = {e["id"]: e for e in yaml.safe_load((REPO / "tests/data/bad_inputs.yaml").read_text(encoding="utf-8"))}
+CORPUS = {e["id"]: e
+          for e in yaml.safe_load((REPO / "tests/data/bad_inputs.yaml").read_text(encoding="utf-8"))}
 
 TIMINGS: dict[str, float] = {}
 

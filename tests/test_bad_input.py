@@ -54,7 +54,8 @@ def test_engine_reply_keeps_the_session(entry):
     assert turn.role.value == "coach" and turn.text
     restored = Session.model_validate_json(saved)
     # everything said before the bad input is still there, unchanged
-    assert [t.text for t in session.transcript[: len(restored.transcript)]] == [t.text for t in restored.transcript]
+    before = [t.text for t in session.transcript[: len(restored.transcript)]]
+    assert before == [t.text for t in restored.transcript]
 
 
 @pytest.mark.parametrize("entry", [e for e in CORPUS if "bytes" not in e and "\x00" not in e.get("text", "")],

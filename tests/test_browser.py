@@ -1,4 +1,5 @@
-"""One end-to-end test in a real browser: Debian's Chromium, driven by Playwright, against `streamlit run app.py`.
+"""One end-to-end test in a real browser: Debian's Chromium, driven by Playwright, against
+`streamlit run app.py`.
 
 It types a whole coaching dialogue, checks the card, downloads it as Markdown, reloads
 the page to see the session resume, and saves a screenshot of every page to
@@ -27,7 +28,8 @@ from benchmarks.bench_app import (
 )
 from coach.store import SessionStore
 
-# Screenshots go to tests/artifacts (ignored by git); COACH_SCREENSHOTS=docs/screenshots refreshes the README's.
+# Screenshots go to tests/artifacts (ignored by git);
+# COACH_SCREENSHOTS=docs/screenshots refreshes the README's.
 SHOTS = Path(__file__).resolve().parent.parent / os.environ.get("COACH_SCREENSHOTS",
                                                                 "tests/artifacts/screenshots")
 

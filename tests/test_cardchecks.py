@@ -30,7 +30,8 @@ def good_card(**changes) -> OutcomeCard:
         behavior="act on an account alert from their phone within a day",
         value_moment="when they fix an account issue from an alert",
         metric=Metric(name="share of weekly active reps who act on an alert from their phone",
-                      definition="reps acting on at least one alert from the phone each week, over weekly active reps",
+                      definition="reps acting on at least one alert from the phone each week, over weekly "
+                                 "active reps",
                       baseline="18%", target="30%", time_frame="by end of Q3"),
         guardrail="desktop satisfaction does not drop below 4.2",
         business_outcome="higher renewal of accounts with active reps",
@@ -93,7 +94,8 @@ def test_numbers_given_reads_thousands_percent_and_time_words():
 
 
 def test_a_trap_in_the_outcome_or_the_metric_fails():
-    assert not no_trap_in_outcome(good_card(product_outcome="More people download the app from the store."))[0]
+    downloads = good_card(product_outcome="More people download the app from the store.")
+    assert not no_trap_in_outcome(downloads)[0]
     vanity = good_card(metric=Metric(name="page views per month"))
     ok, reason = no_trap_in_metric(vanity)
     assert not ok and "vanity" in reason

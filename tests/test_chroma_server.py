@@ -56,7 +56,8 @@ def chroma_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         deadline = time.monotonic() + 30
         while not _heartbeat(port):
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"chroma run did not answer its heartbeat: {(path / 'server.log').read_text()[-2000:]}")
+                pytest.fail(f"chroma run did not answer its heartbeat: "
+                            f"{(path / 'server.log').read_text()[-2000:]}")
             time.sleep(0.1)
         yield port
     finally:
@@ -90,11 +91,13 @@ def test_real_retrieval_through_the_server(chroma_port: int, tmp_path: Path, rea
     with KnowledgeBase(settings, embedder=MiniLMEmbedder()) as kb:
         report = kb.build(force=True)
         assert report.notes >= 10 and report.embedded == report.chunks
-        assert "value-creation-moment" in [p.id for p in kb.search("We measure job applications. Good outcome?")]
+        assert "value-creation-moment" in [p.id for p in kb.search("We measure job applications. Good "
+                                                                   "outcome?")]
         assert "sentiment-pairing" in [p.id for p in kb.search("Is NPS enough?")]
         assert kb.search("Is NPS enough?", mode="dense") and kb.search("Is NPS enough?", mode="bm25")
         doc = tmp_path / "interviews.md"
-        doc.write_text("# Interview notes\n\nAdmins told us they need audit logs before a company-wide rollout.\n")
+        doc.write_text("# Interview notes\n\nAdmins told us they need audit logs before a company-wide "
+                       "rollout.\n")
         assert kb.ingest(doc).files[0].status == "ingested"
         assert kb.search("audit logs before rollout")[0].source == "user"
         answer = answer_offline(kb, "Is NPS enough as an outcome?")

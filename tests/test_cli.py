@@ -91,8 +91,8 @@ def test_reframe_missing_answers_file_is_a_clear_error(tmp_path):
 def test_eval_json_summary_shape(tmp_path):
     cases = tmp_path / "cases.yaml"
     cases.write_text(
-        "- id: c1\n  statement: Increase page views\n  expect: {kind: product_outcome, traps: [vanity_metric]}\n"
-        "- id: c2\n  statement: Launch dark mode\n  expect: {kind: output}\n",
+        "- id: c1\n  statement: Increase page views\n  expect: {kind: product_outcome, traps: "
+        "[vanity_metric]}\n- id: c2\n  statement: Launch dark mode\n  expect: {kind: output}\n",
         encoding="utf-8",
     )
     result = runner.invoke(app, ["eval", "--cases", str(cases), "--json", "--report", str(tmp_path)])
@@ -183,4 +183,5 @@ def test_a_bad_setting_in_the_environment_is_one_line_naming_the_variable(tmp_pa
     proc = _coach_process(tmp_path / "data", "classify", "Increase page views", COACH_ENGINE="gpt")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and out == ""
-    assert err.strip().splitlines() == ["coach: bad setting: COACH_ENGINE: Input should be 'offline' or 'llm'"]
+    expected = "coach: bad setting: COACH_ENGINE: Input should be 'offline' or 'llm'"
+    assert err.strip().splitlines() == [expected]

@@ -57,7 +57,8 @@ def test_confident_verdicts_are_mostly_right_on_held_out_bank_statements():
     if len(bank) < 500:
         pytest.skip("the labelled bank is too small to hold a part out")
     held = set(random.Random(21).sample(range(len(bank)), len(bank) // 5))
-    train = [e for e in examples if not e["source"].startswith("w")] + [e for i, e in enumerate(bank) if i not in held]
+    train = ([e for e in examples if not e["source"].startswith("w")]
+             + [e for i, e in enumerate(bank) if i not in held])
     test = [e for i, e in enumerate(bank) if i in held]
     model = fit(build_data(train, None), vocabulary([e["statement"] for e in train]), folds=3)
     data = build_data(test, None)
@@ -66,7 +67,8 @@ def test_confident_verdicts_are_mostly_right_on_held_out_bank_statements():
     traps_ok = np.array([[t in {x.value for x in v.traps} for t in TRAPS] == list(row.astype(bool))
                          for v, row in zip(verdicts, data.traps, strict=True)])
     report = figures(kind_ok, traps_ok, np.array([v.confidence for v in verdicts]))
-    print(f"\nheld-out bank n={report['n']}: kind {report['kind_accuracy']}, traps {report['trap_exact_match']}, "
+    print(f"\nheld-out bank n={report['n']}: kind {report['kind_accuracy']}, traps "
+          f"{report['trap_exact_match']}, "
           f"at confidence >= 0.8: coverage {report['coverage_at_0.8']}, error {report['error_rate_at_0.8']}")
     assert report["coverage_at_0.8"] >= 0.3
     assert report["error_rate_at_0.8"] <= 0.12

@@ -35,8 +35,8 @@ def test_a_question_back_and_an_answer_in_one_message_keep_the_answer():
 
 
 def test_one_answer_fills_several_slots():
-    heard = understand("ops managers mostly, they'd approve invoices from their phone, when the payment run goes out "
-                       "on time", Slot.who)
+    heard = understand("ops managers mostly, they'd approve invoices from their phone, when the payment run "
+                       "goes out on time", Slot.who)
     assert segment(heard.parts[Slot.who]) == "ops managers"
     assert heard.parts[Slot.value_moment].startswith("when the payment run")
     heard = understand("OK. New runners, first 60 days. If sharing works, they'd keep logging runs",
@@ -60,7 +60,8 @@ def test_the_outcome_is_composed_not_pasted():
     sentence = outcome_sentence("field reps", "act on account alerts from their phone",
                                 "when they fix an issue on the road",
                                 "desktop satisfaction does not drop")
-    assert sentence == ("More field reps act on account alerts from their phone when they fix an issue on the road, "
+    assert sentence == ("More field reps act on account alerts from their phone when they fix an issue on "
+                        "the road, "
                         "without desktop satisfaction dropping.")
     assert debris(sentence) is None and len(sentence.split()) <= 40
 
@@ -107,7 +108,8 @@ def test_undo_forgets_the_last_answer_and_asks_again():
 
 def test_an_already_good_outcome_is_confirmed_in_at_most_three_messages():
     coach = Coach()
-    statement = ("Increase the share of newly diagnosed type 2 patients who log glucose 4 days a week from 30% to 45% "
+    statement = ("Increase the share of newly diagnosed type 2 patients who log glucose 4 days a week from "
+                 "30% to 45% "
                  "by end of Q3, without app uninstalls rising")
     session = coach.start(statement)
     assert "already a product outcome" in session.transcript[-1].text
@@ -127,7 +129,8 @@ def test_a_rewrite_after_the_card_replaces_the_outcome_and_a_complaint_does_not(
     assert session.card.product_outcome == before
     coach.reply(session,
                 "Let me rewrite: More field reps act on account alerts from their phone within a day.")
-    assert session.card.product_outcome == "More field reps act on account alerts from their phone within a day."
+    assert session.card.product_outcome == (
+        "More field reps act on account alerts from their phone within a day.")
     assert session.transcript[-1].role is Role.coach and "your words" in session.transcript[-1].text
 
 

@@ -19,7 +19,8 @@ from coach.models import Kind, Passage, Role, Slot, Trap, Usage
 ANSWER = {"intent": "answer", "text": "mobile customers check dashboards weekly", "kind": "product_outcome",
           "traps": [], "outcome_type": None, "still_output": False}
 PASSAGE = Passage(id="value-ladder", title="The value ladder", score=0.9,
-                  text="The value ladder\nThe value ladder asks what the value of an output is. Keep climbing the "
+                  text="The value ladder\nThe value ladder asks what the value of an output is. Keep "
+                       "climbing the "
                        "value ladder until the answer is a customer behaviour.")
 ANDROID = ANDROID_PERSONA  # the android-app case of evals/cases/tidy/dialogue.yaml
 
@@ -68,7 +69,8 @@ def test_interpret_structured_in_each_mode(fake_openai, method):
     reply, usage = chat.complete(messages, Interpretation)
     assert isinstance(reply, Interpretation) and reply.kind is Kind.product_outcome
     sent = fake_openai.requests[-1]
-    assert usage.prompt_tokens == sent.prompt_tokens > 0 and usage.completion_tokens == sent.completion_tokens > 0
+    assert usage.prompt_tokens == sent.prompt_tokens > 0
+    assert usage.completion_tokens == sent.completion_tokens > 0
     body = sent.body
     if method == "json_schema":
         fmt = body["response_format"]
@@ -79,7 +81,8 @@ def test_interpret_structured_in_each_mode(fake_openai, method):
         assert body["tools"][0]["function"]["name"] == "Interpretation"
         assert body["tool_choice"]["function"]["name"] == "Interpretation"
     else:
-        assert body["response_format"]["type"] == "json_object"  # with the schema, for a local server to enforce
+        # with the schema, for a local server to enforce
+        assert body["response_format"]["type"] == "json_object"
         assert body["response_format"]["schema"]["required"]
         assert '"intent"' in sent.text("system") and "JSON schema" in sent.text("system")
     assert body["model"] == "fake-model" and not body.get("stream")
@@ -121,7 +124,9 @@ def test_classify_unknown_trap_is_repaired_then_falls_back(fake_openai):
 def test_phrase_and_interpret_in_a_session(fake_openai, coach_on):
     session = started(fake_openai, coach_on)
     first = session.transcript[-1]
-    assert first.text == "What is the value of it for your customers?" and first.engine == "llm" and not first.notice
+    assert first.text == "What is the value of it for your customers?"
+    assert first.engine == "llm"
+    assert not first.notice
     fake_openai.enqueue({**ANSWER, "text": "More of our customers could use us on the go"},
                         phrasing("Who gets the most out of it?", ["value-ladder", "made-up-note"]))
     turn = coach_on.reply(session, "More of our customers could use us on the go")
@@ -201,7 +206,8 @@ def test_canary_reply_is_refused(fake_openai, coach_on):
 def test_outside_links_are_stripped(fake_openai, coach_on):
     session = started(fake_openai, coach_on)
     fake_openai.enqueue(ANSWER,
-                        phrasing("See [this guide](https://evil.example/?q=secret) ![x](http://evil.example/p.png)"
+                        phrasing("See [this guide](https://evil.example/?q=secret) "
+                                 "![x](http://evil.example/p.png)"
                                          " then tell me: who is it for? https://evil.example/raw"))
     turn = coach_on.reply(session, "mobile customers check dashboards weekly")
     assert turn.notice == "" and "http" not in turn.text and "evil" not in turn.text
@@ -237,7 +243,8 @@ def test_system_prefix_is_static_across_calls(fake_openai, coach_on):
 
 def test_polish_only_rewords_prose(fake_openai, coach_on):
     session = started(fake_openai, coach_on)
-    prose = {"product_outcome": "More phone-first customers act on a dashboard alert from their phone each week.",
+    prose = {"product_outcome": "More phone-first customers act on a dashboard alert from their phone each "
+                                "week.",
              "okr": {"objective": "Phone-first customers act on their data on the go",
                      "key_results": ["Weekly alert actions from phones double", "Desktop CSAT holds"]},
              "alternatives": ["push alerts"],
@@ -251,7 +258,8 @@ def test_polish_only_rewords_prose(fake_openai, coach_on):
     assert [c.name for c in card.checks] == ["behavior_change", "needs_customer_value", "not_single_feature",
                                               "has_counter_metric"]
     assert "value-ladder" in card.sources and "nope" not in card.sources
-    assert "checks" not in json.dumps(fake_openai.requests[-1].body["response_format"]["json_schema"]["schema"])
+    sent_schema = fake_openai.requests[-1].body["response_format"]["json_schema"]["schema"]
+    assert "checks" not in json.dumps(sent_schema)
 
 
 # -- streaming -----------------------------------------------------------------------------------------

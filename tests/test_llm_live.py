@@ -51,7 +51,7 @@ def test_live_judge_tells_good_from_bad(live):
     judge = make_judge(live)
     assert judge is not None
     assert judge.behaviour_change("Deliver an Android app",
-                                  "More customers who mostly use their phone act on a dashboard alert from their "
-                                  "phone each week, without desktop satisfaction dropping.").passed
+                                  "More customers who mostly use their phone act on a dashboard alert from "
+                                  "their phone each week, without desktop satisfaction dropping.").passed
     assert not judge.behaviour_change("Deliver an Android app",
                                       "Ship the Android app by the end of Q3.").passed

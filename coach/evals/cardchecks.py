@@ -35,14 +35,15 @@ _DEBRIS: list[tuple[str, re.Pattern[str]]] = [
                                         r"multiple_outcomes|product_outcome)\b")),
 ]
 _LIMIT = re.compile(
-    r"\b(?:does ?n[o']t|do ?n[o']t|did ?n[o']t|must ?n[o']t|must not|should ?n[o']t|should not|will not|won'?t|never|"
-    r"not (?:drop|fall|rise|increase|decrease|exceed|worsen|go (?:up|down)|get worse)|no (?:drop|fall|rise|increase|"
-    r"decrease|more than|less than|worse|higher|lower)|stays?|remains?|holds?|kept|keeps?|at least|at most|under|"
-    r"below|above|over|within|no worse|flat|steady|stable|cap(?:ped)?|limit|max(?:imum)?|min(?:imum)?|"
-    r"without)\b|[<>≤≥]", re.I)
+    r"\b(?:does ?n[o']t|do ?n[o']t|did ?n[o']t|must ?n[o']t|must not|should ?n[o']t|should not|will not|"
+    r"won'?t|never|not (?:drop|fall|rise|increase|decrease|exceed|worsen|go (?:up|down)|get worse)|no "
+    r"(?:drop|fall|rise|increase|decrease|more than|less than|worse|higher|lower)|stays?|remains?|holds?|"
+    r"kept|keeps?|at least|at most|under|below|above|over|within|no worse|flat|steady|stable|cap(?:ped)?|"
+    r"limit|max(?:imum)?|min(?:imum)?|without)\b|[<>≤≥]", re.I)
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)\s*(k|%|pp)?", re.I)
-_TIME = re.compile(r"\b(?:q[1-4]|h[12]|20\d\d|january|february|march|april|june|july|august|september|october|"
+_TIME = re.compile(r"\b(?:q[1-4]|h[12]|20\d\d|january|february|march|april|june|july|august|september|"
+                   r"october|"
                    r"november|december)\b", re.I)
 
 

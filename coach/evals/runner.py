@@ -130,11 +130,12 @@ def play_dialogue(coach, case: CaseDict, play: int = 0) -> tuple[Any, Any, dict[
     conversation = CoachConversation(coach, seed)
     dialogue = simulate(conversation, case["statement"], dict(case.get("persona") or {}), case.get("voice"))
     session = conversation.session
-    sources = list(session.card.sources if session.card else []) + [s for t in session.transcript for s in t.sources]
+    sources = (list(session.card.sources if session.card else [])
+               + [s for t in session.transcript for s in t.sources])
     metric_answers = [dialogue.said.get("metric", "")]
     expect = case.get("expect") or {}
-    if expect.get("kind") == "product_outcome" and not expect.get("traps"):  # a trap's numbers are moved away from
-        metric_answers.append(case["statement"])
+    if expect.get("kind") == "product_outcome" and not expect.get("traps"):
+        metric_answers.append(case["statement"])  # a trap's numbers are moved away from
     checks = check_card(session.card, case.get("card") or {}, metric_answers, session.coach_turns, sources,
                         case.get("sources_any"))
     return dialogue, session, checks
@@ -206,7 +207,8 @@ def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | N
             for key in c:
                 counts.setdefault(trap, {"tp": 0, "fp": 0, "fn": 0})[key] += c[key]
     per_trap = {t: {**prf(**c), "support": c["tp"] + c["fn"]} for t, c in counts.items()} if traps else {}
-    # One figure per case (the share of its plays that passed), so intervals resample cases, not correlated plays.
+    # One figure per case (the share of its plays that passed), so intervals resample cases, not correlated
+    # plays.
     passes = [r["plays_passed"] / r["plays"] for r in rows if r["type"] == "dialogue"]
     check_names = list(dict.fromkeys(k for d in dialogues for k in d["card_checks"]))
     summary: dict[str, Any] = {
@@ -220,7 +222,8 @@ def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | N
         "dialogue_turns_median": statistics.median([d["turns"] for d in dialogues]) if dialogues else None,
         "retrieval_hit_rate": mean([float(r["hit"]) for r in retrievals]),
         "retrieval_mrr": mean([float(r["rr"]) for r in retrievals]),
-        "card_checks": {name: mean([float(d["card_checks"][name]) for d in dialogues if name in d["card_checks"]])
+        "card_checks": {name: mean([float(d["card_checks"][name])
+                                    for d in dialogues if name in d["card_checks"]])
                         for name in check_names},
         "per_trap": per_trap,
         "intervals": {
@@ -232,9 +235,11 @@ def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | N
         },
     }
     if baseline is not None:
-        summary["baseline"] = {**_figures(base_rows),
-                               "kind_accuracy_ci": bootstrap(base_rows, lambda s: _figures(s)["kind_accuracy"]),
-                               "trap_match_ci": bootstrap(base_rows, lambda s: _figures(s)["trap_match"])}
+        summary["baseline"] = {
+            **_figures(base_rows),
+            "kind_accuracy_ci": bootstrap(base_rows, lambda s: _figures(s)["kind_accuracy"]),
+            "trap_match_ci": bootstrap(base_rows, lambda s: _figures(s)["trap_match"]),
+        }
     if judge is not None:
         graded = [r.get("judge") or {} for r in rows if r["type"] == "dialogue"]
         if graded:

@@ -35,7 +35,8 @@ M = TypeVar("M", bound=BaseModel)
 RETRY_WAIT = 0.2  # seconds before a retry when the provider does not say
 MAX_RETRY_WAIT = 2.0  # never honour a longer Retry-After: the offline engine is better than waiting
 PLACEHOLDER_KEY = "not-needed"  # local OpenAI-compatible servers accept any key
-MAX_REPLY_TOKENS = 1024  # our longest reply (a polished card) needs far less; caps cost and runaway generation
+#: Our longest reply (a polished card) needs far less; the cap bounds cost and runaway generation.
+MAX_REPLY_TOKENS = 1024
 
 
 class RetryableError(ProviderError):

@@ -43,8 +43,10 @@ SLOT_MEANING: dict[Slot, str] = {
 ACT_RULE: dict[str, str] = {
     "ask": "ask about the target slot",
     "ladder": "the last answer still describes something to build; ask what its value is for the customer",
-    "counter": "the last answer falls into the trap below; name the problem kindly and ask a question that gets past it",
-    "dont_know": "they did not know the last one; reassure them in a few words, say an assumption is noted, then ask about the target slot",
+    "counter": "the last answer falls into the trap below; name the problem kindly and ask a question that "
+               "gets past it",
+    "dont_know": "they did not know the last one; reassure them in a few words, say an assumption is noted, "
+                 "then ask about the target slot",
     "evasive": "the last answer was too vague to use; ask again, more concretely, with a hint",
     "bad_input": "the last input could not be read; ask again simply",
 }
@@ -123,8 +125,9 @@ class LLMWriter:
         reference = self.offline.phrase(session, move, evidence)
         filled = "\n".join(f"{slot.value}: {fill.text}" for slot, fill in session.slots.items()
                            if fill.origin != "assumed") or "(nothing yet)"
-        act = ACT_RULE[move.act] + ("; this is the first message of the session, so open with one sentence on "
-                                    "what the statement is, as the reference question does" if move.opening else "")
+        act = ACT_RULE[move.act] + ("; this is the first message of the session, so open with one sentence "
+                                    "on what the statement is, as the reference question "
+                                    "does" if move.opening else "")
         messages = build("phrase", self.guard.canary, {
             "act": move.act, "act_rule": act, "slot": move.slot.value,
             "slot_meaning": SLOT_MEANING[move.slot],
@@ -190,10 +193,8 @@ def classify_llm(chat: ChatModel, statement: str, guard: Guard, usage: Usage | N
     offline = classify(statement)
     examples = "\n".join(f"- {e['statement']} => kind {e['kind']}; traps {', '.join(e['traps']) or 'none'}"
                          for e in offline.similar) or "(none)"
-    reply, spent = chat.complete(build("classify", guard.canary,
-                                       {"statement": user_text("statement", statement),
-                                                                  "examples": data_block("examples", examples)}),
-                                 Classification)
+    values = {"statement": user_text("statement", statement), "examples": data_block("examples", examples)}
+    reply, spent = chat.complete(build("classify", guard.canary, values), Classification)
     if usage is not None:
         usage.add(spent)
     reply = guard.clean_model(reply)
@@ -201,8 +202,8 @@ def classify_llm(chat: ChatModel, statement: str, guard: Guard, usage: Usage | N
     explanation = reply.explanation.strip()
     agree = reply.kind is offline.kind and set(traps) == set(offline.traps)
     if not agree:
-        explanation += (f" Second opinion (offline classifier): {offline.kind.value}"
-                        f"{' with ' + ', '.join(t.value for t in offline.traps) if offline.traps else ', no trap'}.")
+        second = f" with {', '.join(t.value for t in offline.traps)}" if offline.traps else ", no trap"
+        explanation += f" Second opinion (offline classifier): {offline.kind.value}{second}."
     return Classification(kind=reply.kind, traps=traps, explanation=explanation,
                           sources=sources_for(reply.kind, traps), similar=offline.similar,
                           confidence=offline.confidence if agree else None)
