@@ -185,3 +185,20 @@ def test_a_bad_setting_in_the_environment_is_one_line_naming_the_variable(tmp_pa
     assert proc.returncode == 2 and out == ""
     expected = "coach: bad setting: COACH_ENGINE: Input should be 'offline' or 'llm'"
     assert err.strip().splitlines() == [expected]
+
+
+def test_a_dotenv_file_configures_the_cli_and_a_flag_wins(tmp_path):
+    import os
+
+    (tmp_path / ".env").write_text("COACH_ENGINE=llm\nCOACH_BASE_URL=http://127.0.0.1:9/v1\nCOACH_API_KEY=x\n"
+                                   "COACH_CONNECT_TIMEOUT=0.5\nCOACH_MAX_RETRIES=0\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "OPENAI_"))}
+    env["COACH_DATA_DIR"] = str(tmp_path / "data")
+    command = [sys.executable, "-c", "from coach.cli import run; run()",
+               "classify", "Increase page views", "--json"]
+    from_dotenv = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert from_dotenv.returncode == 0 and json.loads(from_dotenv.stdout)["kind"]
+    assert "LLM unavailable (cannot connect); this answer used the offline engine" in from_dotenv.stderr
+    flagged = subprocess.run([*command, "--engine", "offline"], cwd=tmp_path, env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert flagged.returncode == 0 and "LLM unavailable" not in flagged.stderr
