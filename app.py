@@ -1,22 +1,8 @@
-"""Outcome Coach in the browser: `streamlit run app.py`.
+"""Outcome Coach in the browser: `streamlit run app.py` (or `coach app` once installed).
 
-A thin shell: page config, the sidebar and the navigation. Every page lives in
-`coach/ui/`; an unexpected error on a page shows a short message, never a traceback.
+A thin entry point: the shell lives in `coach/app.py`, every page in `coach/ui/`.
 """
 
-import streamlit as st
+from coach.app import main
 
-from coach.ui import PAGES
-from coach.ui.services import settings
-from coach.ui.view import BUTTON_LABELS_WRAP, error_boundary
-
-st.set_page_config(page_title="Outcome Coach", page_icon=":dart:", layout="wide")
-st.html(BUTTON_LABELS_WRAP)  # a static style, no user text: long button labels wrap instead of being cut off
-current = st.navigation([st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0)
-                         for i, p in enumerate(PAGES)])
-with st.sidebar:
-    st.caption("Turns outputs into outcomes.")
-    with error_boundary("The engine settings could not be read; check the COACH_ variables."):
-        st.caption(f"Engine: {settings().describe_engine()}")
-with error_boundary():
-    current.run()
+main()

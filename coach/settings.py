@@ -9,10 +9,12 @@ usual names. The key is a SecretStr: it is never printed, logged or rendered.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from coach import resources
 
 #: The longest statement or answer the coach accepts, in characters.
 MAX_INPUT_CHARS = 2000
@@ -49,8 +51,7 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=1, ge=0, le=3, description="Retries before falling back offline.")
     data_dir: Path = Field(default=Path("data"), description="Index, sessions and ingested documents.")
     knowledge_dir: Path = Field(
-        default=Path(__file__).resolve().parent.parent / "knowledge",
-        description="The shipped corpus of notes.",
+        default_factory=resources.knowledge_dir, description="The corpus of notes (default: the shipped one)."
     )
     chroma_host: str | None = Field(
         default=None,
@@ -75,6 +76,26 @@ class Settings(BaseSettings):
         return f"LLM engine: {self.model} at {where} (falls back to offline on any failure)"
 
 
-def get_settings(**overrides) -> Settings:
-    """Fresh settings from the environment, with explicit overrides on top."""
-    return Settings(**overrides)
+class SettingsError(ValueError):
+    """A setting from the environment or .env does not validate; the message is one line."""
+
+
+def settings_error(err: ValidationError) -> SettingsError:
+    """One line naming each bad variable (as COACH_NAME) and what is wrong with it; never echoes a key."""
+    parts = []
+    for e in err.errors():
+        name = str(e["loc"][0]).upper() if e["loc"] else "?"
+        parts.append(f"{name if name.startswith(('COACH_', 'OPENAI_', 'CHROMA_')) else 'COACH_' + name}: "
+                     f"{e['msg']}")
+    return SettingsError("bad setting: " + "; ".join(parts))
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Fresh settings from the environment and .env, with explicit overrides on top.
+
+    Raises SettingsError (one line) when a variable does not validate.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as err:
+        raise settings_error(err) from None

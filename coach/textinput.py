@@ -42,7 +42,8 @@ def clean_text(text: object, *, what: str = "statement", max_chars: int = MAX_IN
     if len(text) > max_chars:
         raise InputError(f"The {what} is too long ({len(text):,} characters); the limit is {max_chars:,}.")
     if require_words and not looks_like_words(text):
-        raise InputError(f"I couldn't find any words in the {what}; describe a goal, a feature or a metric in a sentence.")
+        raise InputError(f"I couldn't find any words in the {what}; describe a goal, a feature or a metric "
+                         f"in a sentence.")
     return text
 
 
@@ -60,8 +61,9 @@ def looks_like_words(text: str) -> bool:
 
 
 _ENGLISH = frozenset(
-    "the a an of to and in for on with our we our more less increase reduce grow build launch ship deliver users "
-    "customers team teams share number rate each per by from is are be that who which new get make improve".split()
+    "the a an of to and in for on with our we our more less increase reduce grow build launch ship deliver "
+    "users customers team teams share number rate each per by from is are be that who which new get make "
+    "improve".split()
 )
 
 

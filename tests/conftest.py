@@ -11,6 +11,20 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 REAL_KNOWLEDGE = REPO / "knowledge"
 
+# --- isolation: no test reads or writes the repository's ./data ----------------------------
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty data dir through COACH_DATA_DIR (subprocesses inherit it).
+
+    Fixtures that need another data dir (a built library, say) set COACH_DATA_DIR after this one.
+    """
+    data_dir = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("COACH_DATA_DIR", str(data_dir))
+    return data_dir
+
+
 # --- knowledge (retrieval layer) fixtures ------------------------------------------------
 
 TINY_NOTES = {
@@ -82,7 +96,8 @@ def kb_settings(tmp_path: Path, tiny_corpus: Path) -> Callable[..., object]:
     from coach.settings import Settings
 
     def make(**overrides: object) -> Settings:
-        values: dict[str, object] = {"data_dir": tmp_path / "data", "knowledge_dir": tiny_corpus, "chroma_host": None}
+        values: dict[str, object] = {"data_dir": tmp_path / "data", "knowledge_dir": tiny_corpus,
+                                     "chroma_host": None}
         values.update(overrides)
         return Settings(**values)
 
@@ -148,7 +163,7 @@ def app_library_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def app_library_dir(app_library_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The shared data dir with a built library, for app tests that coach or ask (they share its sessions.db)."""
+    """The shared data dir with a built library, for tests that coach or ask (they share its sessions.db)."""
     return _app_env(monkeypatch, app_library_root)
 
 
@@ -169,7 +184,8 @@ def _live_key_set() -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--runlive") and _live_key_set():
         return
-    skip = pytest.mark.skip(reason="live LLM test: run with --runlive and OPENAI_API_KEY (or COACH_API_KEY) set")
+    skip = pytest.mark.skip(reason="live LLM test: run with --runlive and OPENAI_API_KEY (or COACH_API_KEY) "
+                                   "set")
     for item in items:
         if "live" in item.keywords:
             item.add_marker(skip)

@@ -37,7 +37,8 @@ class Reply:
     """One scripted answer (or fault) of the fake server."""
 
     content: str | None = None
-    json: Any = None  # a dict or pydantic model, sent as JSON text (as tool-call arguments when tools are offered)
+    # A dict or pydantic model, sent as JSON text (as tool-call arguments when tools are offered).
+    json: Any = None
     usage: tuple[int, int] | None = None  # (prompt, completion); counted in words when None
     status: int = 200
     body: bytes | None = None  # a raw body sent as is (an error, or malformed JSON on the wire)
@@ -54,7 +55,8 @@ def error(status: int, message: str = "scripted failure", retry_after: float | N
     """An HTTP error reply in OpenAI's error shape."""
     kind = "server_error" if status >= 500 else "invalid_request_error"
     body = json.dumps({"error": {"message": message, "type": kind, "code": str(status)}}).encode()
-    return Reply(status=status, body=body, headers={"retry-after": str(retry_after)} if retry_after is not None else {})
+    return Reply(status=status, body=body,
+                 headers={"retry-after": str(retry_after)} if retry_after is not None else {})
 
 
 def slow(seconds: float, reply: Reply | None = None) -> Reply:
@@ -99,7 +101,9 @@ class Recorded:
 
 
 def _as_reply(reply: Reply | str | dict) -> Reply:
-    return reply if isinstance(reply, Reply) else Reply(content=reply) if isinstance(reply, str) else Reply(json=reply)
+    if isinstance(reply, Reply):
+        return reply
+    return Reply(content=reply) if isinstance(reply, str) else Reply(json=reply)
 
 
 class FakeOpenAI:
@@ -117,7 +121,8 @@ class FakeOpenAI:
     def start(self) -> FakeOpenAI:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Handler,), {"owner": self}))
         self._server.daemon_threads, self._server.block_on_close = True, False
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -146,7 +151,8 @@ class FakeOpenAI:
         from coach.settings import Settings
 
         return Settings(**{"engine": "llm", "COACH_BASE_URL": self.url, "COACH_API_KEY": TEST_KEY,
-                           "model": "fake-model", "read_timeout": 1.0, "connect_timeout": 0.5, "_env_file": None,
+                           "model": "fake-model", "read_timeout": 1.0, "connect_timeout": 0.5,
+                           "_env_file": None,
                            **overrides})
 
     def enqueue(self, *replies: Reply | str | dict) -> None:
@@ -237,14 +243,16 @@ class _Handler(BaseHTTPRequestHandler):
         rec.prompt_tokens = reply.usage[0] if reply.usage else count_words(rec.text())
         rec.completion_tokens = reply.usage[1] if reply.usage else count_words(text)
         tools, choice = rec.body.get("tools") or [], rec.body.get("tool_choice")
+        # a forced tool call answers in arguments
         tool = (choice["function"]["name"] if isinstance(choice, dict) and choice.get("function")
-                else tools[0]["function"]["name"] if tools else None)  # a forced tool call answers in arguments
+                else tools[0]["function"]["name"] if tools else None)
         finish = "tool_calls" if tool else "stop"
         if rec.stream:
             return self._stream(rec, reply, text, tool, finish)
         message: dict[str, Any] = {"role": "assistant", "content": None if tool else text, "refusal": None}
         if tool:
-            message["tool_calls"] = [{"id": "call_fake_0", "type": "function", "function": {"name": tool, "arguments": text}}]
+            message["tool_calls"] = [{"id": "call_fake_0", "type": "function",
+                                      "function": {"name": tool, "arguments": text}}]
         payload = {**_envelope(rec, "chat.completion"), "usage": _usage(rec),
                    "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}]}
         self._send(200, json.dumps(payload).encode(), reply.headers)
@@ -257,17 +265,21 @@ class _Handler(BaseHTTPRequestHandler):
         base = _envelope(rec, "chat.completion.chunk")
 
         def event(delta: dict[str, Any] | None, finish: str | None = None, **extra: Any) -> None:
-            choices = [] if delta is None else [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+            choices = [] if delta is None else [{"index": 0, "delta": delta, "logprobs": None,
+                                                 "finish_reason": finish}]
             self._chunk(b"data: " + json.dumps({**base, "choices": choices, **extra}).encode() + b"\n\n")
 
-        calls = [{"index": 0, "id": "call_fake_0", "type": "function", "function": {"name": tool, "arguments": ""}}]
-        event({"role": "assistant", "content": None, "tool_calls": calls} if tool else {"role": "assistant", "content": ""})
+        calls = [{"index": 0, "id": "call_fake_0", "type": "function",
+                  "function": {"name": tool, "arguments": ""}}]
+        event({"role": "assistant", "content": None,
+               "tool_calls": calls} if tool else {"role": "assistant", "content": ""})
         for n, piece in enumerate(re.findall(r"\S+\s*|\s+", text)):
             if reply.cut_after is not None and n >= reply.cut_after:
                 _drop(self.connection)  # mid-stream disconnect: no terminating chunk, no [DONE]
                 self.close_connection = True
                 return
-            event({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]} if tool else {"content": piece})
+            event({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]} if tool
+                  else {"content": piece})
         event({}, finish)
         if (rec.body.get("stream_options") or {}).get("include_usage"):
             event(None, usage=_usage(rec))

@@ -1,4 +1,5 @@
-"""AppTest tests of the Streamlit app: every page, a whole coaching dialogue, resume, and what must never break."""
+"""AppTest tests of the Streamlit app: every page, a whole coaching dialogue, resume, and what must never
+break."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ def test_every_page_renders(app_data_dir: Path, title: str) -> None:
     assert any("offline engine" in c.value for c in at.sidebar.caption)
 
 
-def test_sidebar_names_the_engine_but_never_the_key(app_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sidebar_names_the_engine_but_never_the_key(app_data_dir: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COACH_ENGINE", "llm")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-very-secret")
     at = goto(ok(app().run()), "Sessions")
@@ -75,7 +77,9 @@ def test_coaching_dialogue_to_a_finished_card(app_library_dir: Path) -> None:
     assert at.chat_message[0].markdown[0].value.replace("\\", "") == case["statement"]
     assert session.card.product_outcome in shown(at)
     dots = [g.proto.spec for g in at.get("graphviz_chart")]
-    assert len(dots) == 2 and any("Output: Our goal" in d for d in dots) and any("Outcome:" in d for d in dots)
+    assert len(dots) == 2
+    assert any("Output: Our goal" in d for d in dots)
+    assert any("Outcome:" in d for d in dots)
     assert [b.label for b in at.download_button] == ["Download Markdown", "Download JSON"]
     why = [e for e in at.expander if e.label == "Why I'm asking"]
     assert why and any(t.value for e in why for t in e.text)  # the cited passage, as plain text
@@ -231,7 +235,8 @@ def test_practice_scores_and_names_the_traps_you_keep_missing(app_data_dir: Path
 def test_workshop_reviews_a_pasted_list_despite_bad_rows(app_data_dir: Path) -> None:
     at = goto(ok(app().run()), "Workshop")
     too_long = "Grow " + "very " * 500 + "much"
-    at.text_area[0].set_value(f"Deliver an Android app\n\n- Increase NPS to 50\n{too_long}\n!!!\nGrow ARR by 20%")
+    at.text_area[0].set_value(f"Deliver an Android app\n\n- Increase NPS to 50\n{too_long}\n!!!\nGrow ARR by "
+                              f"20%")
     ok(click(at, "Review the list"))
     frame = at.dataframe[0].value
     assert list(frame["statement"]) == ["Deliver an Android app", "Increase NPS to 50", "Grow ARR by 20%"]

@@ -1,4 +1,5 @@
-"""Tests of the app's Streamlit-free helpers: DOT graphs, exports, backlog reading, drills and text escaping."""
+"""Tests of the app's Streamlit-free helpers: DOT graphs, exports, backlog reading, drills and text
+escaping."""
 
 from __future__ import annotations
 
@@ -73,17 +74,21 @@ def test_card_exports_round_trip(done_session) -> None:
     md = card_markdown(card)
     assert md.startswith("# Outcome card") and card.guardrail in md
     whole = session_markdown(done_session)
-    assert "## Transcript" in whole and "finance teams close the month faster" in whole and "# Outcome card" in whole
+    assert "## Transcript" in whole
+    assert "finance teams close the month faster" in whole
+    assert "# Outcome card" in whole
 
 
 def test_backlog_csv_defuses_formulas_and_keeps_problems() -> None:
-    rows = backlog.review(backlog.from_text("=HYPERLINK(\"http://x\")\nGrow ARR by 20%\n" + "x " * MAX_INPUT_CHARS
-                                            + "\nMore hosts reply to guest messages within a day"), Coach())
+    pasted = ("=HYPERLINK(\"http://x\")\nGrow ARR by 20%\n" + "x " * MAX_INPUT_CHARS
+              + "\nMore hosts reply to guest messages within a day")
+    rows = backlog.review(backlog.from_text(pasted), Coach())
     data = rows_csv(rows)
     assert data.startswith(b"\xef\xbb\xbf")
     records = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert records[0]["statement"].startswith("'=")
-    assert records[1]["kind"] == "business_outcome" and records[2]["problem"].startswith("The statement is too long")
+    assert records[1]["kind"] == "business_outcome" and records[2]["problem"].startswith("The statement is "
+                                                                                         "too long")
     md = rows_markdown(rows)
     assert "## Skipped lines" in md and "Line 3:" in md and md.count("### Outcome card") == 1  # the drafted row
     assert md.count("**Needs coaching.**") == 2 and md.count("**Ask:**") == 3
@@ -166,7 +171,9 @@ def test_drills_come_from_the_dev_split_and_grade() -> None:
     assert [d.id for d in order_for("ana", drills)] != [d.id for d in order_for("ben", drills)]
     trapped = next(d for d in drills if Trap.wrong_moment in d.traps)
     verdict = grade(trapped, trapped.kind, {Trap.vanity_metric})
-    assert not verdict.correct and verdict.missed == {Trap.wrong_moment} and verdict.extra == {Trap.vanity_metric}
+    assert not verdict.correct
+    assert verdict.missed == {Trap.wrong_moment}
+    assert verdict.extra == {Trap.vanity_metric}
     assert grade(trapped, Kind(trapped.kind), set(trapped.traps)).correct
 
 
@@ -185,7 +192,8 @@ def test_a_workshop_row_the_classifier_is_unsure_of_is_marked():
     from coach.ui.backlog import Backlog, review
     from coach.ui.export import row_record
 
-    rows = review(Backlog(statements=[(1, "Deliver an Android app"), (2, "Partner portal v2 and NPS and revenue")]),
+    rows = review(Backlog(statements=[(1, "Deliver an Android app"),
+                                      (2, "Partner portal v2 and NPS and revenue")]),
                   Coach())
     sure, vague = rows
     assert not sure.unsure and row_record(sure)["kind"] == "output"

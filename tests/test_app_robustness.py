@@ -38,7 +38,8 @@ def app(timeout: float = 30, **query: str):
 
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = {e["id"]: e for e in yaml.safe_load((REPO / "tests/data/bad_inputs.yaml").read_text(encoding="utf-8"))}
+CORPUS = {e["id"]: e
+          for e in yaml.safe_load((REPO / "tests/data/bad_inputs.yaml").read_text(encoding="utf-8"))}
 
 TIMINGS: dict[str, float] = {}
 
@@ -196,22 +197,26 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
 
 
 def test_a_csv_without_a_text_column_is_a_clear_message(app_data_dir: Path) -> None:
-    at = upload(goto(ok(app().run()), "Workshop"), "numbers.csv", b"id,estimate,points\n1,3,5\n2,5,8\n3,8,13\n")
+    at = upload(goto(ok(app().run()), "Workshop"), "numbers.csv",
+                b"id,estimate,points\n1,3,5\n2,5,8\n3,8,13\n")
     [message] = [e.value for e in at.error]
     assert message.startswith("No column with statements") and "statement" in message
     assert not at.dataframe and not at.download_button
 
 
 def test_a_csv_mixing_utf8_and_latin1_rows_is_read_with_a_notice(app_data_dir: Path) -> None:
-    rows = [b"statement,owner", "Launch the café finder".encode(), "Lancer l'appli pour les équipes".encode("latin-1"),
-            b"Grow ARR by 20%,Bo", "Increase weekly bookings at the Zürich office".encode(), b"", b"Deliver dark mode,"]
+    rows = [b"statement,owner", "Launch the café finder".encode(),
+            "Lancer l'appli pour les équipes".encode("latin-1"),
+            b"Grow ARR by 20%,Bo", "Increase weekly bookings at the Zürich office".encode(), b"",
+            b"Deliver dark mode,"]
     at = upload(goto(ok(app().run()), "Workshop"), "mixed.csv", b"\n".join(rows) + b"\n")
     assert not at.error
     warnings = " ".join(w.value for w in at.warning)
     assert "Latin-1" in warnings and "Skipped 1 empty row" in warnings
     frame = at.dataframe[0].value
     statements = list(frame["statement"])
-    assert len(statements) == 5 and list(frame["line"]) == ["2", "3", "4", "5", "7"]  # every good row reviewed
+    assert len(statements) == 5 and list(frame["line"]) == ["2", "3", "4", "5",
+                                                            "7"]  # every good row reviewed
     assert statements[1] == "Lancer l'appli pour les équipes" and statements[2] == "Grow ARR by 20%"
     assert statements[4] == "Deliver dark mode"
     # The whole file is read as Latin-1, so the UTF-8 rows keep their words but not their accents;

@@ -61,7 +61,8 @@ def test_engine_reply_keeps_the_session(entry):
     assert turn.role.value == "coach" and turn.text
     restored = Session.model_validate_json(saved)
     # everything said before the bad input is still there, unchanged
-    assert [t.text for t in session.transcript[: len(restored.transcript)]] == [t.text for t in restored.transcript]
+    before = [t.text for t in session.transcript[: len(restored.transcript)]]
+    assert before == [t.text for t in restored.transcript]
 
 
 @pytest.mark.parametrize("entry", [e for e in CORPUS if "bytes" not in e and "\x00" not in e.get("text", "")],
@@ -73,7 +74,8 @@ def test_cli_classify(entry):
         assert result.exit_code == 2 and result.stderr.startswith("coach: ")
     else:
         assert result.exit_code == 0
-        assert set(json.loads(result.stdout)) == {"kind", "traps", "explanation", "sources", "confidence", "similar"}
+        assert set(json.loads(result.stdout)) == {"kind", "traps", "explanation", "sources", "confidence",
+                                                  "similar"}
 
 
 def test_clean_text_strips_controls_but_keeps_words():

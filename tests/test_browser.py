@@ -1,9 +1,10 @@
-"""One end-to-end test in a real browser: Debian's Chromium, driven by Playwright, against `streamlit run app.py`.
+"""One end-to-end test in a real browser: Debian's Chromium, driven by Playwright, against
+`streamlit run app.py`.
 
 It types a whole coaching dialogue, checks the card, downloads it as Markdown, reloads
 the page to see the session resume, and saves a screenshot of every page to
 tests/artifacts/screenshots/. Timings are printed (run with -s), not asserted; `python -m
-coach.bench_app` measures the same way.
+benchmarks.bench_app` measures the same way.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.bench_app import (
+from benchmarks.bench_app import (
     CHROMIUM,
     MESSAGES,
     build_library,
@@ -27,8 +28,10 @@ from coach.bench_app import (
 )
 from coach.store import SessionStore
 
-# Screenshots go to tests/artifacts (ignored by git); COACH_SCREENSHOTS=docs/screenshots refreshes the README's.
-SHOTS = Path(__file__).resolve().parent.parent / os.environ.get("COACH_SCREENSHOTS", "tests/artifacts/screenshots")
+# Screenshots go to tests/artifacts (ignored by git);
+# COACH_SCREENSHOTS=docs/screenshots refreshes the README's.
+SHOTS = Path(__file__).resolve().parent.parent / os.environ.get("COACH_SCREENSHOTS",
+                                                                "tests/artifacts/screenshots")
 
 pytestmark = [
     pytest.mark.browser,
@@ -79,7 +82,8 @@ def test_a_whole_coaching_dialogue_in_chromium(tmp_path: Path) -> None:
             text = Path(download.path()).read_text(encoding="utf-8")
             assert text.startswith("# Outcome card") and session.card.product_outcome in text
 
-            page.get_by_text("Edit the card", exact=True).click()  # every card field is editable, and the edit is saved
+            page.get_by_text("Edit the card",
+                             exact=True).click()  # every card field is editable, and the edit is saved
             page.get_by_label("Guardrail").fill("refund rate stays under 2%")
             page.get_by_role("button", name="Save changes").click()
             page.get_by_text("Card updated").wait_for()
@@ -94,7 +98,8 @@ def test_a_whole_coaching_dialogue_in_chromium(tmp_path: Path) -> None:
             wait_idle(page)
             assert page.locator(MESSAGES).count() == count and f"session={session_id}" in page.url
             rss_mb = server.rss_mb()
-            page.get_by_role("button", name="Undo my last answer").click()  # takes back the last answer and reply
+            page.get_by_role("button",
+                             name="Undo my last answer").click()  # takes back the last answer and reply
             page.get_by_role("button", name="Draft the card now").and_(page.locator(":enabled")).wait_for()
             undone = SessionStore.for_data_dir(data_dir).load(session_id)
             assert undone.status == "active" and len(undone.transcript) == len(session.transcript) - 2

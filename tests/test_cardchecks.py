@@ -30,7 +30,8 @@ def good_card(**changes) -> OutcomeCard:
         behavior="act on an account alert from their phone within a day",
         value_moment="when they fix an account issue from an alert",
         metric=Metric(name="share of weekly active reps who act on an alert from their phone",
-                      definition="reps acting on at least one alert from the phone each week, over weekly active reps",
+                      definition="reps acting on at least one alert from the phone each week, over weekly "
+                                 "active reps",
                       baseline="18%", target="30%", time_frame="by end of Q3"),
         guardrail="desktop satisfaction does not drop below 4.2",
         business_outcome="higher renewal of accounts with active reps",
@@ -62,7 +63,8 @@ def test_outcome_debris_fails(pasted):
 
 def test_behaviour_metric_and_guardrail_debris_fail():
     assert not behavior_clean(good_card(behavior="what's the catch? anyway they check it"))[0]
-    broken_metric = Metric(name="sorry, what do you mean?", definition="sorry, what do you mean?; counted weekly")
+    broken_metric = Metric(name="sorry, what do you mean?",
+                           definition="sorry, what do you mean?; counted weekly")
     assert not metric_clean(good_card(metric=broken_metric))[0]
     assert not guardrail_clean(good_card(guardrail="I already said that"))[0]
 
@@ -78,7 +80,8 @@ def test_outcome_form_fails_when_long_repeated_or_team_first():
 
 
 def test_lost_numbers_fail():
-    lost = good_card(metric=Metric(name="share of reps acting on alerts", baseline="unknown: instrument first",
+    lost = good_card(metric=Metric(name="share of reps acting on alerts",
+                                   baseline="unknown: instrument first",
                                    target="set once two weeks of baseline are in", time_frame="by end"))
     ok, reason = numbers_kept(lost, ["about 41% now, want 48% by end of Q3"])
     assert not ok and "41" in reason and "48" in reason and "q3" in reason
@@ -91,7 +94,8 @@ def test_numbers_given_reads_thousands_percent_and_time_words():
 
 
 def test_a_trap_in_the_outcome_or_the_metric_fails():
-    assert not no_trap_in_outcome(good_card(product_outcome="More people download the app from the store."))[0]
+    downloads = good_card(product_outcome="More people download the app from the store.")
+    assert not no_trap_in_outcome(downloads)[0]
     vanity = good_card(metric=Metric(name="page views per month"))
     ok, reason = no_trap_in_metric(vanity)
     assert not ok and "vanity" in reason

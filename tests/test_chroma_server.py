@@ -49,13 +49,15 @@ def chroma_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     port = _free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     log = (path / "server.log").open("wb")
-    proc = subprocess.Popen([exe, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path / "db")],
+    proc = subprocess.Popen([exe, "run", "--host", "127.0.0.1", "--port", str(port), "--path",
+                             str(path / "db")],
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
         while not _heartbeat(port):
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"chroma run did not answer its heartbeat: {(path / 'server.log').read_text()[-2000:]}")
+                pytest.fail(f"chroma run did not answer its heartbeat: "
+                            f"{(path / 'server.log').read_text()[-2000:]}")
             time.sleep(0.1)
         yield port
     finally:
@@ -89,11 +91,13 @@ def test_real_retrieval_through_the_server(chroma_port: int, tmp_path: Path, rea
     with KnowledgeBase(settings, embedder=MiniLMEmbedder()) as kb:
         report = kb.build(force=True)
         assert report.notes >= 10 and report.embedded == report.chunks
-        assert "value-creation-moment" in [p.id for p in kb.search("We measure job applications. Good outcome?")]
+        assert "value-creation-moment" in [p.id for p in kb.search("We measure job applications. Good "
+                                                                   "outcome?")]
         assert "sentiment-pairing" in [p.id for p in kb.search("Is NPS enough?")]
         assert kb.search("Is NPS enough?", mode="dense") and kb.search("Is NPS enough?", mode="bm25")
         doc = tmp_path / "interviews.md"
-        doc.write_text("# Interview notes\n\nAdmins told us they need audit logs before a company-wide rollout.\n")
+        doc.write_text("# Interview notes\n\nAdmins told us they need audit logs before a company-wide "
+                       "rollout.\n")
         assert kb.ingest(doc).files[0].status == "ingested"
         assert kb.search("audit logs before rollout")[0].source == "user"
         answer = answer_offline(kb, "Is NPS enough as an outcome?")
@@ -107,7 +111,8 @@ def test_collection_reopens_without_passing_the_embedder(chroma_port: int, tmp_p
                                                          real_corpus_copy: Path) -> None:
     import chromadb
 
-    with KnowledgeBase(_server_settings(chroma_port, tmp_path / "data", real_corpus_copy), MiniLMEmbedder()) as kb:
+    with KnowledgeBase(_server_settings(chroma_port, tmp_path / "data", real_corpus_copy),
+                       MiniLMEmbedder()) as kb:
         kb.build()  # a no-op when the test above already built it
     client = chromadb.HttpClient(host="127.0.0.1", port=chroma_port)
     try:

@@ -51,7 +51,8 @@ def test_several_outcomes_are_flagged_once():
 
 
 def test_several_sentences_use_the_one_that_states_success():
-    result = classify("We will ship a new onboarding flow. Success means more new teams invite a teammate in week one.")
+    result = classify("We will ship a new onboarding flow. Success means more new teams invite a teammate in "
+                      "week one.")
     assert result.kind is Kind.product_outcome
 
 

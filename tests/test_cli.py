@@ -56,7 +56,7 @@ def test_llm_engine_without_key_falls_back_offline(monkeypatch):
     assert json.loads(result.stdout)["kind"] == "business_outcome"
 
 
-def test_reframe_scripted_with_persona_json(tmp_path):
+def test_reframe_scripted_with_persona_json(tmp_path, app_library_dir):
     cases = tmp_path / "dialogue.yaml"
     cases.write_text(
         "- id: a\n  statement: Deliver an Android app\n  persona:\n"
@@ -75,7 +75,7 @@ def test_reframe_scripted_with_persona_json(tmp_path):
     assert out.read_text(encoding="utf-8").startswith("# Outcome card")
 
 
-def test_reframe_with_answers_file(tmp_path):
+def test_reframe_with_answers_file(tmp_path, app_library_dir):
     answers = tmp_path / "answers.txt"
     answers.write_text("just give me a draft\n", encoding="utf-8")
     result = runner.invoke(app, ["reframe", "Launch dark mode", "--answers", str(answers), "--json"])
@@ -91,14 +91,15 @@ def test_reframe_missing_answers_file_is_a_clear_error(tmp_path):
 def test_eval_json_summary_shape(tmp_path):
     cases = tmp_path / "cases.yaml"
     cases.write_text(
-        "- id: c1\n  statement: Increase page views\n  expect: {kind: product_outcome, traps: [vanity_metric]}\n"
-        "- id: c2\n  statement: Launch dark mode\n  expect: {kind: output}\n",
+        "- id: c1\n  statement: Increase page views\n  expect: {kind: product_outcome, traps: "
+        "[vanity_metric]}\n- id: c2\n  statement: Launch dark mode\n  expect: {kind: output}\n",
         encoding="utf-8",
     )
     result = runner.invoke(app, ["eval", "--cases", str(cases), "--json", "--report", str(tmp_path)])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)["summary"]
-    for key in ("cases", "kind_accuracy", "trap_precision", "trap_recall", "dialogue_pass_rate", "retrieval_hit_rate"):
+    for key in ("cases", "kind_accuracy", "trap_precision", "trap_recall", "dialogue_pass_rate",
+                "retrieval_hit_rate"):
         assert key in summary
     assert summary["cases"] == 2 and summary["kind_accuracy"] == 1.0
     assert summary["dialogue_pass_rate"] is None and summary["retrieval_hit_rate"] is None
@@ -118,17 +119,18 @@ def test_real_entry_point_has_no_traceback():
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.startswith("coach:")
 
 
-def _coach_process(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen:
+def _coach_process(data_dir: Path, *args: str, **env: str) -> subprocess.Popen:
     import os
 
-    environ = {**os.environ, "COACH_DATA_DIR": str(tmp_path / "data"), **env}
+    environ = {**os.environ, "COACH_DATA_DIR": str(data_dir), **env}
     environ.pop("COACH_ENGINE", None) if "COACH_ENGINE" not in env else None
-    return subprocess.Popen([sys.executable, "-c", "from coach.cli import run; run()", *args], stdin=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-c", "from coach.cli import run; run()", *args],
+                            stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ)
 
 
-def test_reframe_jsonl_answers_each_line_as_it_arrives(tmp_path):
-    proc = _coach_process(tmp_path, "reframe", "Deliver an Android app", "--jsonl")
+def test_reframe_jsonl_answers_each_line_as_it_arrives(app_library_dir):
+    proc = _coach_process(app_library_dir, "reframe", "Deliver an Android app", "--jsonl")
     first = json.loads(proc.stdout.readline())  # written before any answer is sent
     assert first["role"] == "coach" and first["card"] is None and first["text"]
     assert set(first) == {"role", "text", "slot", "traps", "sources", "card"}
@@ -144,8 +146,8 @@ def test_reframe_jsonl_answers_each_line_as_it_arrives(tmp_path):
     assert proc.wait(timeout=30) == 0 and proc.stdout.read() == ""
 
 
-def test_reframe_jsonl_ends_quietly_at_end_of_input(tmp_path):
-    proc = _coach_process(tmp_path, "reframe", "Deliver an Android app", "--jsonl")
+def test_reframe_jsonl_ends_quietly_at_end_of_input(app_library_dir):
+    proc = _coach_process(app_library_dir, "reframe", "Deliver an Android app", "--jsonl")
     out, err = proc.communicate("\n", timeout=60)
     lines = [json.loads(line) for line in out.splitlines()]
     assert len(lines) == 1 and lines[0]["card"] is None and "Traceback" not in err
@@ -154,9 +156,49 @@ def test_reframe_jsonl_ends_quietly_at_end_of_input(tmp_path):
 def test_coach_engine_from_the_environment_is_honoured_and_a_flag_wins(tmp_path):
     dead = {"COACH_ENGINE": "llm", "COACH_BASE_URL": "http://127.0.0.1:9/v1", "COACH_API_KEY": "x",
             "COACH_CONNECT_TIMEOUT": "0.5", "COACH_MAX_RETRIES": "0"}
-    proc = _coach_process(tmp_path, "classify", "Increase page views", "--json", **dead)
+    proc = _coach_process(tmp_path / "data", "classify", "Increase page views", "--json", **dead)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and json.loads(out)["kind"] and "offline" in err.lower()
-    proc = _coach_process(tmp_path, "classify", "Increase page views", "--json", "--engine", "offline", **dead)
+    proc = _coach_process(tmp_path / "data", "classify", "Increase page views", "--json", "--engine",
+                          "offline",
+                          **dead)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "offline" not in err.lower()
+
+
+DEAD_PROVIDER = {"COACH_ENGINE": "llm", "COACH_BASE_URL": "http://127.0.0.1:9/v1", "COACH_API_KEY": "x",
+                 "COACH_CONNECT_TIMEOUT": "0.5", "COACH_MAX_RETRIES": "0"}
+
+
+def test_ask_with_coach_engine_llm_and_a_dead_provider_reports_its_fallback(app_library_dir):
+    proc = _coach_process(app_library_dir, "ask", "Is NPS enough on its own?", "--json", **DEAD_PROVIDER)
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 0, err
+    assert "note: LLM unavailable (cannot connect); this answer used the offline engine" in err
+    answer = json.loads(out)
+    assert answer["answer"] and answer["sources"] and "Traceback" not in err
+
+
+def test_a_bad_setting_in_the_environment_is_one_line_naming_the_variable(tmp_path):
+    proc = _coach_process(tmp_path / "data", "classify", "Increase page views", COACH_ENGINE="gpt")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and out == ""
+    expected = "coach: bad setting: COACH_ENGINE: Input should be 'offline' or 'llm'"
+    assert err.strip().splitlines() == [expected]
+
+
+def test_a_dotenv_file_configures_the_cli_and_a_flag_wins(tmp_path):
+    import os
+
+    (tmp_path / ".env").write_text("COACH_ENGINE=llm\nCOACH_BASE_URL=http://127.0.0.1:9/v1\nCOACH_API_KEY=x\n"
+                                   "COACH_CONNECT_TIMEOUT=0.5\nCOACH_MAX_RETRIES=0\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "OPENAI_"))}
+    env["COACH_DATA_DIR"] = str(tmp_path / "data")
+    command = [sys.executable, "-c", "from coach.cli import run; run()",
+               "classify", "Increase page views", "--json"]
+    from_dotenv = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert from_dotenv.returncode == 0 and json.loads(from_dotenv.stdout)["kind"]
+    assert "LLM unavailable (cannot connect); this answer used the offline engine" in from_dotenv.stderr
+    flagged = subprocess.run([*command, "--engine", "offline"], cwd=tmp_path, env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert flagged.returncode == 0 and "LLM unavailable" not in flagged.stderr

@@ -2,7 +2,7 @@
 
 import re
 
-from coach.loadtest import run_concurrent
+from benchmarks.loadtest import run_concurrent
 
 
 def test_fifty_concurrent_sessions(tmp_path):
@@ -18,4 +18,5 @@ def test_fifty_concurrent_sessions(tmp_path):
         assert saved.transcript[0].text == statement
         tokens = {tok for t in saved.transcript for tok in re.findall(r"R\d{3}Q", t.text)}
         assert tokens == {statement.split()[-1]}
-    print(f"\n50 sessions, {result['turns']} turns: p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms")
+    print(f"\n50 sessions, {result['turns']} turns: p50 {result['p50_ms']:.1f} ms, p95 "
+          f"{result['p95_ms']:.1f} ms")

@@ -27,7 +27,8 @@ CHILD = textwrap.dedent("""
 
 def test_sigkill_mid_session_keeps_every_shown_turn(tmp_path):
     db = tmp_path / "sessions.db"
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(db)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE,
                             text=True)
     shown = [proc.stdout.readline().split() for _ in range(4)]
     os.kill(proc.pid, signal.SIGKILL)

@@ -58,17 +58,21 @@ def test_trap_counts_and_prf():
 
 def test_a_played_dialogue_is_scored_by_checks_that_can_fail():
     persona = {"value": "teams can share reports", "who": "team admins",
-               "behavior": "they share a report with a teammate each week", "guardrail": "report load time stays under 2s"}
+               "behavior": "they share a report with a teammate each week",
+               "guardrail": "report load time stays under 2s"}
     dialogue, session, checks = play_dialogue(Coach(), {"statement": "Launch a report sharing feature",
-                                                        "persona": persona, "card": {"outcome_mentions_any": ["zebra"]}})
+                                                        "persona": persona,
+                                                        "card": {"outcome_mentions_any": ["zebra"]}})
     assert session.card is not None and "teams can share reports" in dialogue.user_answers
     assert checks["outcome_mentions_any"][0] is False
-    assert set(checks) >= {"card_reached", "outcome_clean", "numbers_kept", "guardrail_is_limit", "within_max_turns"}
+    assert set(checks) >= {"card_reached", "outcome_clean", "numbers_kept", "guardrail_is_limit",
+                           "within_max_turns"}
 
 
 def test_retrieval_hit_needs_every_stated_criterion():
     passages = [Passage(id="value-creation-moment", title="t", text="Count hires, not applications.")]
-    assert retrieval_hit(passages, {"expect_ids_any": ["value-creation-moment"], "expect_any_text": ["hire"]})["hit"]
+    assert retrieval_hit(passages,
+                         {"expect_ids_any": ["value-creation-moment"], "expect_any_text": ["hire"]})["hit"]
     assert not retrieval_hit(passages, {"expect_ids_any": ["guardrails"], "expect_any_text": ["hire"]})["hit"]
     assert not retrieval_hit(passages, {"expect_any_text": ["nps"]})["hit"]
 
@@ -76,4 +80,5 @@ def test_retrieval_hit_needs_every_stated_criterion():
 def test_gate_reports_figures_below_their_floor(tmp_path):
     floors = tmp_path / "t.yaml"
     floors.write_text("kind_accuracy: 0.9\ntrap_f1: 0.5\n", encoding="utf-8")
-    assert below_thresholds({"kind_accuracy": 0.8, "trap_f1": None}, floors) == ["kind_accuracy = 0.800 < 0.900"]
+    assert below_thresholds({"kind_accuracy": 0.8, "trap_f1": None},
+                            floors) == ["kind_accuracy = 0.800 < 0.900"]

@@ -26,10 +26,13 @@ MAX_FLIP_RATE = 0.02
 # Spelling pairs written out here, independently of the normaliser's own list.
 _US_UK = [("behavior", "behaviour"), ("optimize", "optimise"), ("organization", "organisation"),
           ("center", "centre"), ("program", "programme"), ("analyze", "analyse"), ("favorite", "favourite"),
-          ("color", "colour"), ("enroll", "enrol"), ("canceled", "cancelled"), ("personalized", "personalised"),
+          ("color", "colour"), ("enroll", "enrol"), ("canceled", "cancelled"),
+          ("personalized", "personalised"),
           ("prioritize", "prioritise"), ("utilization", "utilisation"), ("customize", "customise"),
-          ("minimize", "minimise"), ("maximize", "maximise"), ("monetize", "monetise"), ("catalog", "catalogue"),
-          ("license", "licence"), ("traveler", "traveller"), ("fulfillment", "fulfilment"), ("labor", "labour")]
+          ("minimize", "minimise"), ("maximize", "maximise"), ("monetize", "monetise"),
+          ("catalog", "catalogue"),
+          ("license", "licence"), ("traveler", "traveller"), ("fulfillment", "fulfilment"),
+          ("labor", "labour")]
 _SWAP = {a: b for a, b in _US_UK} | {b: a for a, b in _US_UK}
 _SPELLING = re.compile(r"\b(" + "|".join(sorted(_SWAP, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 

@@ -104,7 +104,8 @@ def test_eval_with_the_judge_reports_rubric_rates(fake_openai, tmp_path):
     from coach.evals.judge import CRITERIA
     from coach.evals.runner import run_eval
 
-    case = {"id": "android", "statement": "Deliver an Android app", "persona": {"value": "reps check accounts"},
+    case = {"id": "android", "statement": "Deliver an Android app",
+            "persona": {"value": "reps check accounts"},
             "voice": {"draft_after": 1}, "card": {"max_turns": 8}}
     fake_openai.enqueue(json.dumps({c: {"pass": c in "ag", "reason": "q"} for c in CRITERIA}))
     settings = Settings(data_dir=tmp_path, chroma_host=None)

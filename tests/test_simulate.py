@@ -77,7 +77,8 @@ def test_a_question_asked_twice_gets_i_already_said():
 
 
 def test_voices_push_back_go_off_topic_ask_back_and_want_a_draft():
-    voice = {"opening_pushback": "Leadership decided, we ship it anyway.", "off_topic": "can we talk about pricing?",
+    voice = {"opening_pushback": "Leadership decided, we ship it anyway.",
+             "off_topic": "can we talk about pricing?",
              "asks_back": "What's the catch?", "dont_know": ["guardrail"], "draft_after": 5}
     user = SimulatedUser(PERSONA, voice)
     assert user.answer("What could customers do once it exists?") == voice["opening_pushback"]

@@ -39,7 +39,8 @@ def test_round_trip_resumes_exactly(tmp_path: Path) -> None:
     assert loaded.model_dump_json() == session.model_dump_json()
 
     # Both copies continue the same way: nothing the protocol needs was lost.
-    answers = ["customers who mostly use their phone", "they check their dashboards from their phone each week"]
+    answers = ["customers who mostly use their phone",
+               "they check their dashboards from their phone each week"]
     _talk(coach, session, answers)
     _talk(coach, loaded, answers)
     assert _texts(loaded) == _texts(session)

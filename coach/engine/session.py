@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from coach.engine.numbers import Numbers
-from coach.models import Classification, OutcomeCard, Role, Slot, Turn, utcnow
+from coach.models import Classification, OutcomeCard, Role, Slot, Turn, Usage, utcnow
 
 #: A card is always handed back within this many coach messages.
 TURN_BUDGET = 12
@@ -26,21 +26,6 @@ class SlotFill(BaseModel):
 
     text: str
     origin: Literal["user", "statement", "inferred", "assumed"] = "user"
-
-
-class Usage(BaseModel):
-    """Token counts reported by an LLM provider."""
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-    def add(self, other: Usage) -> None:
-        self.prompt_tokens += other.prompt_tokens
-        self.completion_tokens += other.completion_tokens
 
 
 class Session(BaseModel):

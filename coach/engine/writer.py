@@ -33,7 +33,8 @@ class Move(BaseModel):
 
 
 class Writer(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...  # read-only: the LLM writer's name says which engine wrote the turn
 
     def phrase(self, session: Session, move: Move, evidence: list[Passage]) -> str: ...
 

@@ -22,25 +22,28 @@ _DEBRIS: list[tuple[str, re.Pattern[str]]] = [
         r"hmm+|um+|uh+|good question|to be honest|basically|i'?d say|no idea)\b", re.I)),
     ("a question", re.compile(r"\?")),
     ("\"I don't know\"", re.compile(r"\b(?:don'?t|do not|dont) know\b|\bidk\b|\bdunno\b", re.I)),
-    ("an ellipsis or cut-off text", re.compile(r"\.\.\.|…|\s(?:the|a|an|of|to|and|or|with|by|for|in|on|at|who|that)\s*[.,]?$",
+    ("an ellipsis or cut-off text",
+     re.compile(r"\.\.\.|…|\s(?:the|a|an|of|to|and|or|with|by|for|in|on|at|who|that)\s*[.,]?$",
                                                  re.I)),
     ("first person", re.compile(r"\b(?:i|i'm|i've|i'd|me|my|we|we're|we've|we'd|us)\b", re.I)),
     ("meta-talk", re.compile(
         r"\b(?:already (?:said|told)|in the statement|as i said|like i said|leadership|the ceo|sales asked|"
-        r"asked for it|what do you mean|what'?s the catch|unrelated|oh also|by the way|just give me|draft)\b", re.I)),
+        r"asked for it|what do you mean|what'?s the catch|unrelated|oh also|by the way|just give me|draft)\b",
+        re.I)),
     ("an engine field name", re.compile(r"\b(?:value_moment|business_link|no_guardrail|output_in_disguise|"
                                         r"traction_metric|wrong_moment|sentiment_only|vanity_metric|"
                                         r"multiple_outcomes|product_outcome)\b")),
 ]
 _LIMIT = re.compile(
-    r"\b(?:does ?n[o']t|do ?n[o']t|did ?n[o']t|must ?n[o']t|must not|should ?n[o']t|should not|will not|won'?t|never|"
-    r"not (?:drop|fall|rise|increase|decrease|exceed|worsen|go (?:up|down)|get worse)|no (?:drop|fall|rise|increase|"
-    r"decrease|more than|less than|worse|higher|lower)|stays?|remains?|holds?|kept|keeps?|at least|at most|under|"
-    r"below|above|over|within|no worse|flat|steady|stable|cap(?:ped)?|limit|max(?:imum)?|min(?:imum)?|"
-    r"without)\b|[<>≤≥]", re.I)
+    r"\b(?:does ?n[o']t|do ?n[o']t|did ?n[o']t|must ?n[o']t|must not|should ?n[o']t|should not|will not|"
+    r"won'?t|never|not (?:drop|fall|rise|increase|decrease|exceed|worsen|go (?:up|down)|get worse)|no "
+    r"(?:drop|fall|rise|increase|decrease|more than|less than|worse|higher|lower)|stays?|remains?|holds?|"
+    r"kept|keeps?|at least|at most|under|below|above|over|within|no worse|flat|steady|stable|cap(?:ped)?|"
+    r"limit|max(?:imum)?|min(?:imum)?|without)\b|[<>≤≥]", re.I)
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)\s*(k|%|pp)?", re.I)
-_TIME = re.compile(r"\b(?:q[1-4]|h[12]|20\d\d|january|february|march|april|june|july|august|september|october|"
+_TIME = re.compile(r"\b(?:q[1-4]|h[12]|20\d\d|january|february|march|april|june|july|august|september|"
+                   r"october|"
                    r"november|december)\b", re.I)
 
 
@@ -83,7 +86,8 @@ def outcome_well_formed(card: OutcomeCard) -> Result:
         return False, f"{len(words)} words (at most 40)"
     if len(re.findall(r"[.!?](?:\s|$)", text)) > 1:
         return False, "more than one sentence"
-    if words[0].lower() in {"i", "we", "our", "it", "this", "that", "they", "deliver", "build", "ship", "launch"}:
+    if words[0].lower() in {"i", "we", "our", "it", "this", "that", "they", "deliver", "build", "ship",
+                            "launch"}:
         return False, f"starts with {words[0]!r}, not with who"
     lowered = [w.lower() for w in words]
     grams = [tuple(lowered[i:i + 3]) for i in range(len(lowered) - 2)]
@@ -96,8 +100,13 @@ def numbers_given(texts: Iterable[str]) -> tuple[set[str], set[str]]:
     """(numbers, time words) a user gave, e.g. '41%', 'Q3'."""
     nums: set[str] = set()
     times: set[str] = set()
+
+    def note_time(match: re.Match[str]) -> str:
+        times.add(match.group(0).lower())
+        return " "
+
     for text in texts:
-        scrubbed = _TIME.sub(lambda m: times.add(m.group(0).lower()) or " ", text or "")
+        scrubbed = _TIME.sub(note_time, text or "")
         nums.update(m.group(1).replace(",", "") for m in _NUMBER.finditer(scrubbed))
     return nums, times
 
@@ -160,7 +169,8 @@ def check_card(card: OutcomeCard | None, spec: dict[str, Any], metric_answers: I
     """Every check that applies to one dialogue: the generic ones, and those its case states."""
     results: dict[str, Result] = {"card_reached": (card is not None, "card drawn" if card else "no card")}
     limit = min(int(spec.get("max_turns", 8)), 12)
-    results["within_max_turns"] = (coach_messages <= limit, f"{coach_messages} coach messages (at most {limit})")
+    results["within_max_turns"] = (coach_messages <= limit,
+                                   f"{coach_messages} coach messages (at most {limit})")
     if card is None:
         return results
     for name, check in GENERIC_CHECKS.items():
@@ -177,5 +187,6 @@ def check_card(card: OutcomeCard | None, spec: dict[str, Any], metric_answers: I
         results["card_mentions_any"] = (hit, "card mentions the case's words" if hit else "card misses them")
     if sources_any:
         hit = bool(set(sources_any) & set(sources))
-        results["sources_any"] = (hit, "cites an expected note" if hit else "cites none of the expected notes")
+        results["sources_any"] = (hit,
+                                  "cites an expected note" if hit else "cites none of the expected notes")
     return results

@@ -40,7 +40,8 @@ def load_cases(path: Path) -> list[CaseDict]:
         if not isinstance(data, list):
             raise ValueError(f"{file}: a case file holds a YAML list of cases")
         for i, case in enumerate(data):
-            if not isinstance(case, dict) or "id" not in case or not ("statement" in case or "question" in case):
+            if not isinstance(case,
+                              dict) or "id" not in case or not ("statement" in case or "question" in case):
                 raise ValueError(f"{file}: case {i + 1} needs an id and a statement (or a question)")
             cases.append({**case, "_file": str(file)})
     if not cases:

@@ -143,9 +143,11 @@ class Judge:
         return self.grade("socratic_question", slot=slot, answer=answer or "(none yet)", question=question)
 
     def dialogue(self, session) -> dict[str, Verdict]:
-        """Grade a played session on the rubric's criteria a-h (JudgeError when unreachable or unparseable)."""
-        transcript = "\n".join(f"{'Coach' if t.role.value == 'coach' else 'PM'}: {t.text}" for t in session.transcript)
-        card = session.card.model_dump_json(indent=1, exclude={"sources", "checks"}) if session.card else "(no card)"
+        """Grade a played session on the rubric's criteria a-h (JudgeError: unreachable or unparseable)."""
+        transcript = "\n".join(f"{'Coach' if t.role.value == 'coach' else 'PM'}: {t.text}"
+                               for t in session.transcript)
+        card = session.card.model_dump_json(indent=1,
+                                            exclude={"sources", "checks"}) if session.card else "(no card)"
         try:
             text, _ = self.chat.complete(self.messages("dialogue_rubric", statement=session.statement,
                                                        transcript=transcript, card=card))

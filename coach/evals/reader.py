@@ -13,41 +13,45 @@ import re
 TOPIC_CUES: list[tuple[str, re.Pattern[str]]] = [
     ("guardrail", re.compile(
         r"must ?n[o']t get worse|must not (?:drop|suffer|fall|rise)|should ?n[o']t (?:get worse|suffer|drop)|"
-        r"guardrail|counter[- ]?metric|what (?:could|would|might) (?:go wrong|get worse|break|suffer)|unintended|"
-        r"harm|side[- ]effect|stay (?:flat|steady|healthy)|at (?:the )?(?:customers'?|users'?) expense|"
-        r"at what cost|keep an eye on|in a bad way", re.I)),
+        r"guardrail|counter[- ]?metric|what (?:could|would|might) (?:go wrong|get worse|break|suffer)|"
+        r"unintended|harm|side[- ]effect|stay (?:flat|steady|healthy)|at (?:the )?(?:customers'?|users'?) "
+        r"expense|at what cost|keep an eye on|in a bad way", re.I)),
     ("confidence", re.compile(
-        r"do you (?:already )?know what (?:moves|drives|works)|tried (?:this|anything|it|something) (?:like this )?"
-        r"before|learn (?:first|what)|how confident|how sure|proven|learning or (?:a )?performance|"
-        r"experiment\w* first|know (?:it|this) works|what moves it|tried anything.{0,40}before|learning what works", re.I)),
+        r"do you (?:already )?know what (?:moves|drives|works)|tried (?:this|anything|it|something) (?:like "
+        r"this )?before|learn (?:first|what)|how confident|how sure|proven|learning or (?:a )?performance|"
+        r"experiment\w* first|know (?:it|this) works|what moves it|tried anything.{0,40}before|learning what "
+        r"works", re.I)),
     ("metric", re.compile(
-        r"how (?:would|will|do|could|should) (?:you|we) (?:count|measure|track)|\bmetric\b|baseline|\btarget\b|"
-        r"what number|which number|by when|time ?frame|how is it counted|count it|measurable|"
-        r"what (?:exactly )?is counted|over what (?:window|period)|where is it (?:today|now)", re.I)),
+        r"how (?:would|will|do|could|should) (?:you|we) (?:count|measure|track)|\bmetric\b|baseline|"
+        r"\btarget\b|what number|which number|by when|time ?frame|how is it counted|count it|measurable|what "
+        r"(?:exactly )?is counted|over what (?:window|period)|where is it (?:today|now)", re.I)),
     ("value_moment", re.compile(
         r"\bmoment\b|when (?:exactly )?(?:do|does|would|will) (?:they|the customer|customers|users|people) "
         r"(?:actually )?(?:get|feel|see|receive)|at what point|point (?:at which|where)|when is value|"
-        r"(?:get|gets|getting) (?:the )?value\b|value (?:is )?created|feel the benefit|in their journey", re.I)),
+        r"(?:get|gets|getting) (?:the )?value\b|value (?:is )?created|feel the benefit|in their journey",
+        re.I)),
     ("who", re.compile(
-        r"\bwho (?:exactly|specifically|are|is|would|will|gets|does|should)\b|which (?:customers|users|people|"
-        r"segment|group|accounts|teams|patients|residents|buyers|sellers|clients)|what kind of (?:customers|users)|"
-        r"for whom|\bsegment\b|which of (?:your|them)", re.I)),
+        r"\bwho (?:exactly|specifically|are|is|would|will|gets|does|should)\b|which (?:customers|users|"
+        r"people|segment|group|accounts|teams|patients|residents|buyers|sellers|clients)|what kind of "
+        r"(?:customers|users)|for whom|\bsegment\b|which of (?:your|them)", re.I)),
     ("behavior", re.compile(
-        r"do differently|observabl\w+|what (?:action|behaviou?r)|\bbehaviou?r\b|(?:see|watch|observe) (?:them|"
-        r"customers|users) do|which one matters most|matters most (?:now|first)|pick one|what would (?:they|customers|"
-        r"users|people) (?:start|stop) doing|what do (?:customers|users|they|people) do\b", re.I)),
+        r"do differently|observabl\w+|what (?:action|behaviou?r)|\bbehaviou?r\b|(?:see|watch|observe) "
+        r"(?:them|customers|users) do|which one matters most|matters most (?:now|first)|pick one|what would "
+        r"(?:they|customers|users|people) (?:start|stop) doing|what do (?:customers|users|they|people) "
+        r"do\b", re.I)),
     ("business_link", re.compile(
         r"\bbusiness\b|revenue|\bretention\b|churn|renew|\bpay(?:s)? off\b|bottom line|the company|lagging|"
         r"\bfinanc\w*|\bcost to serve\b|\bprofit", re.I)),
     ("success", re.compile(
-        r"how (?:would|will|could|do) (?:you|we) (?:know|tell)|what would you notice|what (?:would|will) you see|"
-        r"(?:it|this) (?:worked|succeeded|is working)|\bsuccess\b|\bsignal\b|evidence|what would change|"
+        r"how (?:would|will|could|do) (?:you|we) (?:know|tell)|what would you notice|what (?:would|will) you "
+        r"see|(?:it|this) (?:worked|succeeded|is working)|\bsuccess\b|\bsignal\b|evidence|what would change|"
         r"convince you", re.I)),
     ("value", re.compile(
         r"what is the value|what'?s the value|value of (?:this|that|it)|what (?:could|can|would|will) "
-        r"(?:customers|users|they|people|\w+s)\b.{0,40}\b(?:do|achieve|get)\b|what (?:does|would|will) (?:it|that|this) "
-        r"(?:let|help|allow|give|enable)|what for|why (?:does|would|is) .{0,80}(?:matter|important)|what problem|"
-        r"who benefits|who is better off|what'?s it for|so that|get out of it", re.I)),
+        r"(?:customers|users|they|people|\w+s)\b.{0,40}\b(?:do|achieve|get)\b|what (?:does|would|will) (?:it|"
+        r"that|this) (?:let|help|allow|give|enable)|what for|why (?:does|would|is) .{0,80}(?:matter|"
+        r"important)|what problem|who benefits|who is better off|what'?s it for|so that|get out of "
+        r"it", re.I)),
 ]
 # A coach message that points out a problem with what the user said.
 PROBLEM = re.compile(

@@ -18,7 +18,8 @@ def render(result: EvalResult, title: str) -> str:
         if c["type"] == "retrieval":
             lines += [f"- question: {c['question']}", f"- got: {', '.join(c['got'])}", ""]
             continue
-        lines += [f"- statement: {c['statement']}", f"- expected: {c.get('expected')}", f"- got: {c.get('got')}",
+        lines += [f"- statement: {c['statement']}", f"- expected: {c.get('expected')}",
+                  f"- got: {c.get('got')}",
                   f"- explanation: {c.get('explanation', '')}"]
         if "card_checks" in c:
             failed = [f"{k} ({c['card_reasons'].get(k, '')})" for k, v in c["card_checks"].items() if not v]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -22,9 +22,14 @@ from coach.evals.scorers import kind_correct, prf, retrieval_hit, trap_counts
 from coach.evals.simulate import Reply, simulate
 from coach.evals.stats import bootstrap, mean
 from coach.models import Classification, Trap
+from coach.resources import thresholds_file
 from coach.settings import Settings
 
-THRESHOLDS_FILE = Path(__file__).resolve().parents[2] / "evals" / "thresholds.yaml"
+if TYPE_CHECKING:
+    from coach.engine.protocol import Coach
+    from coach.engine.session import Session
+
+THRESHOLDS_FILE = thresholds_file()
 Classifier = Callable[[str], Classification]
 
 
@@ -64,20 +69,26 @@ def _fmt(value: Any) -> str:
 class CoachConversation:
     """One coaching session seen as a person sees it: words in, words (and at last a card) out."""
 
-    def __init__(self, coach, seed: str | None = None):
+    def __init__(self, coach: Coach, seed: str | None = None):
         self.coach, self.seed = coach, seed
-        self.session = None
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the conversation has not started")
+        return self._session
 
     def start(self, statement: str) -> Reply:
-        self.session = self.coach.start(statement, self.seed)
-        return Reply(self.session.transcript[-1].text)
+        self._session = self.coach.start(statement, self.seed)
+        return Reply(self._session.transcript[-1].text)
 
     def reply(self, answer: str) -> Reply:
         turn = self.coach.reply(self.session, answer)
         return Reply(turn.text, self.session.card if self.session.status == "done" else None)
 
 
-def _trap_stats(rows: list[dict[str, Any]]) -> dict[str, float] | None:
+def _trap_stats(rows: Sequence[dict[str, Any]]) -> dict[str, float] | None:
     """Micro precision / recall / F1 over the trap counts of some classification rows."""
     totals = {"tp": 0, "fp": 0, "fn": 0}
     seen = False
@@ -100,7 +111,7 @@ def _classification_row(case: CaseDict, got: Classification) -> dict[str, Any]:
     return row
 
 
-def _figures(rows: list[dict[str, Any]]) -> dict[str, float | None]:
+def _figures(rows: Sequence[dict[str, Any]]) -> dict[str, float | None]:
     kinds = [float(r["kind_ok"]) for r in rows if r.get("kind_ok") is not None]
     matches = [float(r["trap_match"]) for r in rows if r.get("trap_match") is not None]
     traps = _trap_stats(rows)
@@ -119,11 +130,12 @@ def play_dialogue(coach, case: CaseDict, play: int = 0) -> tuple[Any, Any, dict[
     conversation = CoachConversation(coach, seed)
     dialogue = simulate(conversation, case["statement"], dict(case.get("persona") or {}), case.get("voice"))
     session = conversation.session
-    sources = list(session.card.sources if session.card else []) + [s for t in session.transcript for s in t.sources]
+    sources = (list(session.card.sources if session.card else [])
+               + [s for t in session.transcript for s in t.sources])
     metric_answers = [dialogue.said.get("metric", "")]
     expect = case.get("expect") or {}
-    if expect.get("kind") == "product_outcome" and not expect.get("traps"):  # a trap's numbers are moved away from
-        metric_answers.append(case["statement"])
+    if expect.get("kind") == "product_outcome" and not expect.get("traps"):
+        metric_answers.append(case["statement"])  # a trap's numbers are moved away from
     checks = check_card(session.card, case.get("card") or {}, metric_answers, session.coach_turns, sources,
                         case.get("sources_any"))
     return dialogue, session, checks
@@ -147,14 +159,16 @@ def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | N
         if kind == "retrieval":
             passages = library_search(knowledge_base(settings), case["question"], k=settings.top_k)
             scored = retrieval_hit(passages, case)
-            row.update(question=case["question"], passed=scored["hit"], got=[p.id for p in passages], **scored)
+            row.update(question=case["question"], passed=scored["hit"], got=[p.id for p in passages],
+                       **scored)
             rows.append(row)
             retrievals.append(row)
             continue
         expect = case.get("expect") or {}
         got, _ = classify_statement(settings, case["statement"])
         row.update(statement=case["statement"], expected=expect,
-                   got={"kind": got.kind.value, "traps": [t.value for t in got.traps]}, explanation=got.explanation,
+                   got={"kind": got.kind.value, "traps": [t.value for t in got.traps]},
+                   explanation=got.explanation,
                    **_classification_row(case, got))
         if case.get("source"):
             row["source"] = case["source"]
@@ -169,9 +183,11 @@ def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | N
             coach = coach or make_coach(settings)[0]
             plays = [play_dialogue(coach, case, n) for n in range(PLAYS)]
             for _dialogue, session, card in plays:
-                dialogues.append({"turns": session.coach_turns, "card_checks": {k: v[0] for k, v in card.items()},
+                dialogues.append({"turns": session.coach_turns,
+                                  "card_checks": {k: v[0] for k, v in card.items()},
                                   "dialogue_passed": all(v[0] for v in card.values())})
-            dialogue, session, card = next((p for p in plays if not all(v[0] for v in p[2].values())), plays[0])
+            dialogue, session, card = next((p for p in plays if not all(v[0] for v in p[2].values())),
+                                           plays[0])
             row.update(turns=session.coach_turns, card_checks={k: v[0] for k, v in card.items()},
                        card_reasons={k: v[1] for k, v in card.items() if not v[0]},
                        outcome=session.card.product_outcome if session.card else None,
@@ -193,7 +209,8 @@ def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | N
             for key in c:
                 counts.setdefault(trap, {"tp": 0, "fp": 0, "fn": 0})[key] += c[key]
     per_trap = {t: {**prf(**c), "support": c["tp"] + c["fn"]} for t, c in counts.items()} if traps else {}
-    # One figure per case (the share of its plays that passed), so intervals resample cases, not correlated plays.
+    # One figure per case (the share of its plays that passed), so intervals resample cases, not correlated
+    # plays.
     passes = [r["plays_passed"] / r["plays"] for r in rows if r["type"] == "dialogue"]
     check_names = list(dict.fromkeys(k for d in dialogues for k in d["card_checks"]))
     summary: dict[str, Any] = {
@@ -207,7 +224,8 @@ def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | N
         "dialogue_turns_median": statistics.median([d["turns"] for d in dialogues]) if dialogues else None,
         "retrieval_hit_rate": mean([float(r["hit"]) for r in retrievals]),
         "retrieval_mrr": mean([float(r["rr"]) for r in retrievals]),
-        "card_checks": {name: mean([float(d["card_checks"][name]) for d in dialogues if name in d["card_checks"]])
+        "card_checks": {name: mean([float(d["card_checks"][name])
+                                    for d in dialogues if name in d["card_checks"]])
                         for name in check_names},
         "per_trap": per_trap,
         "intervals": {
@@ -219,9 +237,11 @@ def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | N
         },
     }
     if baseline is not None:
-        summary["baseline"] = {**_figures(base_rows),
-                               "kind_accuracy_ci": bootstrap(base_rows, lambda s: _figures(s)["kind_accuracy"]),
-                               "trap_match_ci": bootstrap(base_rows, lambda s: _figures(s)["trap_match"])}
+        summary["baseline"] = {
+            **_figures(base_rows),
+            "kind_accuracy_ci": bootstrap(base_rows, lambda s: _figures(s)["kind_accuracy"]),
+            "trap_match_ci": bootstrap(base_rows, lambda s: _figures(s)["trap_match"]),
+        }
     if judge is not None:
         graded = [r.get("judge") or {} for r in rows if r["type"] == "dialogue"]
         if graded:

@@ -59,7 +59,8 @@ class SimulatedUser:
     """Answers each coach message from a persona, as that PM would."""
 
     def __init__(self, persona: dict[str, Any], voice: dict[str, Any] | None = None):
-        self.persona = {k: str(v).strip() for k, v in (persona or {}).items() if v is not None and str(v).strip()}
+        self.persona = {k: str(v).strip() for k, v in (persona or {}).items()
+                        if v is not None and str(v).strip()}
         self.voice = dict(voice or {})
         self.answers = 0
         self.used: set[str] = set()

@@ -5,10 +5,12 @@
     text, usage = chat.complete(messages)                    # plain text
     stream = chat.stream(messages)                           # iterate text deltas, then stream.usage
 
-The adapter wraps langchain-openai's `ChatOpenAI`. Retries are ours, not the SDK's: a 429,
-a 5xx, a refused connection or an unreadable response is retried `settings.max_retries`
-times after a short wait, but a timeout is not (the slow provider already spent the
-budget; the user should get the offline answer within read_timeout + 1 s).
+The adapter wraps langchain-openai's `ChatOpenAI`; structured replies go through its public
+`with_structured_output`, retries through LangChain's `with_retry` (the SDK's own are off): a
+429, a 5xx, a refused connection or an unreadable response is retried `settings.max_retries`
+times after a short wait (the provider's Retry-After, capped), but a timeout is not (the slow
+provider already spent the budget; the user should get the offline answer within
+read_timeout + 1 s).
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from pydantic import BaseModel, SecretStr
 
-from coach.engine.session import Usage
 from coach.llm.errors import LLMError, MalformedReply, ProviderError, StreamCut
 from coach.llm.structured import Message, complete_validated, function_spec, json_schema
+from coach.models import Usage
 from coach.settings import Settings
 
 if TYPE_CHECKING:  # imported lazily: openai and langchain cost ~0.5 s, and the offline path never needs them
@@ -33,13 +35,23 @@ M = TypeVar("M", bound=BaseModel)
 RETRY_WAIT = 0.2  # seconds before a retry when the provider does not say
 MAX_RETRY_WAIT = 2.0  # never honour a longer Retry-After: the offline engine is better than waiting
 PLACEHOLDER_KEY = "not-needed"  # local OpenAI-compatible servers accept any key
-MAX_REPLY_TOKENS = 1024  # our longest reply (a polished card) needs far less; caps cost and runaway generation
+#: Our longest reply (a polished card) needs far less; the cap bounds cost and runaway generation.
+MAX_REPLY_TOKENS = 1024
+
+
+class RetryableError(ProviderError):
+    """A provider failure worth another try: 5xx, 429, a refused connection, an unreadable body."""
 
 
 class ChatModel(Protocol):
     """What the coach needs from a language model."""
 
     name: str
+
+    @overload
+    def complete(self, messages: Sequence[Message], schema: None = None) -> tuple[str, Usage]: ...
+    @overload
+    def complete(self, messages: Sequence[Message], schema: type[M]) -> tuple[M, Usage]: ...
 
     def complete(self, messages: Sequence[Message], schema: type[M] | None = None) -> tuple[Any, Usage]:
         """A validated `schema` instance (or text when schema is None) and the tokens spent."""
@@ -96,7 +108,8 @@ def _usage(message: BaseMessage) -> Usage:
         return Usage(prompt_tokens=int(raw.get("prompt_tokens") or 0),
                      completion_tokens=int(raw.get("completion_tokens") or 0))
     meta = getattr(message, "usage_metadata", None) or {}
-    return Usage(prompt_tokens=int(meta.get("input_tokens") or 0), completion_tokens=int(meta.get("output_tokens") or 0))
+    return Usage(prompt_tokens=int(meta.get("input_tokens") or 0),
+                 completion_tokens=int(meta.get("output_tokens") or 0))
 
 
 def _retry_after(err: openai.APIStatusError) -> float:
@@ -141,8 +154,8 @@ class OpenAIChat:
     name = "llm"
 
     def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep) -> None:
+        import httpx
         from langchain_openai import ChatOpenAI
-        from langchain_openai._compat import httpx  # the httpx flavour the installed openai SDK uses
 
         self.model, self.base_url = settings.model, settings.base_url
         self.method = settings.structured_output
@@ -175,7 +188,8 @@ class OpenAIChat:
         if schema is None:
             reply = self._retrying(lambda: self._llm.invoke(_lc_messages(messages)))
             return _text(reply), _usage(reply)
-        return complete_validated(lambda msgs: self._raw_structured(msgs, schema), self._prepare(messages, schema), schema)
+        return complete_validated(lambda msgs: self._raw_structured(msgs, schema),
+                                  self._prepare(messages, schema), schema)
 
     def stream(self, messages: Sequence[Message]) -> TextStream:
         return TextStream(self._stream_chunks(_lc_messages(messages)))
@@ -183,15 +197,31 @@ class OpenAIChat:
     # -- internals --------------------------------------------------------------------------------
 
     def _retrying(self, call: Callable[[], Any]) -> Any:
-        for attempt in range(self.max_retries + 1):
+        """`call()` through LangChain's `with_retry`; every failure leaves as an LLMError.
+
+        The wait before a retry is the one the failure asked for (Retry-After, capped), slept at
+        the start of the next attempt, so a last failure never waits for nothing.
+        """
+        from langchain_core.runnables import RunnableLambda
+
+        wait_before: list[float] = []
+
+        def attempt(_: object) -> Any:
+            if wait_before:
+                self._sleep(wait_before.pop())
             try:
                 return call()
             except Exception as exc:  # noqa: BLE001 - every failure becomes an LLMError
                 error, wait = provider_error(exc)
-                if wait is None or attempt == self.max_retries:
+                if wait is None:
                     raise error from exc
-                self._sleep(wait)
-        raise AssertionError("unreachable")
+                wait_before.append(wait)
+                raise RetryableError(error.reason) from exc
+
+        retried = RunnableLambda(attempt).with_retry(
+            retry_if_exception_type=(RetryableError,), stop_after_attempt=self.max_retries + 1,
+            wait_exponential_jitter=False)
+        return retried.invoke(None)
 
     def _prepare(self, messages: Sequence[Message], schema: type[BaseModel]) -> list[Message]:
         """JSON mode has no schema on the wire, so the system prompt carries it."""

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coach.engine.classifier import classify, sources_for
 from coach.engine.interpreter import Interpretation, OfflineInterpreter
-from coach.engine.session import Session, Usage
+from coach.engine.session import Session
 from coach.engine.writer import Move, OfflineWriter
 from coach.llm.client import ChatModel
 from coach.llm.errors import MalformedReply
@@ -24,7 +24,7 @@ from coach.llm.guard import Guard
 from coach.llm.ledger import Ledger
 from coach.llm.meaning import outcome_problem, question_problem, reading_problem
 from coach.llm.prompting import build, data_block, passages_block, user_text
-from coach.models import OKR, Answer, Assumption, Classification, OutcomeCard, Passage, Slot
+from coach.models import OKR, Answer, Assumption, Classification, OutcomeCard, Passage, Slot, Usage
 
 MAX_MESSAGE_CHARS = 1200
 COMMANDS = {"draft", "restart", "approve"}  # intents the offline patterns catch reliably
@@ -43,8 +43,10 @@ SLOT_MEANING: dict[Slot, str] = {
 ACT_RULE: dict[str, str] = {
     "ask": "ask about the target slot",
     "ladder": "the last answer still describes something to build; ask what its value is for the customer",
-    "counter": "the last answer falls into the trap below; name the problem kindly and ask a question that gets past it",
-    "dont_know": "they did not know the last one; reassure them in a few words, say an assumption is noted, then ask about the target slot",
+    "counter": "the last answer falls into the trap below; name the problem kindly and ask a question that "
+               "gets past it",
+    "dont_know": "they did not know the last one; reassure them in a few words, say an assumption is noted, "
+                 "then ask about the target slot",
     "evasive": "the last answer was too vague to use; ask again, more concretely, with a hint",
     "bad_input": "the last input could not be read; ask again simply",
 }
@@ -123,10 +125,12 @@ class LLMWriter:
         reference = self.offline.phrase(session, move, evidence)
         filled = "\n".join(f"{slot.value}: {fill.text}" for slot, fill in session.slots.items()
                            if fill.origin != "assumed") or "(nothing yet)"
-        act = ACT_RULE[move.act] + ("; this is the first message of the session, so open with one sentence on "
-                                    "what the statement is, as the reference question does" if move.opening else "")
+        act = ACT_RULE[move.act] + ("; this is the first message of the session, so open with one sentence "
+                                    "on what the statement is, as the reference question "
+                                    "does" if move.opening else "")
         messages = build("phrase", self.guard.canary, {
-            "act": move.act, "act_rule": act, "slot": move.slot.value, "slot_meaning": SLOT_MEANING[move.slot],
+            "act": move.act, "act_rule": act, "slot": move.slot.value,
+            "slot_meaning": SLOT_MEANING[move.slot],
             "trap": move.trap.value if move.trap else "none",
             "statement": user_text("statement", session.statement),
             "filled": data_block("context", filled),
@@ -144,8 +148,10 @@ class LLMWriter:
         return text
 
     def polish(self, session: Session, card: OutcomeCard, evidence: list[Passage]) -> OutcomeCard:
-        draft = card.model_dump_json(include={"output", "product_outcome", "who", "behavior", "value_moment", "metric",
-                                              "guardrail", "business_outcome", "outcome_type", "okr", "alternatives",
+        draft = card.model_dump_json(include={"output", "product_outcome", "who", "behavior", "value_moment",
+                                              "metric",
+                                              "guardrail", "business_outcome", "outcome_type", "okr",
+                                              "alternatives",
                                               "assumptions"}, indent=1)
         messages = build("polish_card", self.guard.canary, {
             "statement": user_text("statement", session.statement),
@@ -158,7 +164,8 @@ class LLMWriter:
                 and outcome_problem(prose.product_outcome) is None:
             update["product_outcome"] = prose.product_outcome.strip()
         if prose.okr.objective.strip() and 2 <= len(prose.okr.key_results) <= 3 and not any(
-                re.match(r"(?i)\s*(?:ship|launch|build|deliver|release|implement)\b", kr) or outcome_problem(kr)
+                re.match(r"(?i)\s*(?:ship|launch|build|deliver|release|implement)\b",
+                         kr) or outcome_problem(kr)
                 for kr in prose.okr.key_results):
             update["okr"] = prose.okr
         if prose.alternatives:
@@ -186,9 +193,8 @@ def classify_llm(chat: ChatModel, statement: str, guard: Guard, usage: Usage | N
     offline = classify(statement)
     examples = "\n".join(f"- {e['statement']} => kind {e['kind']}; traps {', '.join(e['traps']) or 'none'}"
                          for e in offline.similar) or "(none)"
-    reply, spent = chat.complete(build("classify", guard.canary, {"statement": user_text("statement", statement),
-                                                                  "examples": data_block("examples", examples)}),
-                                 Classification)
+    values = {"statement": user_text("statement", statement), "examples": data_block("examples", examples)}
+    reply, spent = chat.complete(build("classify", guard.canary, values), Classification)
     if usage is not None:
         usage.add(spent)
     reply = guard.clean_model(reply)
@@ -196,8 +202,8 @@ def classify_llm(chat: ChatModel, statement: str, guard: Guard, usage: Usage | N
     explanation = reply.explanation.strip()
     agree = reply.kind is offline.kind and set(traps) == set(offline.traps)
     if not agree:
-        explanation += (f" Second opinion (offline classifier): {offline.kind.value}"
-                        f"{' with ' + ', '.join(t.value for t in offline.traps) if offline.traps else ', no trap'}.")
+        second = f" with {', '.join(t.value for t in offline.traps)}" if offline.traps else ", no trap"
+        explanation += f" Second opinion (offline classifier): {offline.kind.value}{second}."
     return Classification(kind=reply.kind, traps=traps, explanation=explanation,
                           sources=sources_for(reply.kind, traps), similar=offline.similar,
                           confidence=offline.confidence if agree else None)
@@ -224,7 +230,8 @@ def ground(text: str, passages: list[Passage]) -> tuple[str, list[Passage]]:
     return cleaned, [by_id[i] for i in dict.fromkeys(cited)]
 
 
-def ask_llm(chat: ChatModel, kb: Searcher, question: str, guard: Guard, k: int = 3, usage: Usage | None = None,
+def ask_llm(chat: ChatModel, kb: Searcher, question: str, guard: Guard, k: int = 3,
+            usage: Usage | None = None,
             on_delta: Callable[[str], None] | None = None, passages: list[Passage] | None = None) -> Answer:
     """A streamed answer grounded in the retrieved passages; raises LLMError when it cites none."""
     passages = kb.search(question, k=k) if passages is None else passages

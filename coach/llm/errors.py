@@ -6,7 +6,7 @@ layer catches one type and the offline engine takes the turn.
 
 from __future__ import annotations
 
-from coach.engine.session import Usage
+from coach.models import Usage
 
 
 class LLMError(Exception):

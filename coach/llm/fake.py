@@ -16,10 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from coach.engine.session import Usage
 from coach.llm.client import TextStream
 from coach.llm.errors import ProviderError
 from coach.llm.structured import Message, complete_validated
+from coach.models import Usage
 
 Scripted = str | dict | BaseModel | BaseException
 
@@ -55,7 +55,8 @@ class FakeChatModel:
         prompt = sum(_words(text) for _, text in messages)
         return reply, Usage(prompt_tokens=prompt, completion_tokens=_words(reply))
 
-    def complete(self, messages: Sequence[Message], schema: type[BaseModel] | None = None) -> tuple[Any, Usage]:
+    def complete(self, messages: Sequence[Message],
+                 schema: type[BaseModel] | None = None) -> tuple[Any, Usage]:
         self.schemas.append(schema)
         if schema is None:
             return self._call(messages)

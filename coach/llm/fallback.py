@@ -11,7 +11,9 @@
 
 Connect errors, timeouts, 5xx, 429 after the retry, malformed replies after the repair,
 guard refusals, cut streams and our own bugs on this path are all caught: the session
-goes on and no turn is lost. Keys are never logged; notices carry short reasons only.
+goes on and no turn is lost. Each LLM call runs as a LangChain runnable whose fallback
+(`with_fallbacks`) is the offline engine; the ledger's breaker skips the LLM while a
+provider is known to be down. Keys are never logged; notices carry short reasons only.
 """
 
 from __future__ import annotations
@@ -22,16 +24,36 @@ from typing import Any, TypeVar
 from coach.engine.classifier import classify
 from coach.engine.interpreter import Interpretation, OfflineInterpreter
 from coach.engine.protocol import Coach, Retriever
-from coach.engine.session import Session, Usage
+from coach.engine.session import Session
 from coach.engine.writer import Move, OfflineWriter
 from coach.llm.client import ChatModel, OpenAIChat
 from coach.llm.engine import LLMInterpreter, LLMWriter, Searcher, ask_llm, classify_llm
 from coach.llm.guard import Guard
 from coach.llm.ledger import Breaker, Ledger, notice_for, reason_of
-from coach.models import Answer, Classification, OutcomeCard, Passage, Role, Slot, Turn
+from coach.models import Answer, Classification, OutcomeCard, Passage, Role, Slot, Turn, Usage
 from coach.settings import Settings
 
 T = TypeVar("T")
+
+
+def with_offline_fallback(ledger: Ledger, what: str, call: Callable[[], T], offline: Callable[[], T]) -> T:
+    """`call()`, with `offline()` as its LangChain fallback: any failure is recorded in the ledger.
+
+    While the breaker is open (or the provider already failed this turn) the LLM is not tried.
+    """
+    if not ledger.available():
+        ledger.skip()
+        return offline()
+    from langchain_core.runnables import RunnableLambda
+
+    def recover(inputs: dict[str, Any]) -> T:
+        ledger.fail(inputs["error"], what)
+        return offline()
+
+    primary: RunnableLambda[dict[str, Any], T] = RunnableLambda(lambda _inputs: call())
+    chain = primary.with_fallbacks([RunnableLambda(recover)], exceptions_to_handle=(Exception,),
+                                   exception_key="error")
+    return chain.invoke({})
 
 
 class FallbackInterpreter:
@@ -39,18 +61,14 @@ class FallbackInterpreter:
 
     name = "llm"
 
-    def __init__(self, llm: LLMInterpreter, ledger: Ledger, offline: OfflineInterpreter | None = None) -> None:
+    def __init__(self, llm: LLMInterpreter, ledger: Ledger,
+                 offline: OfflineInterpreter | None = None) -> None:
         self.llm, self.ledger, self.offline = llm, ledger, offline or OfflineInterpreter()
 
     def interpret(self, slot: Slot, answer: str, context: str = "") -> Interpretation:
-        if self.ledger.available():
-            try:
-                return self.llm.interpret(slot, answer, context)
-            except Exception as exc:  # noqa: BLE001 - any failure: this turn goes offline
-                self.ledger.fail(exc, "interpret")
-        else:
-            self.ledger.skip()
-        return self.offline.interpret(slot, answer, context)
+        return with_offline_fallback(self.ledger, "interpret",
+                                     lambda: self.llm.interpret(slot, answer, context),
+                                     lambda: self.offline.interpret(slot, answer, context))
 
 
 class FallbackWriter:
@@ -65,16 +83,12 @@ class FallbackWriter:
     def name(self) -> str:
         return "offline" if self.ledger.writer_offline else "llm"
 
-    def _try(self, what: str, call: Callable[[], Any], offline: Callable[[], Any]) -> Any:
-        if self.ledger.available():
-            try:
-                return call()
-            except Exception as exc:  # noqa: BLE001 - any failure: this turn goes offline
-                self.ledger.fail(exc, what)
-        else:
-            self.ledger.skip()
-        self.ledger.writer_offline = True
-        return offline()
+    def _try(self, what: str, call: Callable[[], T], offline: Callable[[], T]) -> T:
+        def offline_writer() -> T:
+            self.ledger.writer_offline = True
+            return offline()
+
+        return with_offline_fallback(self.ledger, what, call, offline_writer)
 
     def phrase(self, session: Session, move: Move, evidence: list[Passage]) -> str:
         return self._try("phrase", lambda: self.llm.phrase(session, move, evidence),
@@ -176,26 +190,23 @@ def build_coach(settings: Settings, retriever: Retriever | None = None, *, chat:
     return FallbackCoach(interpreter, writer, ledger, retriever), ""
 
 
-def _one_shot(what: str, breaker: Breaker | None, call: Callable[[], T], offline: Callable[[], T]) -> tuple[T, str]:
+def _one_shot(what: str, breaker: Breaker | None, call: Callable[[], T],
+              offline: Callable[[], T]) -> tuple[T, str]:
     """The LLM's result, or the offline one with a notice; the breaker is honoured and tripped."""
     ledger = Ledger(breaker=breaker or Breaker())
-    if ledger.available():
-        try:
-            return call(), ""
-        except Exception as exc:  # noqa: BLE001 - any failure: this answer comes from the offline engine
-            ledger.fail(exc, what)
-    else:
-        ledger.skip()
-    return offline(), ledger.notice_of("answer")
+    result = with_offline_fallback(ledger, what, call, offline)
+    return result, ledger.notice_of("answer")
 
 
-def classify_with(settings: Settings, statement: str, *, chat: ChatModel | None = None, guard: Guard | None = None,
+def classify_with(settings: Settings, statement: str, *, chat: ChatModel | None = None,
+                  guard: Guard | None = None,
                   usage: Usage | None = None, breaker: Breaker | None = None) -> tuple[Classification, str]:
     """The LLM's classification, or the offline one with a notice."""
     if settings.engine != "llm" or (chat is None and not settings.llm_configured):
         return classify(statement), _offline_reason(settings)
     return _one_shot("classify", breaker,
-                     lambda: classify_llm(chat or make_chat(settings), statement, guard or Guard(), usage=usage),
+                     lambda: classify_llm(chat or make_chat(settings), statement, guard or Guard(),
+                                          usage=usage),
                      lambda: classify(statement))
 
 
@@ -203,16 +214,19 @@ class _Memo:
     """Searches once per (query, k), so a fallback does not retrieve twice."""
 
     def __init__(self, kb: Searcher) -> None:
-        self.kb, self.cache = kb, {}
+        self.kb = kb
+        self.cache: dict[tuple[str, int | None], list[Passage]] = {}
 
-    def search(self, query: str, k: int | None = None, **kwargs: Any) -> list[Passage]:
-        key = (query, k, tuple(sorted(kwargs.items())))
-        if key not in self.cache:
-            self.cache[key] = self.kb.search(query, k=k, **kwargs)
-        return self.cache[key]
+    def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[Passage]:
+        if mode != "hybrid":
+            raise ValueError(f"the LLM path searches in hybrid mode only, not {mode!r}")
+        if (query, k) not in self.cache:
+            self.cache[query, k] = self.kb.search(query, k=k)
+        return self.cache[query, k]
 
 
-def ask_with(settings: Settings, kb: Searcher, question: str, *, k: int | None = None, chat: ChatModel | None = None,
+def ask_with(settings: Settings, kb: Searcher, question: str, *, k: int | None = None,
+             chat: ChatModel | None = None,
              guard: Guard | None = None, usage: Usage | None = None, breaker: Breaker | None = None,
              on_delta: Callable[[str], None] | None = None) -> tuple[Answer, str]:
     """The LLM's grounded answer, or the offline extractive one with a notice.
@@ -227,6 +241,7 @@ def ask_with(settings: Settings, kb: Searcher, question: str, *, k: int | None =
     if settings.engine != "llm" or (chat is None and not settings.llm_configured):
         return answer_offline(memo, question, k=k), _offline_reason(settings)
     return _one_shot("ask", breaker,
-                     lambda: ask_llm(chat or make_chat(settings), memo, question, guard or Guard(), k=k, usage=usage,
+                     lambda: ask_llm(chat or make_chat(settings), memo, question, guard or Guard(), k=k,
+                                     usage=usage,
                                      on_delta=on_delta),
                      lambda: answer_offline(memo, question, k=k))

@@ -32,7 +32,8 @@ _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 def _squash(text: str) -> str:
-    """Lowercase letters and digits only (NFKC first), so a spaced, zero-width-split or fullwidth canary still matches."""
+    """Lowercase letters and digits only (NFKC first), so a spaced, zero-width-split or fullwidth canary
+    still matches."""
     return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
@@ -57,7 +58,8 @@ class Guard:
         self._squashed = _squash(self.canary)
 
     def check(self, text: str) -> None:
-        """Raise GuardRefusal when the text carries the canary, even split by spaces or invisible characters."""
+        """Raise GuardRefusal when the text carries the canary, even split by spaces or invisible
+        characters."""
         if self.canary.lower() in text.lower() or (self._squashed and self._squashed in _squash(text)):
             raise GuardRefusal("reply refused by the output guard")
 

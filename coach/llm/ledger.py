@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from coach.engine.session import Usage
 from coach.llm.errors import LLMError, ProviderError
+from coach.models import Usage
 
 log = logging.getLogger("coach.llm")
 

@@ -14,24 +14,30 @@ from coach.models import Passage, Slot
 
 _ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{2,5}|#x[0-9a-f]{2,4});", re.I)
 _TAG = re.compile(r"</?[a-z][^>]{0,40}>", re.I)
-_FIELD = re.compile(r"\b(?:value_moment|business_link|no_guardrail|output_in_disguise|traction_metric|wrong_moment|"
+_FIELD = re.compile(r"\b(?:value_moment|business_link|no_guardrail|output_in_disguise|traction_metric|"
+                    r"wrong_moment|"
                     r"sentiment_only|vanity_metric|multiple_outcomes|product_outcome|slot)\b")
 # Words a question about each slot uses; one of them must appear in the question.
 SLOT_WORDS: dict[Slot, re.Pattern[str]] = {
-    Slot.value: re.compile(r"valu|benefit|let .{0,20}do|help|matter|why|better off|get out of|for them|able to|"
-                           r"could .{0,30}\bdo\b|can'?t .{0,10}now|for the customer|what for|what(?: is|'s) (?:it|this|that) for", re.I),
+    Slot.value: re.compile(r"valu|benefit|let .{0,20}do|help|matter|why|better off|get out of|for them|able "
+                           r"to|"
+                           r"could .{0,30}\bdo\b|can'?t .{0,10}now|for the customer|what for|what(?: is|'s) "
+                           r"(?:it|this|that) for", re.I),
     Slot.success: re.compile(r"know|notice|see|sign|evidence|work|success|tell", re.I),
     Slot.who: re.compile(r"who|which|segment|customers|users|group|whom|people", re.I),
     Slot.behavior: re.compile(r"do|behavio|action|differently|observ|habit|start|stop", re.I),
     Slot.value_moment: re.compile(r"moment|when|point|value|benefit|journey", re.I),
-    Slot.metric: re.compile(r"count|measur|metric|number|baseline|target|track|how many|how much|rate|share", re.I),
-    Slot.guardrail: re.compile(r"worse|guardrail|harm|suffer|protect|counter|flat|must not|expense|wrong|break", re.I),
+    Slot.metric: re.compile(r"count|measur|metric|number|baseline|target|track|how many|how much|rate|share",
+                            re.I),
+    Slot.guardrail: re.compile(r"worse|guardrail|harm|suffer|protect|counter|flat|must not|expense|wrong|"
+                               r"break", re.I),
     Slot.business_link: re.compile(r"business|revenue|retention|cost|renew|company|result|lead", re.I),
     Slot.confidence: re.compile(r"know|learn|tried|evidence|confiden|sure|proven|moves", re.I),
 }
 
 
-def question_problem(text: str, slot: Slot, answer: str, evidence: list[Passage], quoted: str = "") -> str | None:
+def question_problem(text: str, slot: Slot, answer: str, evidence: list[Passage],
+                     quoted: str = "") -> str | None:
     """Why a coach question from a model is not usable, or None when it is. `quoted` is user text (the
     statement) the question may quote as it is, markup and all."""
     if "?" not in text:

@@ -49,8 +49,11 @@ def passages_block(passages: Iterable[Passage]) -> str:
     """Retrieved passages, each delimited with its id; '(none)' when there are none."""
     blocks = []
     for p in passages:
-        text = p.text if len(p.text) <= MAX_PASSAGE_CHARS else p.text[:MAX_PASSAGE_CHARS].rsplit(" ", 1)[0] + " ..."
-        blocks.append(f'<passage id="{attribute(p.id)}" title="{attribute(p.title)}">\n{escape(text)}\n</passage>')
+        text = p.text
+        if len(text) > MAX_PASSAGE_CHARS:
+            text = text[:MAX_PASSAGE_CHARS].rsplit(" ", 1)[0] + " ..."
+        blocks.append(f'<passage id="{attribute(p.id)}" '
+                      f'title="{attribute(p.title)}">\n{escape(text)}\n</passage>')
     return "\n".join(blocks) if blocks else "(no passages retrieved)"
 
 

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from coach.engine.session import Usage
 from coach.llm.errors import MalformedReply
+from coach.models import Usage
 from coach.prompts import load_template
 
 M = TypeVar("M", bound=BaseModel)
@@ -41,7 +41,8 @@ def function_spec(model: type[BaseModel]) -> dict[str, Any]:
     from langchain_core.utils.function_calling import convert_to_openai_function
 
     spec = convert_to_openai_function(model, strict=True)
-    spec["parameters"] = _drop_defaults(spec["parameters"])  # all fields are required, so defaults mean nothing
+    # All fields are required, so defaults mean nothing.
+    spec["parameters"] = _drop_defaults(spec["parameters"])
     spec["description"] = spec.get("description") or (model.__doc__ or model.__name__).strip()
     return spec
 

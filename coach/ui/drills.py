@@ -14,8 +14,9 @@ from pathlib import Path
 import yaml
 
 from coach.models import Kind, Trap
+from coach.resources import dev_cases_dir
 
-DEV_DIR = Path(__file__).resolve().parents[2] / "evals" / "cases" / "dev"
+DEV_DIR = dev_cases_dir()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Sum a red-team round's grades (evals/transcripts/ROUND/grades-*.yaml) into the rubric table of docs/quality.md.
+"""Sum a red-team round's grades (evals/transcripts/ROUND/grades-*.yaml) into the rubric table of
+docs/quality.md.
 
     python evals/tools/rubric_table.py round1
 """

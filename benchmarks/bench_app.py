@@ -1,4 +1,4 @@
-"""App benchmark: `python -m coach.bench_app [--data-dir DIR] [--case ID] [--screenshots DIR]`.
+"""App benchmark: `python -m benchmarks.bench_app [--data-dir DIR] [--case ID] [--screenshots DIR]`.
 
 Starts `streamlit run app.py` on a free loopback port (offline engine), drives a whole
 coaching dialogue in Debian's Chromium with Playwright and prints, without asserting:
@@ -26,12 +26,14 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 GOALS = {"startup_s": 3.0, "turn_ms": 300.0, "rss_mb": 400.0}
 MESSAGES = '[data-testid="stChatMessage"]'
 CHAT_BOX = '[data-testid="stChatInputTextArea"]'
-_IDLE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === 'notRunning'"
+_IDLE = ("document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') "
+         "=== 'notRunning'")
 _PROVIDER_VARS = ("OPENAI_API_KEY", "COACH_API_KEY", "OPENAI_BASE_URL", "COACH_BASE_URL", "COACH_CHROMA_HOST",
                   "CHROMA_HOST")
 
@@ -52,7 +54,8 @@ def app_env(data_dir: Path) -> dict[str, str]:
 def build_library(data_dir: Path) -> float:
     """Build the knowledge index in a separate process (as `make run` does first); returns seconds."""
     started = time.perf_counter()
-    code = "from coach.knowledge import KnowledgeBase; from coach.settings import Settings; KnowledgeBase(Settings()).build()"
+    code = ("from coach.knowledge import KnowledgeBase; from coach.settings import Settings; "
+            "KnowledgeBase(Settings()).build()")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=app_env(data_dir), check=True, timeout=600)
     return time.perf_counter() - started
 
@@ -106,7 +109,8 @@ def start_app(data_dir: Path, port: int | None = None, log: Path | None = None) 
                "--server.address", "127.0.0.1", "--server.port", str(port)]
     with log.open("w") as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=ROOT, env=app_env(data_dir), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, cwd=ROOT, env=app_env(data_dir), stdout=out,
+                                stderr=subprocess.STDOUT)
     return AppServer(proc, f"http://127.0.0.1:{port}", started, log)
 
 
@@ -134,7 +138,8 @@ def send(page: Any, text: str, timeout_ms: float = 60_000) -> float:
     box.fill(text)
     started = time.perf_counter()
     box.press("Enter")
-    page.wait_for_function(f"document.querySelectorAll('{MESSAGES}').length >= {before + 2}", timeout=timeout_ms,
+    page.wait_for_function(f"document.querySelectorAll('{MESSAGES}').length >= {before + 2}",
+                           timeout=timeout_ms,
                            polling=10)
     elapsed = time.perf_counter() - started
     wait_idle(page, timeout_ms)
@@ -147,8 +152,10 @@ def dialogue_case(case_id: str = "android-app") -> dict[str, Any]:
     return next(c for c in cases if c["id"] == case_id)
 
 
-def coach_dialogue(page: Any, data_dir: Path, case: dict[str, Any], max_turns: int = 16) -> tuple[str, list[float]]:
-    """Type the statement, then answer each question from the persona (by the slot the store says is pending)."""
+def coach_dialogue(page: Any, data_dir: Path, case: dict[str, Any],
+                   max_turns: int = 16) -> tuple[str, list[float]]:
+    """Type the statement, then answer each question from the persona (by the slot the store says is pending).
+    """
     from coach.store import SessionStore
 
     turns = [send(page, case["statement"])]
@@ -177,8 +184,10 @@ class AppBench:
         return [
             f"index build (before the server): {self.index_s:.2f} s",
             f"server start -> health endpoint: {self.health_s:.2f} s",
-            f"server start -> first rendered page: {self.startup_s:.2f} s (goal <= {GOALS['startup_s']:.0f} s)",
-            f"first coach turn (opens the library): {self.turns_ms[0]:.0f} ms" if self.turns_ms else "no turns",
+            f"server start -> first rendered page: {self.startup_s:.2f} s (goal <= {GOALS['startup_s']:.0f} "
+            f"s)",
+            (f"first coach turn (opens the library): {self.turns_ms[0]:.0f} ms" if self.turns_ms
+             else "no turns"),
             f"later coach turns: median {statistics.median(turns):.0f} ms, max {max(turns):.0f} ms "
             f"over {len(turns)} turns (goal <= {GOALS['turn_ms']:.0f} ms)" if turns else "",
             f"server RSS after the session: {self.rss_mb:.0f} MB (goal <= {GOALS['rss_mb']:.0f} MB)",
@@ -213,10 +222,12 @@ def measure(data_dir: Path | None = None, case_id: str = "android-app") -> AppBe
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="data dir to use (default: a fresh temporary one)")
-    parser.add_argument("--case", default="android-app", help="dialogue case id of evals/cases/tidy/dialogue.yaml")
+    parser.add_argument("--case", default="android-app",
+                        help="dialogue case id of evals/cases/tidy/dialogue.yaml")
     args = parser.parse_args(argv)
     if not CHROMIUM.exists():
-        sys.exit(f"{CHROMIUM} is missing: install Debian's chromium (make browser-deps) to run the app benchmark")
+        sys.exit(f"{CHROMIUM} is missing: install Debian's chromium (make browser-deps) to run the app "
+                 f"benchmark")
     for line in measure(args.data_dir, args.case).lines():
         if line:
             print(line)

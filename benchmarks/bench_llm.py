@@ -1,4 +1,4 @@
-"""LLM-path benchmark: `python -m coach.bench_llm [--cases DIR] [--read-timeout 2]`.
+"""LLM-path benchmark: `python -m benchmarks.bench_llm [--cases DIR] [--read-timeout 2]`.
 
 Prints (a) our own overhead per coach turn on the LLM path against a zero-latency fake
 OpenAI server (turn time minus the server's time; goal <= 30 ms), (b) the time from a dead
@@ -81,7 +81,8 @@ def offline_echo(request: Any) -> dict[str, Any] | str:
         return {"text": _block(user, "reference_question"), "cited": ids[:1]}
     if name == "CardProse":
         card = json.loads(_block(user, "draft_card") or "{}")
-        return {key: card.get(key) for key in ("product_outcome", "okr", "alternatives", "assumptions")} | {"cited": ids}
+        return {key: card.get(key) for key in ("product_outcome", "okr", "alternatives",
+                                               "assumptions")} | {"cited": ids}
     if name == "Classification":
         return classify(_block(user, "user_text", ' name="statement"')).model_dump(mode="json")
     return f"An answer drawn from the notes. [{ids[0]}]" if ids else "Nothing in the notes answers this."
@@ -91,7 +92,8 @@ def note_retriever(knowledge_dir: Path) -> Callable[[str, list[str]], list[Passa
     """A cheap retriever over the shipped notes: the section of a preferred note sharing most words."""
     chunks: dict[str, list[Passage]] = {}
     for note in load_notes(knowledge_dir):
-        chunks[note.id] = [Passage(id=c.doc_id, title=c.title, section=c.section, text=c.text, chunk_id=c.chunk_id)
+        chunks[note.id] = [Passage(id=c.doc_id, title=c.title, section=c.section, text=c.text,
+                                   chunk_id=c.chunk_id)
                            for c in chunk_sections(note.id, note.title, note.body)]
 
     def retrieve(query: str, note_ids: list[str]) -> list[Passage]:
@@ -152,7 +154,8 @@ def bench_overhead(fake_mod: ModuleType, cases: list[dict[str, Any]], retriever:
         calls = len(fake.requests)
     ms = sorted(o * 1000 for o in overheads)
     print("(a) our overhead per turn on the LLM path (zero-latency fake server, turn time minus server time)")
-    print(f"    {len(ms)} turns, {calls} LLM calls, {notices} fallbacks: median {statistics.median(ms):.1f} ms, "
+    print(f"    {len(ms)} turns, {calls} LLM calls, {notices} fallbacks: median {statistics.median(ms):.1f} "
+          f"ms, "
           f"p95 {ms[int(0.95 * (len(ms) - 1))]:.1f} ms, max {ms[-1]:.1f} ms  (goal <= 30 ms)")
     return {"p50_ms": statistics.median(ms), "p95_ms": ms[int(0.95 * (len(ms) - 1))]}
 
@@ -164,11 +167,13 @@ def _dead_port() -> int:
 
 
 def bench_dead(fake_mod: ModuleType, case: dict[str, Any], read_timeout: float) -> dict[str, float]:
-    print(f"(b) dead provider to fallback answer (read timeout {read_timeout:g} s, goal <= {read_timeout + 1:g} s)")
+    print(f"(b) dead provider to fallback answer (read timeout {read_timeout:g} s, goal <= "
+          f"{read_timeout + 1:g} s)")
     hanging = fake_mod.FakeOpenAI(responder=lambda _: fake_mod.hang()).start()
     worst = 0.0
     try:
-        targets = {"nothing listening": f"http://127.0.0.1:{_dead_port()}/v1", "server never answers": hanging.url}
+        targets = {"nothing listening": f"http://127.0.0.1:{_dead_port()}/v1",
+                   "server never answers": hanging.url}
         for label, url in targets.items():
             settings = hanging.settings(COACH_BASE_URL=url, read_timeout=read_timeout, connect_timeout=1.0)
             coach, _ = build_coach(settings)
@@ -193,7 +198,8 @@ def bench_tokens(fake_mod: ModuleType, cases: list[dict[str, Any]], retriever: A
                  knowledge_dir: Path) -> dict[str, float]:
     corpus = sum(words(p.read_text(encoding="utf-8")) for p in sorted(knowledge_dir.glob("*.md")))
     print(f"(c) tokens per full coaching session (fake server word counts; corpus = {corpus} words)")
-    print(f"    {'case':38s} {'calls':>5s} {'prompt':>7s} {'compl.':>6s} {'ours':>7s} {'stuffed':>8s} {'ratio':>6s}")
+    print(f"    {'case':38s} {'calls':>5s} {'prompt':>7s} {'compl.':>6s} {'ours':>7s} {'stuffed':>8s} "
+          f"{'ratio':>6s}")
     total_ours = total_base = 0
     with fake_mod.FakeOpenAI(responder=offline_echo) as fake:
         coach, _ = build_coach(fake.settings(), retriever=retriever)
@@ -202,7 +208,8 @@ def bench_tokens(fake_mod: ModuleType, cases: list[dict[str, Any]], retriever: A
             session = run_session(coach, case)
             ours = fake.prompt_tokens + fake.completion_tokens
             # The baseline sends the same requests with the whole corpus in place of the passages we picked.
-            base = sum(words(_PASSAGE.sub("", r.text())) + corpus + r.completion_tokens for r in fake.requests)
+            base = sum(words(_PASSAGE.sub("", r.text())) + corpus + r.completion_tokens
+                       for r in fake.requests)
             assert session.usage.total == ours, "session usage must match the provider's counts"
             total_ours, total_base = total_ours + ours, total_base + base
             print(f"    {case['id'][:38]:38s} {len(fake.requests):5d} {fake.prompt_tokens:7d} "

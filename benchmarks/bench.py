@@ -1,7 +1,7 @@
 """`make bench`: every performance figure the project claims, measured here, in one table.
 
-Each row has its goal; the sub-benchmarks (coach.bench_retrieval, coach.bench_llm,
-coach.bench_app) print their detail first. Writes the table to docs/benchmarks.md.
+Each row has its goal; the sub-benchmarks (benchmarks.bench_retrieval, benchmarks.bench_llm,
+benchmarks.bench_app) print their detail first. Writes the table to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from coach import bench_llm, bench_retrieval
+from benchmarks import bench_llm, bench_retrieval
 from coach.evals.cases import load_cases
 from coach.evals.runner import CoachConversation
 from coach.evals.simulate import simulate
@@ -50,7 +50,8 @@ def offline_turns_ms() -> tuple[float, float, list[int]]:
     with tempfile.TemporaryDirectory(prefix="coach-bench-") as tmp:
         coach, _ = make_coach(Settings(data_dir=Path(tmp), chroma_host=None))
         cases = [c for c in load_cases(ROOT / "evals" / "cases") if "persona" in c]
-        simulate(CoachConversation(coach), cases[0]["statement"], cases[0]["persona"])  # warm: builds and opens the index
+        simulate(CoachConversation(coach), cases[0]["statement"],
+                 cases[0]["persona"])  # warm: builds and opens the index
         timings, turns = [], []
         original = coach.reply
 
@@ -110,14 +111,16 @@ def main() -> None:
 
     classify_s = classify_process_s()
     row("whole-process `coach classify`", f"{classify_s:.2f} s", "<= 1.5 s", classify_s <= 1.5)
-    row("embedder load", f"{retrieval['embedder_load_s']:.2f} s", "<= 0.5 s", retrieval["embedder_load_s"] <= 0.5)
+    row("embedder load", f"{retrieval['embedder_load_s']:.2f} s", "<= 0.5 s",
+        retrieval["embedder_load_s"] <= 0.5)
     build_s = retrieval["build"]["seconds"]
     row("cold index build (28 notes)", f"{build_s:.1f} s", "<= 10 s", build_s <= 10)
     q = retrieval["query_ms"]
     row("warm query p50 / p95", f"{q['p50']:.1f} / {q['p95']:.1f} ms", "p95 <= 50 ms", q["p95"] <= 50)
     t50, t95, turns = offline_turns_ms()
     row("offline coach turn p50 / p95", f"{t50:.1f} / {t95:.1f} ms", "p95 <= 50 ms", t95 <= 50)
-    row("coach turns per dialogue (median)", f"{statistics.median(turns):g}", "<= 8", statistics.median(turns) <= 8)
+    row("coach turns per dialogue (median)", f"{statistics.median(turns):g}", "<= 8",
+        statistics.median(turns) <= 8)
     row("LLM-path overhead p50 / p95", f"{overhead['p50_ms']:.1f} / {overhead['p95_ms']:.1f} ms", "<= 30 ms",
         overhead["p95_ms"] <= 30)
     row("dead provider -> fallback", f"{dead['fallback_s']:.2f} s", f"<= {dead['read_timeout_s'] + 1:g} s",
@@ -128,7 +131,8 @@ def main() -> None:
             row(f"retrieval hit@3 test, {m['mode']}", f"{m['hit_at_k']:.3f} (MRR {m['mrr']:.3f})",
                 ">= 0.95 (hybrid)", m["hit_at_k"] >= 0.95 if m["mode"] == "hybrid" else None)
     grounded = grounded_retrieval()
-    row("retrieval hit@3 test, hybrid + classifier prior (shipped)", f"{grounded['hit_at_k']:.3f} (MRR {grounded['mrr']:.3f})",
+    row("retrieval hit@3 test, hybrid + classifier prior (shipped)",
+        f"{grounded['hit_at_k']:.3f} (MRR {grounded['mrr']:.3f})",
         ">= 0.95", grounded["hit_at_k"] >= 0.95)
     app = None if os.environ.get("COACH_BENCH_NO_APP") else app_figures()
     if app:
@@ -138,13 +142,15 @@ def main() -> None:
     else:
         row("app figures", "skipped (no Chromium)", "", None)
 
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+               f"{platform.system()}")
     table = ["| figure | measured | goal | met |", "| --- | --- | --- | --- |"]
     table += [f"| {n} | {v} | {g} | {'' if m is None else ('yes' if m else 'NO')} |" for n, v, g, m in rows]
     text = "\n".join(table)
     print("\n== summary ==\n" + text + f"\n\nmachine: {machine}")
     out = ROOT / "docs" / "benchmarks.md"
-    out.write_text(f"# Benchmarks\n\nMeasured by `make bench` on {time.strftime('%Y-%m-%d')}; machine: {machine}.\n\n"
+    out.write_text(f"# Benchmarks\n\nMeasured by `make bench` on {time.strftime('%Y-%m-%d')}; machine: "
+                   f"{machine}.\n\n"
                    f"{text}\n", encoding="utf-8")
     print(f"written: {out.relative_to(ROOT)}")
 

@@ -1,4 +1,4 @@
-"""Retrieval benchmark: `python -m coach.bench_retrieval [--cases DIR] [--k 3]`.
+"""Retrieval benchmark: `python -m benchmarks.bench_retrieval [--cases DIR] [--k 3]`.
 
 Prints embedder load time and memory, cold index build time, warm query latency and
 hit@k / MRR of the dense, BM25 and hybrid modes over `evals/cases/*/retrieval.yaml`.
@@ -40,7 +40,8 @@ def default_case_files(root: Path = ROOT) -> list[Path]:
     return sorted((root / "evals" / "cases").glob("*/retrieval.yaml"))
 
 
-def retrieval_metrics(kb: Any, cases: Sequence[dict[str, Any]], k: int = 3, mode: str = "hybrid") -> dict[str, Any]:
+def retrieval_metrics(kb: Any, cases: Sequence[dict[str, Any]], k: int = 3,
+                      mode: str = "hybrid") -> dict[str, Any]:
     """hit@k and MRR@k of one search mode over the cases, with the per-case ranks."""
     per_case = []
     for case in cases:
@@ -49,7 +50,8 @@ def retrieval_metrics(kb: Any, cases: Sequence[dict[str, Any]], k: int = 3, mode
     n = len(per_case)
     hits = sum(r["rank"] is not None for r in per_case)
     mrr = sum(1.0 / r["rank"] for r in per_case if r["rank"]) / n if n else 0.0
-    return {"mode": mode, "k": k, "cases": n, "hit_at_k": hits / n if n else 0.0, "mrr": mrr, "per_case": per_case}
+    return {"mode": mode, "k": k, "cases": n, "hit_at_k": hits / n if n else 0.0, "mrr": mrr,
+            "per_case": per_case}
 
 
 def _rss_mb() -> float:
@@ -68,7 +70,8 @@ def _percentile(values: Sequence[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))]
 
 
-def run(case_files: Sequence[Path], k: int = 3, knowledge_dir: Path | None = None, repeats: int = 3) -> dict[str, Any]:
+def run(case_files: Sequence[Path], k: int = 3, knowledge_dir: Path | None = None,
+        repeats: int = 3) -> dict[str, Any]:
     """Measure everything in a throwaway data dir; return the numbers."""
     out: dict[str, Any] = {}
     rss0 = _rss_mb()
@@ -95,7 +98,8 @@ def run(case_files: Sequence[Path], k: int = 3, knowledge_dir: Path | None = Non
                     t0 = time.perf_counter()
                     kb.search(q, k=k)
                     timings.append((time.perf_counter() - t0) * 1000)
-            out["query_ms"] = {"n": len(timings), "p50": statistics.median(timings), "p95": _percentile(timings, 95)}
+            out["query_ms"] = {"n": len(timings), "p50": statistics.median(timings),
+                               "p95": _percentile(timings, 95)}
             out["metrics"] = [retrieval_metrics(kb, split_cases, k=k, mode=m) | {"split": split}
                               for split, split_cases in splits.items() if split_cases for m in MODES]
     out["rss_mb"] = _rss_mb()
@@ -108,7 +112,8 @@ def render(result: dict[str, Any]) -> str:
     b = result["build"]
     rows = [
         ("embedder load", f"{result['embedder_load_s']:.2f} s, +{result['embedder_rss_mb']:.0f} MB RSS"),
-        ("cold index build", f"{b['seconds']:.2f} s ({b['notes']} notes, {b['chunks']} chunks, {b['embedded']} embedded)"),
+        ("cold index build", f"{b['seconds']:.2f} s ({b['notes']} notes, {b['chunks']} chunks, "
+                             f"{b['embedded']} embedded)"),
         ("no-change rebuild", f"{result['rebuild_s'] * 1000:.0f} ms"),
         ("warm query", f"p50 {result['query_ms']['p50']:.1f} ms, p95 {result['query_ms']['p95']:.1f} ms "
                        f"(n={result['query_ms']['n']})"),
@@ -117,10 +122,13 @@ def render(result: dict[str, Any]) -> str:
     width = max(len(r[0]) for r in rows)
     lines = [f"{name:<{width}}  {value}" for name, value in rows]
     if result["metrics"]:
-        lines += ["", f"{'split':<6} {'mode':<7} {'cases':>5} {'hit@' + str(result['metrics'][0]['k']):>6} {'MRR':>6}"]
+        lines += ["",
+                  f"{'split':<6} {'mode':<7} {'cases':>5} {'hit@' + str(result['metrics'][0]['k']):>6} "
+                  f"{'MRR':>6}"]
         for m in result["metrics"]:
             misses = [c["id"] for c in m["per_case"] if c["rank"] is None]
-            lines.append(f"{m['split']:<6} {m['mode']:<7} {m['cases']:>5} {m['hit_at_k']:>6.3f} {m['mrr']:>6.3f}"
+            lines.append(f"{m['split']:<6} {m['mode']:<7} {m['cases']:>5} {m['hit_at_k']:>6.3f} "
+                         f"{m['mrr']:>6.3f}"
                          + (f"   misses: {', '.join(misses)}" if misses else ""))
     else:
         lines.append("no retrieval cases found (evals/cases/*/retrieval.yaml)")
@@ -130,7 +138,8 @@ def render(result: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=Path, nargs="*", help="retrieval.yaml files or folders (default: all splits)")
+    parser.add_argument("--cases", type=Path, nargs="*",
+                        help="retrieval.yaml files or folders (default: all splits)")
     parser.add_argument("--k", type=int, default=3)
     parser.add_argument("--knowledge-dir", type=Path, default=None)
     args = parser.parse_args(argv)
