@@ -92,7 +92,8 @@ def classify(text: str, json_out: JsonOpt = False, engine: EngineOpt = None) -> 
 @app.command()
 def ask(question: str, json_out: JsonOpt = False, engine: EngineOpt = None,
         k: Annotated[int, typer.Option("-k", min=1, max=10, help="Passages to draw on.")] = 3,
-        after: Annotated[str | None, typer.Option("--after", help="The earlier question, when this one follows it "
+        after: Annotated[str | None, typer.Option("--after", help="The earlier question, when this one "
+                                                                  "follows it "
                                                    "(\"and for a B2B team?\").")] = None) -> None:
     """Answer a question from the knowledge library, with citations; says so when the library does not cover it."""
     from coach.knowledge.ask import answer_json

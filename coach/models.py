@@ -85,8 +85,10 @@ class Answer(BaseModel):
     answer: str
     sources: list[Passage] = Field(default_factory=list)
     covered: bool = Field(default=True, description="False when the library does not answer the question.")
-    nearest: list[Passage] = Field(default_factory=list, description="When not covered: the nearest notes, offered.")
-    follow_up_of: str = Field(default="", description="The earlier question this one was read as following, if any.")
+    nearest: list[Passage] = Field(default_factory=list,
+                                   description="When not covered: the nearest notes, offered.")
+    follow_up_of: str = Field(default="",
+                              description="The earlier question this one was read as following, if any.")
 
 
 class Metric(BaseModel):

@@ -111,7 +111,8 @@ def test_a_whole_coaching_dialogue_in_chromium(tmp_path: Path) -> None:
             page.get_by_label("Your question").fill("and for a B2B team?")  # a follow-up, read with the question
             page.get_by_role("button", name="Ask").click()
             page.get_by_text("Read as a follow-up to: Is NPS enough as a metric?").wait_for()
-            assert page.get_by_text("Is NPS enough as a metric?", exact=True).count() >= 1  # the history stays
+            assert page.get_by_text("Is NPS enough as a metric?",
+                                    exact=True).count() >= 1  # the history stays
             _shot(page, "library")
 
             open_page(page, server.url + "/practice", "Practice")

@@ -80,10 +80,12 @@ def test_notes_do_not_copy_the_dev_questions() -> None:
 
 def test_questions_without_an_answer_are_refused(tmp_path: Path) -> None:
     bad = tmp_path / "bad.md"
-    bad.write_text("---\nid: bad\ntitle: Bad\nquestions: [\"Why?\"]\n---\nBody text here.\n", encoding="utf-8")
+    bad.write_text("---\nid: bad\ntitle: Bad\nquestions: [\"Why?\"]\n---\nBody text here.\n",
+                   encoding="utf-8")
     with pytest.raises(NoteError, match="no 'in_short'"):
         parse_note(bad)
-    bad.write_text("---\nid: bad\ntitle: Bad\nin_short: Fine.\nquestions: \"not a list\"\n---\nBody.\n", encoding="utf-8")
+    bad.write_text("---\nid: bad\ntitle: Bad\nin_short: Fine.\nquestions: \"not a list\"\n---\nBody.\n",
+                   encoding="utf-8")
     with pytest.raises(NoteError, match="list of non-empty strings"):
         parse_note(bad)
 
@@ -92,7 +94,8 @@ def test_questions_without_an_answer_are_refused(tmp_path: Path) -> None:
 
 
 def test_sentences_stay_whole_and_internal_names_are_never_quoted() -> None:
-    text = ('Note - Section\nIn short: Curated answer here.\n\nWrite the link: "more teams invite a teammate, '
+    text = ('Note - Section\nIn short: Curated answer here.\n\nWrite the link: "more teams invite a '
+            'teammate, '
             'which leads retention." Then review it weekly with the whole team present.')
     got = sentences(text)
     assert got[0].endswith('retention."') and "Curated answer" not in " ".join(got)
@@ -107,9 +110,12 @@ def test_sentences_stay_whole_and_internal_names_are_never_quoted() -> None:
 def test_an_internal_name_in_a_passage_never_reaches_the_answer() -> None:
     class Fixed:
         def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[Passage]:
-            return [Passage(id="links", title="Links", text="Links - Summary\nIn short: Say which business result "
-                            "the outcome leads, in plain words.\n\nRecord the business_link of every outcome on the "
-                            "card for later. Say which business result the product outcome leads and how it leads.")]
+            return [Passage(id="links", title="Links",
+                            text="Links - Summary\nIn short: Say which business result "
+                            "the outcome leads, in plain words.\n\nRecord the business_link of every outcome "
+                            "on the "
+                            "card for later. Say which business result the product outcome leads and how it "
+                            "leads.")]
 
     answer = answer_offline(Fixed(), "How do I link an outcome to the business result?")
     assert answer.covered and "business_link" not in answer.answer
@@ -133,7 +139,8 @@ def test_how_many_outcomes_finds_the_note_that_answers_it(real_kb) -> None:
     ("How should OKRs be scored at the end of the quarter?", "okrs-that-describe-effects", ["0.7"]),
     ("What is a guardrail metric?", "guardrails", ["guardrail"]),
 ])
-def test_the_first_sentence_answers_from_the_right_note(real_kb, question: str, note: str, words: list[str]) -> None:
+def test_the_first_sentence_answers_from_the_right_note(real_kb, question: str, note: str,
+                                                        words: list[str]) -> None:
     answer = answer_offline(real_kb, question)
     assert answer.covered
     first, note_id = answer_sentences(answer.answer)[0]
@@ -142,7 +149,8 @@ def test_the_first_sentence_answers_from_the_right_note(real_kb, question: str, 
     assert 2 <= len(answer_sentences(answer.answer)) <= 5  # the direct answer, then supporting facts
 
 
-@pytest.mark.parametrize("question", ["How do I set up a Jira board?", "What's a good recipe for banana bread?",
+@pytest.mark.parametrize("question",
+                         ["How do I set up a Jira board?", "What's a good recipe for banana bread?",
                                       "Do we need a lawyer to review our terms of service?"])
 def test_questions_the_library_does_not_answer_say_so_and_offer_the_nearest_notes(real_kb, question: str) -> None:
     answer = answer_offline(real_kb, question)
@@ -251,7 +259,8 @@ def test_llm_engine_uses_the_same_coverage_rule(fake_openai, app_library_dir: Pa
     settings = fake_openai.settings(data_dir=app_library_dir)
     answer, notice = ask_library(settings, "How do I set up a Jira board?")
     assert not answer.covered and answer.answer.startswith(NOT_COVERED) and fake_openai.requests == []
-    fake_openai.enqueue("Keep one outcome per team, and hold it for two to three quarters [one-outcome-at-a-time].")
+    fake_openai.enqueue("Keep one outcome per team, and hold it for two to three quarters "
+                        "[one-outcome-at-a-time].")
     answer, notice = ask_library(settings, "and for a B2B team?",
                                  context="How many outcomes should a team have per quarter?")
     assert notice == "" and answer.covered and answer.follow_up_of.startswith("How many outcomes")

@@ -186,7 +186,8 @@ def test_a_trapped_statement_never_becomes_the_behaviour_of_the_outcome():
 
 
 def test_a_who_mid_sentence_is_not_capitalised_but_an_acronym_stays():
-    assert outcome_sentence("Mid-market accounts", "log in weekly", "", "").startswith("More mid-market accounts")
+    assert outcome_sentence("Mid-market accounts", "log in weekly", "",
+                            "").startswith("More mid-market accounts")
     assert outcome_sentence("SMB owners", "pay on time", "", "").startswith("More SMB owners")
 
 
@@ -194,14 +195,16 @@ def test_a_who_mid_sentence_is_not_capitalised_but_an_acronym_stays():
 
 def _good_outcome_session():
     coach = Coach()
-    session = coach.start("Increase the share of newly enrolled adult learners who complete Module 1 within their "
+    session = coach.start("Increase the share of newly enrolled adult learners who complete Module 1 within "
+                          "their "
                           "first 14 days, from 41% to 55% by the end of the autumn term.")
     return coach, session
 
 
 def test_an_already_good_outcome_is_polished_into_who_does_what_with_the_stated_limit():
     coach, session = _good_outcome_session()
-    turn = coach.reply(session, "we don't want people racing through Module 1 and bombing the quiz. So average quiz "
+    turn = coach.reply(session,
+                       "we don't want people racing through Module 1 and bombing the quiz. So average quiz "
                                 "score shouldn't drop below 70%.")
     assert "More newly enrolled adult learners complete Module 1 within their first 14 days" in turn.text
     assert "at or above 70%" in turn.text and "the team do not want" not in turn.text
@@ -224,7 +227,8 @@ def test_a_guardrail_said_after_the_card_updates_the_guardrail_not_the_outcome()
 
 def test_keep_it_with_a_target_is_an_approval_and_a_target_fix():
     coach = Coach()
-    session = coach.start("Increase the share of new shoppers who reorder within 30 days, without refunds rising")
+    session = coach.start("Increase the share of new shoppers who reorder within 30 days, without refunds "
+                          "rising")
     coach.reply(session, "keep it. Target is 35% by end of Q3.")
     card = session.card
     assert card is not None and card.metric.target == "35%" and "Q3" in card.metric.time_frame
@@ -297,7 +301,8 @@ def test_a_who_fixed_at_the_read_back_rewrites_the_sentence():
     coach.reply(session, "they'd place a second order within 30 days of the first one")
     coach.reply(session, "new customers")
     coach.reply(session, "when the food arrives hot and on time")
-    coach.reply(session, "share of first-time customers who order again within 30 days, 38% now, 45% by December")
+    coach.reply(session,
+                "share of first-time customers who order again within 30 days, 38% now, 45% by December")
     turn = coach.reply(session, "late deliveries shouldn't go above 8%")
     assert "Here is how I would write it" in turn.text
     coach.reply(session, "Wait, the who is first-time customers. Fix that.")

@@ -32,7 +32,8 @@ def _advice(statement: str):
 
 
 @pytest.mark.parametrize("statement,who", [
-    ("Increase the share of new teams who invite a colleague in their first week from 20% to 30%", "new teams"),
+    ("Increase the share of new teams who invite a colleague in their first week from 20% to 30%",
+     "new teams"),
     ("More shoppers reorder a saved basket within a month", "shoppers"),
     ("Patients book a follow-up appointment within 14 days of a visit", "patients"),
     ("More warehouse staff pick orders without a second scan", "warehouse staff"),
@@ -65,7 +66,8 @@ def test_the_question_fits_the_trap_and_quotes_the_row() -> None:
         "Maximise weekly sessions per player": ("must not get worse", "weekly sessions"),
         "Deliver a Salesforce connector": ("Once a Salesforce connector is live", "who will do what"),
         "Cut onboarding time, grow upsell and reduce refunds": ("Which one matters most", "grow upsell"),
-        "Increase the number of invoices sent through the app": ("each of the invoices sent through the app",),
+        "Increase the number of invoices sent through the app": ("each of the invoices sent through the app",
+                                                                 ),
         "Migrate to the new payments provider": ("Once the new payments provider is live",),
         "Grow Instagram followers to 50k": ("What action should the Instagram followers lead to",),
     }
@@ -100,7 +102,8 @@ def test_duplicates_by_normalised_text_and_by_embedding() -> None:
 
 
 def test_minilm_flags_a_rewording_and_not_a_neighbour() -> None:
-    rows = review(Backlog(statements=[(1, "Increase the number of reviews per course"), (2, "Raise NPS from 31 to 40"),
+    rows = review(Backlog(statements=[(1, "Increase the number of reviews per course"),
+                                      (2, "Raise NPS from 31 to 40"),
                                       (3, "More reviews per course"), (4, "Raise support CSAT to 4.5")]))
     assert rows[2].advice.duplicate_of == 1 and rows[2].advice.similarity < 1.0
     assert rows[3].advice.duplicate_of is None and rows[1].advice.duplicate_of is None
@@ -113,7 +116,8 @@ LLM = Settings(engine="llm", base_url="http://127.0.0.1:9", _env_file=None)
 
 def test_the_llm_drafter_uses_a_valid_model_draft_and_falls_back_per_row() -> None:
     good = {"enough": True, "who": "hosts", "behavior": "reply to guest messages within a day",
-            "product_outcome": "More hosts reply to guest messages within a day of receiving them, without the "
+            "product_outcome": "More hosts reply to guest messages within a day of receiving them, without "
+                               "the "
                                "share of guests who cancel rising."}
     pasted_trap = {"enough": True, "who": "hosts", "behavior": "write listings",
                    "product_outcome": "Increase the number of listings written by hosts."}
@@ -122,7 +126,8 @@ def test_the_llm_drafter_uses_a_valid_model_draft_and_falls_back_per_row() -> No
     chat = FakeChatModel(good, pasted_trap, invented)
     drafter = llm_drafter(LLM, chat=chat)
     assert drafter is not None
-    statements = ["More hosts reply to guest messages within a day", "Increase the number of listings written by hosts",
+    statements = ["More hosts reply to guest messages within a day",
+                  "Increase the number of listings written by hosts",
                   "More hosts update their calendar every week"]
     rows = review(Backlog(statements=list(enumerate(statements, 1))), drafter=drafter)
     assert rows[0].advice.draft == good["product_outcome"] and rows[0].card.who == "hosts"
@@ -134,8 +139,10 @@ def test_the_llm_drafter_uses_a_valid_model_draft_and_falls_back_per_row() -> No
 
 def test_a_dead_provider_costs_one_call_and_every_row_keeps_its_offline_advice() -> None:
     chat = FakeChatModel(ProviderError("connection refused"))
-    rows = review(Backlog(statements=[(1, "More hosts reply to guests within a day"), (2, "Launch a host app"),
-                                      (3, "More guests leave a review after a stay")]), drafter=llm_drafter(LLM, chat=chat))
+    rows = review(Backlog(statements=[(1, "More hosts reply to guests within a day"),
+                                      (2, "Launch a host app"),
+                                      (3, "More guests leave a review after a stay")]),
+                                      drafter=llm_drafter(LLM, chat=chat))
     assert len(chat.history) == 1  # the breaker opened after the first failure
     assert all(r.advice is not None and r.advice.notice for r in rows)
     assert rows[0].advice.draft.startswith("More hosts reply to guests") and rows[1].advice.needs_coaching
@@ -225,8 +232,8 @@ def test_the_llm_engine_drafts_rows_through_the_real_client_and_keeps_offline_ad
         app_data_dir: Path, fake_openai, monkeypatch: pytest.MonkeyPatch) -> None:
     from fakeopenai import TEST_KEY
 
-    model_draft = ("More hosts reply to guest messages within a day of receiving them, without the share of guests "
-                   "who cancel rising.")
+    model_draft = ("More hosts reply to guest messages within a day of receiving them, without the share of "
+                   "guests who cancel rising.")
 
     def respond(request) -> dict:
         said = request.body["messages"][-1]["content"]
@@ -234,7 +241,8 @@ def test_the_llm_engine_drafts_rows_through_the_real_client_and_keeps_offline_ad
             return {"enough": True, "who": "hosts", "behavior": "reply to guest messages within a day",
                     "product_outcome": model_draft}
         if "Grow bookings" in said:
-            return {"enough": True, "who": "investors", "behavior": "buy", "product_outcome": "More investors buy."}
+            return {"enough": True, "who": "investors", "behavior": "buy",
+                    "product_outcome": "More investors buy."}
         return {"enough": False, "who": "", "behavior": "", "product_outcome": ""}
 
     fake_openai.responder = respond
@@ -242,7 +250,8 @@ def test_the_llm_engine_drafts_rows_through_the_real_client_and_keeps_offline_ad
                         "COACH_MODEL": "fake-model"}.items():
         monkeypatch.setenv(name, value)
     at = goto(ok(app().run()), "Workshop")
-    at.text_area[0].set_value("More hosts reply to guest messages within a day\nGrow bookings by 10%\nLaunch a host app")
+    at.text_area[0].set_value("More hosts reply to guest messages within a day\nGrow bookings by 10%\nLaunch "
+                              "a host app")
     ok(click(at, "Review the list"))
     rows = at.session_state["workshop"][1]
     assert len(fake_openai.requests) == 3  # one call per row, through the real OpenAI client

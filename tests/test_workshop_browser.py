@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.bench_app import CHROMIUM, build_library, launch_chromium, open_page, start_app, wait_idle
+from benchmarks.bench_app import CHROMIUM, build_library, launch_chromium, open_page, start_app, wait_idle
 
 SHOTS = Path(__file__).resolve().parent.parent / "tests/artifacts/screenshots"
 BACKLOG = Path(__file__).parent / "data" / "workshop_backlog.csv"

@@ -58,13 +58,15 @@ def score(cases: list[dict[str, Any]], records: list[dict[str, Any]]) -> dict[st
         return round(sum(xs) / len(xs), 3) if xs else None
 
     return {"questions": len(cases), "hit_at_3": rate(hits), "hit_at_1": rate(firsts), "hit_cases": len(hits),
-            "covered_accuracy": rate(right), "covered_said_covered": rate(on), "off_library_said_not_covered": rate(off)}
+            "covered_accuracy": rate(right), "covered_said_covered": rate(on),
+            "off_library_said_not_covered": rate(off)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("questions", type=Path)
-    parser.add_argument("--answers", type=Path, help="Write one JSON answer per line (with id and question) here.")
+    parser.add_argument("--answers", type=Path,
+                        help="Write one JSON answer per line (with id and question) here.")
     parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
     parser.add_argument("--scores", action="store_true", help="Also print each question's coverage score, "
                         "the number the covered / not-covered rule compares with its threshold.")
@@ -104,14 +106,19 @@ def main(argv: list[str] | None = None) -> int:
         want = "covered" if case.get("covered", True) else "not covered"
         said = "covered" if record["covered"] else "not covered"
         expect = case.get("expect_ids_any") or []
-        hit = "" if not expect or not case.get("covered", True) else ("yes" if set(offered(record)) & set(expect) else "NO")
+        hit = "" if not expect or not case.get("covered",
+                                               True) else ("yes" if set(offered(record)) & set(expect) else "NO")
         flag = "" if want == said else " (wrong)"
         score_cell = f" {record['coverage_score']} |" if args.scores else ""
-        print(f"| {case.get('id', '')} | {want} | {said}{flag} | {', '.join(offered(record))} | {hit} |{score_cell}")
+        print(f"| {case.get('id', '')} | {want} | {said}{flag} | {', '.join(offered(record))} | {hit} |"
+              f"{score_cell}")
     print()
-    print(f"hit@3 {summary['hit_at_3']} (hit@1 {summary['hit_at_1']}) over {summary['hit_cases']} labelled questions; "
-          f"covered accuracy {summary['covered_accuracy']} (covered said covered {summary['covered_said_covered']}, "
-          f"off-library said not covered {summary['off_library_said_not_covered']}), {summary['questions']} questions")
+    print(f"hit@3 {summary['hit_at_3']} (hit@1 {summary['hit_at_1']}) over {summary['hit_cases']} labelled "
+          f"questions; "
+          f"covered accuracy {summary['covered_accuracy']} (covered said covered "
+          f"{summary['covered_said_covered']}, "
+          f"off-library said not covered {summary['off_library_said_not_covered']}), {summary['questions']} "
+          f"questions")
     return 0
 
 
