@@ -221,3 +221,12 @@ def test_a_model_question_that_says_nothing_useful_is_refused(text, reason):
     problem = question_problem(text, Slot.value_moment, "they check dashboards from their phone each week",
                                [title])
     assert problem is not None and reason in problem
+
+
+def test_every_move_the_protocol_makes_has_a_rule_for_the_model():
+    from typing import get_args
+
+    from coach.engine.writer import Act
+    from coach.llm.engine import ACT_RULE
+
+    assert set(get_args(Act)) <= set(ACT_RULE)
