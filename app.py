@@ -6,7 +6,7 @@ A thin shell: page config, the sidebar and the navigation. Every page lives in
 
 import streamlit as st
 
-from coach.ui import PAGES
+from coach.ui import PAGES, identity
 from coach.ui.services import settings
 from coach.ui.view import error_boundary
 
@@ -15,6 +15,8 @@ current = st.navigation([st.Page(p.script, title=p.title, icon=p.icon, url_path=
                          for i, p in enumerate(PAGES)])
 with st.sidebar:
     st.caption("Turns outputs into outcomes.")
+    with error_boundary("Who you are could not be read; reload the page."):
+        identity.sidebar()
     with error_boundary("The engine settings could not be read; check the COACH_ variables."):
         st.caption(f"Engine: {settings().describe_engine()}")
 with error_boundary():

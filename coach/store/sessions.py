@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from coach.engine.session import Session
 from coach.models import Role, utcnow
 from coach.store import schema as t
-from coach.store.db import DB_NAME, StoreError, first_line, is_damage, open_engine, safe_url
+from coach.store.db import DB_NAME, StoreError, first_line, is_damage, open_engine, parse_url, safe_url
 from coach.store.rooms import RoomsMixin
 
 Feedback = Literal["up", "down"]
@@ -110,6 +110,9 @@ class SessionStore(RoomsMixin):
                  clock: Callable[[], datetime] = utcnow) -> None:
         if (path is None) == (url is None):
             raise ValueError("give a SQLite path or a database URL")
+        if path is None:
+            parsed = parse_url(url)  # type: ignore[arg-type]
+            path = parsed.database if parsed.get_backend_name() == "sqlite" else None
         self.path = Path(path) if path is not None else None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,8 +127,6 @@ class SessionStore(RoomsMixin):
             raise StoreError(f"The sessions database at {safe_url(url)} cannot be opened ({first_line(err)}).") \
                 from None
         self.dialect = self.engine.dialect.name
-        if self.path is None and self.dialect == "sqlite":
-            self.path = Path(self.engine.url.database)
 
     @classmethod
     def for_data_dir(cls, data_dir: Path | str, **kwargs: Any) -> SessionStore:
