@@ -96,11 +96,11 @@ def test_a_room_from_opening_to_the_facilitators_view(app_library_dir: Path) -> 
     assert store.list(owner="Ana", room=room.code)[0].id == session_id
 
     ok(fay.run())  # the facilitator's view, redrawn
-    table = fay.dataframe[0].value
+    table = fay.table[0].value
     assert list(table["trainee"]) == ["Ana"] and list(table["drills"]) == [1] and list(table["sessions"]) == [1]
     worst = sorted(drill.traps)[0].value.replace("_", " ")
     assert any(m.value.startswith("**Most missed trap:") for m in fay.markdown)
-    assert worst in _texts(fay) or any(worst in str(v) for v in fay.dataframe[1].value["trap"])
+    assert worst in _texts(fay) or any(worst in str(v) for v in fay.table[1].value["trap"])
     assert [b.label for b in fay.download_button][-2:] == ["Export Markdown", "Export CSV"]
 
     # a trainee sees no facilitator view of someone else's room

@@ -55,13 +55,13 @@ def _show_report(report: RoomReport) -> None:
     if not report.trainees:
         st.info("Nobody has joined yet.")
     else:
-        st.dataframe(_trainee_table(report), hide_index=True, width="stretch")
+        st.table(_trainee_table(report))  # a plain table: readable on a projector, nothing scrolls away
     worst = report.most_missed()
     if worst is not None:
         st.markdown(f"**Most missed trap: {label(worst.trap)}** (missed {worst.misses} of {worst.attempts}, "
                     f"by {worst.missed_by} trainee{'s' if worst.missed_by != 1 else ''})")
-        st.dataframe([{"trap": label(t.trap), "seen": t.attempts, "missed": t.misses, "missed by": t.missed_by}
-                      for t in report.traps if t.misses], hide_index=True, width="stretch")
+        st.table([{"trap": label(t.trap), "seen": t.attempts, "missed": t.misses, "missed by": t.missed_by}
+                  for t in report.traps if t.misses])
     else:
         st.caption("No trap missed yet.")
     cards = [(r.name, c) for r in report.trainees for c in r.cards]
