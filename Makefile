@@ -24,7 +24,7 @@ run: index
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 lint: $(STAMP)
-	$(BIN)/ruff check coach tests app.py evals
+	$(BIN)/ruff check coach tests app.py evals benchmarks
 
 test: lint index browser-deps db-deps
 	$(BIN)/python -m pytest
@@ -40,8 +40,9 @@ eval: $(STAMP)
 train: $(STAMP)
 	$(BIN)/python -m coach.engine.train
 
-bench: index
+bench: index db-deps
 	$(BIN)/python -m coach.bench
+	$(BIN)/python benchmarks/bench_shared_store.py
 
 # Debian's Chromium for the one real-browser test; skipped quietly where apt is not ours.
 browser-deps:

@@ -109,7 +109,6 @@ def _sqlite_events(engine: Engine, busy_timeout: float) -> None:
     def _connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         dbapi_conn.isolation_level = None  # we send BEGIN ourselves (below)
         dbapi_conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        dbapi_conn.execute("PRAGMA journal_mode = WAL")  # a no-op once the file is in WAL mode
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
@@ -196,9 +195,13 @@ def open_engine(url: str, busy_timeout: float = 10.0) -> Engine:
 
 
 def _check_sqlite(engine: Engine) -> None:
-    """A quick integrity check (WAL mode is set on connect); damage raises the driver's error for the caller to report."""
+    """WAL mode and a quick integrity check; damage raises the driver's error for the caller to report."""
     Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
-    with engine.connect() as conn:
-        check = conn.exec_driver_sql("PRAGMA quick_check").scalar()
-        if check != "ok":
-            raise sqlite3.DatabaseError(f"database disk image is malformed ({check})")
+    raw = engine.raw_connection()  # outside any transaction: journal_mode cannot change inside one
+    try:
+        raw.driver_connection.execute("PRAGMA journal_mode = WAL")  # persistent: set once per file
+        check = raw.driver_connection.execute("PRAGMA quick_check").fetchone()
+        if not check or check[0] != "ok":
+            raise sqlite3.DatabaseError(f"database disk image is malformed ({check[0] if check else '?'})")
+    finally:
+        raw.close()

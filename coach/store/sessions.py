@@ -12,8 +12,9 @@ from __future__ import annotations
 import filecmp
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -95,6 +96,17 @@ def keep_copy(path: Path, clock: Callable[[], datetime] = utcnow) -> Path | None
     return target
 
 
+_write_locks: dict[str, threading.Lock] = {}
+_locks_lock = threading.Lock()
+
+
+def _write_lock(path: Path | None) -> threading.Lock:
+    """The one lock of this process for writing this SQLite file."""
+    key = str(Path(path).resolve()) if path else ""
+    with _locks_lock:
+        return _write_locks.setdefault(key, threading.Lock())
+
+
 def owned(column: Any, owner: Any, include_unowned: bool = False) -> Any:
     """The WHERE clause for `owner` (ANY: no filter); `include_unowned` adds rows saved before users existed."""
     if owner is ANY:
@@ -149,21 +161,25 @@ class SessionStore(RoomsMixin):
     @contextmanager
     def _db(self, write: bool = False) -> Iterator[Connection]:
         """A connection in one transaction (IMMEDIATE on SQLite for writes), with errors as StoreError."""
-        try:
-            conn = self.engine.connect()
-            if write and self.dialect == "sqlite":
-                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-        except DBAPIError as err:
-            raise self._error(err) from None
-        try:
-            with conn.begin():
-                yield conn
-        except DBAPIError as err:
-            raise self._error(err) from None
-        except SQLAlchemyError as err:
-            raise StoreError(f"The sessions database failed ({first_line(err)}); please try again.") from None
-        finally:
-            conn.close()
+        # SQLite takes one writer at a time: threads of this process queue here, in order, rather than
+        # spin in SQLite's busy handler (which, with many threads, starves some past the busy timeout).
+        local = _write_lock(self.path) if write and self.dialect == "sqlite" else nullcontext()
+        with local:
+            try:
+                conn = self.engine.connect()
+                if write and self.dialect == "sqlite":
+                    conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            except DBAPIError as err:
+                raise self._error(err) from None
+            try:
+                with conn.begin():
+                    yield conn
+            except DBAPIError as err:
+                raise self._error(err) from None
+            except SQLAlchemyError as err:
+                raise StoreError(f"The sessions database failed ({first_line(err)}); please try again.") from None
+            finally:
+                conn.close()
 
     def _error(self, err: DBAPIError) -> StoreError:
         if self.path is not None and is_damage(err):
