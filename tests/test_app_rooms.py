@@ -105,3 +105,17 @@ def test_a_room_from_opening_to_the_facilitators_view(app_library_dir: Path) -> 
 
     # a trainee sees no facilitator view of someone else's room
     assert not [b for b in ana.button if b.label == "Close this room to new trainees"]
+
+
+def test_a_wrong_database_url_is_one_line_on_every_page(app_data_dir: Path, monkeypatch) -> None:
+    from apptools import PAGE
+
+    monkeypatch.setenv("COACH_DATABASE_URL", "postgresql://coach:pw@127.0.0.1:1/coach")
+    at = ok(app().run())
+    for title in PAGE:
+        if title in ("Ask the library", "Workshop"):
+            continue  # these pages do not use the store
+        goto(at, title)
+        errors = [e.value for e in at.error]
+        assert errors and all("\n" not in e and "pw@" not in e for e in errors), title
+        assert any("cannot be reached" in e for e in errors), title

@@ -168,3 +168,25 @@ def test_two_stores_on_one_new_file_migrate_it_once(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / DB_NAME}")
     assert current_revision(engine) == HEAD
     engine.dispose()
+
+
+def _cli(tmp_path: Path, *args: str, **env: str):
+    import os
+    import subprocess
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "OPENAI_", "CHROMA_"))}
+    environ |= {"COACH_DATA_DIR": str(tmp_path / "data")} | env
+    return subprocess.run([sys.executable, "-c", "from coach.cli import run; run()", *args], capture_output=True,
+                          text=True, env=environ, cwd=tmp_path, timeout=120, stdin=subprocess.DEVNULL)
+
+
+def test_the_cli_says_where_the_store_is_or_one_line_why_not(tmp_path: Path) -> None:
+    done = _cli(tmp_path, "db")
+    assert done.returncode == 0 and f"schema {HEAD}, 0 sessions" in done.stdout
+    for url in ("postgres//nope", "postgresql://coach:pw@127.0.0.1:1/coach"):
+        done = _cli(tmp_path, "db", COACH_DATABASE_URL=url)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.count("\n") == 1 and done.stderr.startswith("coach: ") and "Traceback" not in done.stderr
+        assert "pw@" not in done.stderr
+    done = _cli(tmp_path, "reframe", "Deliver an Android app", "--json", COACH_DATABASE_URL="mysql://x/y")
+    assert done.returncode == 2 and "only sqlite and postgresql" in done.stderr and done.stdout == ""
