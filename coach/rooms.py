@@ -120,14 +120,20 @@ def report_markdown(report: RoomReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _safe(value: object) -> object:
+    """A cell a spreadsheet will not run as a formula (a trainee's name is typed by the trainee)."""
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def report_csv(report: RoomReport) -> str:
     """One row per trainee, plus the room's trap misses, as CSV."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["room", "trainee", "drills", "correct", "score", "cards_reached", "cards"])
     for r in report.trainees:
-        writer.writerow([report.room.code, r.name, r.drills, r.correct, "" if r.score is None else f"{r.score:.2f}",
-                         len(r.cards), " | ".join(r.cards)])
+        writer.writerow([_safe(c) for c in (report.room.code, r.name, r.drills, r.correct,
+                                            "" if r.score is None else f"{r.score:.2f}", len(r.cards),
+                                            " | ".join(r.cards))])
     writer.writerow([])
     writer.writerow(["room", "trap", "attempts", "misses", "miss_rate", "missed_by"])
     for t in report.traps:

@@ -119,3 +119,18 @@ def test_a_wrong_database_url_is_one_line_on_every_page(app_data_dir: Path, monk
         errors = [e.value for e in at.error]
         assert errors and all("\n" not in e and "pw@" not in e for e in errors), title
         assert any("cannot be reached" in e for e in errors), title
+
+
+def test_with_sign_in_configured_nobody_works_unsigned(app_data_dir: Path) -> None:
+    store = SessionStore.for_data_dir(app_data_dir)
+    session = Coach().start("Deliver an Android app")
+    store.save(session)  # even "this computer"'s sessions are not shown to someone not signed in
+    at = app(user="Ana", session=session.id)  # a chosen name counts for nothing once sign-in is configured
+    at.secrets["auth"] = {"client_id": "x", "client_secret": "y", "redirect_uri": "http://localhost/cb",
+                          "cookie_secret": "z", "server_metadata_url": "http://localhost/.well-known"}
+    ok(at.run())
+    assert [b.label for b in at.button if b.label == "Sign in"] and not at.chat_input
+    for title in ("Sessions", "Practice", "Rooms"):
+        goto(at, title)
+        assert any(i.value.startswith("Sign in") for i in at.info), title
+        assert not at.text_input and not [b for b in at.button if (b.key or "").startswith("resume-")], title

@@ -106,3 +106,11 @@ def test_users_from_names_and_sign_in_claims() -> None:
     assert from_claims({}) is None
     assert may_open_rooms(from_name("Fay"), "") and not may_open_rooms(LOCAL, "")
     assert may_open_rooms(user, "ana@example.com, bo@x.org") and not may_open_rooms(from_name("Fay"), "bo@x.org")
+
+
+def test_a_name_typed_as_a_formula_is_not_run_by_a_spreadsheet(store: SessionStore) -> None:
+    store.touch_user("x", "=HYPERLINK(\"http://evil\")")
+    room = store.open_room("fay", "r")
+    store.join_room(room.code, "x")
+    rows = list(csv.reader(io.StringIO(report_csv(store.room_report(room.code)))))
+    assert rows[1][1] == "'=HYPERLINK(\"http://evil\")"

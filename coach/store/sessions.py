@@ -240,13 +240,6 @@ class SessionStore(RoomsMixin):
         except ValidationError:
             raise StoreError(f"The saved session {session_id} cannot be read; it is kept as it is.") from None
 
-    def owner_of(self, session_id: str) -> tuple[bool, str | None]:
-        """(exists, owner) of a session."""
-        c = t.sessions.c
-        with self._db() as db:
-            row = db.execute(select(c.owner).where(c.id == session_id)).first()
-        return (row is not None, row[0] if row else None)
-
     def list(self, limit: int = 200, owner: Any = ANY, include_unowned: bool = False, search: str | None = None,
              room: str | None = None) -> list[SessionSummary]:
         """Saved sessions, most recently updated first; `search` matches the title, name or statement."""
