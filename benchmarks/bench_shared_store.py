@@ -1,32 +1,31 @@
-"""Shared-store load benchmark: `python benchmarks/bench_shared_store.py [--sessions 100] [--servers 2]`.
+"""Shared-store load benchmark: `python benchmarks/bench_shared_store.py [--sessions 100] [--think-ms 5000]`.
 
-Runs N coaching sessions at once, spread over several app-server processes that share one
-PostgreSQL (a throwaway server from Debian's postgresql package, or COACH_DATABASE_URL), and
-then the same N sessions in one process on one SQLite file. Each app-server process runs the
-app's own code path for a turn (the offline coach, then `SessionStore.save` before the turn
-would be shown), every session on its own thread, all started together. Afterwards every
-session is read back from the database: all turns saved, none lost, none crossed (each
-session's statement carries a token that must appear in that session only, and its owner
-must be its own user). Prints p50/p95 milliseconds per turn for both set-ups; asserts nothing
-about speed, but exits 1 if any turn was lost or crossed.
+N simulated users coach at once through real `streamlit run app.py` servers, speaking Streamlit's
+own websocket protocol (what the browser sends: a rerun with the chat box's value), each user
+under their own name. Two set-ups, the same load:
 
-The app-server processes are not Streamlit servers: they run what a Streamlit server runs for
-a turn, without the browser protocol (tests/test_two_servers.py drives two real Streamlit
-servers on one PostgreSQL in Chromium).
+  1. two app servers sharing one PostgreSQL (a throwaway server from Debian's postgresql
+     package), users spread over both;
+  2. one app server on one SQLite file (the single-server default).
+
+Both use one `chroma run` server holding the library, built once. Each user pauses `think-ms`
+(+-50%) before each message, as people type. A turn is timed from sending the message to the end
+of the page's rerun (the reply is on screen). Afterwards every session is read back from the
+database: all turns saved (as many as were shown), none lost, none crossed (each statement
+carries a token that must appear in that session only, under its own user). Prints p50/p95
+milliseconds per turn for both; asserts nothing about speed, exits 1 if a turn was lost or crossed.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
+import asyncio
 import random
 import re
-import subprocess
 import sys
 import tempfile
-import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,164 +37,178 @@ PERSONA = {"value": "More of our customers could use us on the go", "success": "
            "guardrail": "desktop satisfaction does not drop", "business_link": "engaged customers renew",
            "confidence": "we have not tried anything on mobile yet"}
 TOKEN = re.compile(r"R\d{4}Q")
+MAX_TURNS = 14
 
 
 def _statement(i: int) -> str:
     return f"Deliver an Android app for region R{i:04d}Q"
 
 
-def serve(url: str, first: int, count: int, think_ms: float) -> list[dict]:
-    """One app server: `count` sessions at once, each on its own thread; a JSON line per session.
+@dataclass
+class User:
+    """One simulated user and what they saw."""
 
-    Each simulated user waits `think_ms` (+-50%) before each answer, as people type, so the
-    sessions overlap rather than queue; the first waits are spread the same way."""
-    from coach.engine.protocol import Coach
-    from coach.store import SessionStore
-
-    store, coach = SessionStore(url=url), Coach()
-    coach.start("Warm up the classifier")  # as a server does once before its first user; not saved
-    start = threading.Barrier(count)
-    results: list[dict] = []
-    lock = threading.Lock()
-
-    def think(rng: random.Random) -> None:
-        time.sleep(think_ms / 1000 * rng.uniform(0.5, 1.5))
-
-    def timed(fn, *args) -> float:
-        began = time.perf_counter()
-        fn(*args)
-        return (time.perf_counter() - began) * 1000
-
-    def one(i: int) -> None:
-        rng = random.Random(i)
-        start.wait()  # all sessions begin together...
-        think(rng)  # ...and their users type their first statement
-        turn_ms, save_ms = [], []
-        began = time.perf_counter()
-        session = coach.start(_statement(i))
-        save_ms.append(timed(store.save, session, f"user{i}"))
-        turn_ms.append((time.perf_counter() - began) * 1000)
-        while session.status != "done" and len(turn_ms) < 20:
-            think(rng)
-            slot = session.transcript[-1].slot
-            began = time.perf_counter()
-            coach.reply(session, PERSONA.get(slot.value if slot else "", "not sure"))
-            save_ms.append(timed(store.save, session))
-            turn_ms.append((time.perf_counter() - began) * 1000)
-        with lock:
-            results.append({"i": i, "id": session.id, "turns": len(session.transcript), "status": session.status,
-                            "ms": turn_ms, "save_ms": save_ms})
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(first, first + count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    store.close()
-    return results
+    i: int
+    server: str
+    session_id: str = ""
+    sent: int = 0
+    turn_ms: list[float] = field(default_factory=list)
+    error: str = ""
 
 
-def run(url: str, sessions: int, servers: int, think_ms: float) -> dict:
-    """Spread the sessions over `servers` processes on one database; check every session afterwards."""
-    per = [sessions // servers + (1 if k < sessions % servers else 0) for k in range(servers)]
-    procs, first = [], 0
-    began = time.perf_counter()
-    for count in per:
-        procs.append(subprocess.Popen([sys.executable, __file__, "--serve", url, "--first", str(first),
-                                       "--count", str(count), "--think-ms", str(think_ms)], stdout=subprocess.PIPE, text=True, cwd=ROOT))
-        first += count
-    results = []
-    for proc in procs:
-        out, _ = proc.communicate(timeout=1800)
-        if proc.returncode != 0:
-            raise SystemExit(f"an app server failed (exit {proc.returncode})")
-        results += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    wall = time.perf_counter() - began
-    return {"results": results, "wall_s": wall, "problems": verify(url, results, sessions)}
+async def _rerun(ws, query: str, chat: tuple[str, str] | None = None) -> tuple[str | None, str]:
+    """One rerun of the page (with the chat box's value, if any); returns the chat box id and the new query."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = BackMsg()
+    msg.rerun_script.query_string = query
+    if chat:
+        widget = msg.rerun_script.widget_states.widgets.add()
+        widget.id, widget.chat_input_value.data = chat[0], chat[1]
+    await ws.send(msg.SerializeToString())
+    chat_id = None
+    while True:
+        reply = ForwardMsg()
+        reply.ParseFromString(await ws.recv())
+        kind = reply.WhichOneof("type")
+        if kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
+            if reply.delta.new_element.WhichOneof("type") == "chat_input":
+                chat_id = reply.delta.new_element.chat_input.id
+        elif kind == "page_info_changed":
+            query = reply.page_info_changed.query_string
+        elif kind == "script_finished":
+            return chat_id, query
 
 
-def verify(url: str, results: list[dict], sessions: int) -> list[str]:
-    """Every session saved whole, with its own statement, token and owner only."""
-    from coach.store import SessionStore
+async def _user(user: User, store, think_ms: float, start: asyncio.Event) -> None:
+    import websockets
 
-    store = SessionStore(url=url)
+    rng = random.Random(user.i)
+    await start.wait()
+    await asyncio.sleep(think_ms / 1000 * rng.uniform(0.0, 1.0))  # users arrive over one think time
+    try:
+        async with websockets.connect(user.server.replace("http", "ws", 1) + "/_stcore/stream",
+                                      subprotocols=["streamlit"], max_size=None, open_timeout=60,
+                                      ping_timeout=None) as ws:
+            chat, query = await _rerun(ws, f"user=user{user.i}")
+            text = _statement(user.i)
+            while user.sent < MAX_TURNS:
+                began = time.perf_counter()
+                chat, query = await _rerun(ws, query, (chat, text))
+                user.turn_ms.append((time.perf_counter() - began) * 1000)
+                user.sent += 1
+                user.session_id = user.session_id or dict(p.split("=", 1) for p in query.split("&")).get("session", "")
+                session = await asyncio.to_thread(store.load, user.session_id)
+                if session is None or session.status == "done" or chat is None:
+                    break
+                text = PERSONA.get(session.pending.value if session.pending else "", "not sure")
+                await asyncio.sleep(think_ms / 1000 * rng.uniform(0.5, 1.5))
+    except Exception as err:  # noqa: BLE001 - counted as a problem below
+        user.error = f"{type(err).__name__}: {err}"
+
+
+def verify(store, users: list[User]) -> list[str]:
+    """Every session saved with as many turns as were shown, its own statement and token, its own user."""
     problems = []
-    if len(results) != sessions:
-        problems.append(f"{sessions - len(results)} sessions did not report")
-    if len(store.list(limit=10 * sessions)) != sessions:
-        problems.append(f"the database holds {len(store.list(limit=10 * sessions))} sessions, not {sessions}")
-    for r in results:
-        saved = store.load(r["id"], owner=f"user{r['i']}")
-        if saved is None:
-            problems.append(f"session {r['i']} is lost (or has another owner)")
+    saved_ids = {s.id for s in store.list(limit=100 * len(users))}
+    for user in users:
+        if user.error:
+            problems.append(f"user {user.i}: {user.error}")
             continue
-        if len(saved.transcript) != r["turns"] or saved.status != r["status"]:
-            problems.append(f"session {r['i']}: {len(saved.transcript)} turns saved of {r['turns']} shown")
-        tokens = {tok for t in saved.transcript for tok in TOKEN.findall(t.text)}
-        if saved.statement != _statement(r["i"]) or tokens != {f"R{r['i']:04d}Q"}:
-            problems.append(f"session {r['i']} holds another session's words: {sorted(tokens)}")
-    store.close()
+        session = store.load(user.session_id, owner=f"user{user.i}")
+        if session is None:
+            problems.append(f"user {user.i}: session {user.session_id!r} lost (or under another user)")
+            continue
+        if len(session.transcript) != 2 * user.sent:
+            problems.append(f"user {user.i}: {len(session.transcript)} turns saved, {2 * user.sent} shown")
+        tokens = {tok for t in session.transcript for tok in TOKEN.findall(t.text)}
+        if session.statement != _statement(user.i) or tokens != {f"R{user.i:04d}Q"}:
+            problems.append(f"user {user.i}: holds another session's words {sorted(tokens)}")
+    if len(saved_ids) != len(users):
+        problems.append(f"the database holds {len(saved_ids)} sessions for {len(users)} users")
     return problems
 
 
-def _p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[int(q * (len(ordered) - 1))] if ordered else float("nan")
+async def _load(servers: list[str], store, sessions: int, think_ms: float) -> tuple[list[User], float]:
+    start = asyncio.Event()
+    users = [User(i, servers[i % len(servers)]) for i in range(sessions)]
+    tasks = [asyncio.create_task(_user(u, store, think_ms, start)) for u in users]
+    began = time.perf_counter()
+    start.set()
+    await asyncio.gather(*tasks)
+    return users, time.perf_counter() - began
 
 
-def _summary(name: str, outcome: dict) -> str:
-    turns = [x for r in outcome["results"] for x in r["ms"]]
-    saves = [x for r in outcome["results"] for x in r["save_ms"]]
-    ok = "all turns saved, none lost or crossed" if not outcome["problems"] else f"{len(outcome['problems'])} PROBLEMS"
-    return (f"{name:<34} {len(outcome['results']):>3} sessions {len(turns):>4} turns | turn p50 {_p(turns, .5):6.1f}"
-            f" p95 {_p(turns, .95):7.1f} | save p50 {_p(saves, .5):6.1f} p95 {_p(saves, .95):7.1f} | "
-            f"wall {outcome['wall_s']:5.1f} s | {ok}")
+def run(name: str, url: str, n_servers: int, folder: Path, chroma_port: int, sessions: int, think_ms: float) -> str:
+    """Start the app servers on this database, warm them, load them, check the database, summarise."""
+    from coach.servers import start_app
+    from coach.store import SessionStore
+
+    settings = {"COACH_DATABASE_URL": url, "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_port)}
+    apps = [start_app(folder / f"app{k}", timeout=120, **settings) for k in range(n_servers)]
+    store = SessionStore(url=url)
+    try:
+        for app in apps:  # each server opens the library and the classifier once, as before its first user
+            warm = User(-1 - apps.index(app), app.url)
+            asyncio.run(_user(warm, store, 0, _set(asyncio.Event())))
+            store.delete(warm.session_id)
+        users, wall = asyncio.run(_load([a.url for a in apps], store, sessions, think_ms))
+        problems = verify(store, users)
+    finally:
+        for app in apps:
+            app.stop()
+        store.close()
+    turns = sorted(x for u in users for x in u.turn_ms)
+    p = (lambda q: turns[int(q * (len(turns) - 1))]) if turns else (lambda q: float("nan"))
+    verdict = "all turns saved, none lost or crossed" if not problems else f"{len(problems)} PROBLEMS"
+    lines = [f"{name:<38} {len(users):>3} sessions {len(turns):>4} turns | per turn p50 {p(.5):6.0f} ms "
+             f"p95 {p(.95):6.0f} ms | wall {wall:5.1f} s | {verdict}"]
+    return "\n".join(lines + [f"    problem: {x}" for x in problems[:10]])
+
+
+def _set(event: asyncio.Event) -> asyncio.Event:
+    event.set()
+    return event
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=100)
-    parser.add_argument("--servers", type=int, default=2)
-    parser.add_argument("--think-ms", type=float, default=5000.0,
-                        help="a simulated user's pause before each answer (+-50%%)")
-    parser.add_argument("--serve", help=argparse.SUPPRESS)
-    parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
-    parser.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--think-ms", type=float, default=5000.0, help="a user's pause before each message (+-50%%)")
     args = parser.parse_args(argv)
-    if args.serve:
-        for result in serve(args.serve, args.first, args.count, args.think_ms):
-            print(json.dumps(result), flush=True)
+
+    from coach.knowledge import KnowledgeBase
+    from coach.servers import postgres_unavailable, start_chroma, start_postgres
+    from coach.settings import Settings
+
+    if postgres_unavailable():
+        print(f"shared-store benchmark skipped: {postgres_unavailable()}")
         return 0
-
-    from coach.servers import postgres_unavailable, start_postgres
-
-    lines, problems = [], []
+    print(f"Shared store: {args.sessions} users coaching at once through real app servers (offline engine; "
+          f"users pause ~{args.think_ms / 1000:.0f} s before each message); ms from message to reply on screen")
+    lines, failed = [], False
     with tempfile.TemporaryDirectory(prefix="coach-bench-store-") as tmp:
-        sqlite = run(f"sqlite:///{Path(tmp) / 'sessions.db'}", args.sessions, 1, args.think_ms)
-        lines.append(_summary("one app server, one SQLite file", sqlite))
-        problems += sqlite["problems"]
-        pg, url = None, os.environ.get("COACH_DATABASE_URL")
-        if not url:
-            if postgres_unavailable():
-                lines.append(f"PostgreSQL skipped: {postgres_unavailable()}")
-            else:
-                pg = start_postgres()
-                url = pg.database("bench")
+        folder = Path(tmp)
+        chroma = start_chroma(folder / "chroma")
+        pg = None
         try:
-            if url:
-                shared = run(url, args.sessions, args.servers, args.think_ms)
-                lines.append(_summary(f"{args.servers} app servers, one PostgreSQL", shared))
-                problems += shared["problems"]
+            with KnowledgeBase(Settings(data_dir=folder / "build", CHROMA_HOST="127.0.0.1",
+                                        CHROMA_PORT=chroma.port)) as kb:
+                kb.build()
+            pg = start_postgres()
+            for name, url, n in (("2 app servers, one PostgreSQL", pg.database("bench"), 2),
+                                 ("1 app server, one SQLite file", f"sqlite:///{folder / 'sqlite' / 'sessions.db'}", 1)):
+                line = run(name, url, n, folder / name.split(",")[0].replace(" ", "-"), chroma.port, args.sessions,
+                           args.think_ms)
+                failed |= "PROBLEMS" in line
+                print("  " + line, flush=True)
+                lines.append(line)
         finally:
             if pg is not None:
                 pg.stop()
-    print(f"Shared store: {args.sessions} concurrent coaching sessions (offline engine, users pause "
-          f"~{args.think_ms:.0f} ms before each answer); ms per turn (coach + save before it is shown) and per save")
-    for line in lines:
-        print("  " + line)
-    for problem in problems[:20]:
-        print("  problem: " + problem)
-    return 1 if problems else 0
+            chroma.stop()
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
