@@ -21,6 +21,8 @@ log = logging.getLogger("coach.ui")
 KEY = "coach_user"  # session state: the chosen name
 COOKIE = "coach_user"
 PARAM = "user"
+_PENDING = "coach_user_cookie"  # session state: a cookie value to write from the sidebar
+_WRITTEN = "coach_user_cookie_written"
 _YEAR = 365 * 24 * 3600
 
 
@@ -60,6 +62,8 @@ def current_user() -> User | None:
         except InputError:
             return LOCAL
         st.session_state[KEY] = user.name
+        if user.name != _cookie() and st.session_state.get(_WRITTEN) != user.name:
+            st.session_state[_PENDING] = st.session_state[_WRITTEN] = user.name  # e.g. a name from the URL
         return user
     return LOCAL
 
@@ -69,7 +73,7 @@ def choose_name(text: object) -> User:
     user = from_name(text)
     st.session_state[KEY] = user.name
     st.query_params[PARAM] = user.name
-    _set_cookie(user.name)
+    st.session_state[_PENDING] = user.name  # the sidebar writes the cookie on the next run
     return user
 
 
@@ -78,7 +82,7 @@ def forget_name() -> None:
     for key in (KEY, "sidebar-name", "learner"):
         st.session_state.pop(key, None)
     st.query_params.pop(PARAM, None)
-    _set_cookie("")
+    st.session_state[_PENDING] = ""
 
 
 def _set_cookie(value: str) -> None:
@@ -106,16 +110,17 @@ def require_user(why: str = "to keep your work") -> User | None:
     return user
 
 
-def name_form(label: str = "Your name", key: str = "pick-name") -> User | None:
-    """A text box to pick a name (Enter to apply); the new user, or None while nothing valid is typed."""
+def name_form(label: str = "Your name", key: str = "pick-name") -> None:
+    """A text box to pick a name (Enter to apply); a valid name reruns the page as that user."""
     typed = st.text_input(label, key=key, max_chars=60, placeholder="Your sessions and scores are kept under it")
     if not typed:
-        return None
+        return
     try:
-        return choose_name(typed)
+        choose_name(typed)
     except InputError as err:
         st.caption(str(err))
-        return None
+        return
+    st.rerun()  # redraw every part of the page for the new user, the same way on every run
 
 
 def sidebar() -> None:
@@ -129,6 +134,10 @@ def sidebar() -> None:
             st.button("Sign out", on_click=st.logout, key="sign-out")
         return
     user = current_user()
+    if _PENDING in st.session_state:  # here, not on the page, so the page's layout is the same on every run
+        value = st.session_state.pop(_PENDING)
+        st.session_state[_WRITTEN] = value
+        _set_cookie(value)
     if user is not None and user.named:
         st.caption(f"Working as **{plain(user.name)}**")
         if st.button("Change name", key="change-name"):

@@ -23,16 +23,14 @@ def _learner() -> tuple[str, str | None] | None:
     if user is None:
         return None
     if not user.named:
-        user = identity.name_form("Your name", key="learner")
-        if user is None:
-            st.caption("Type your name to start; your score is kept under it.")
-            return None
+        identity.name_form("Your name", key="learner")
+        st.caption("Type your name to start; your score is kept under it.")
+        return None
     store = services.store(services.settings())
     identity.register(store, user)
     room = store.current_room(user.id)
-    if room is not None:
-        st.caption(f"Practising as {plain(user.name)} in room {room.code} ({plain(room.name)}): "
-                   "your drills count for the room.")
+    where = f" in room {room.code} ({plain(room.name)}): your drills count for the room" if room else ""
+    st.caption(f"Practising as {plain(user.name)}{where}.")
     return user.id, room.code if room else None
 
 

@@ -126,9 +126,8 @@ def page() -> None:
         return
     if not user.named:
         st.info("Rooms need a name: type yours to join a room or to run one.")
-        user = identity.name_form("Your name", key="room-learner")
-        if user is None:
-            return
+        identity.name_form("Your name", key="room-learner")
+        return
     identity.register(store, user)
     _join(store, user)
     st.divider()
