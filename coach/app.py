@@ -17,7 +17,7 @@ def main() -> None:
     """Render one run of the app (Streamlit runs the script again on every interaction)."""
     import streamlit as st
 
-    from coach.ui import PAGES
+    from coach.ui import PAGES, identity
     from coach.ui.services import settings
     from coach.ui.view import BUTTON_LABELS_WRAP, error_boundary
 
@@ -29,6 +29,8 @@ def main() -> None:
     ])
     with st.sidebar:
         st.caption("Turns outputs into outcomes.")
+        with error_boundary("Who you are could not be read; reload the page."):
+            identity.sidebar()
         with error_boundary("The engine settings could not be read; check the COACH_ variables."):
             st.caption(f"Engine: {settings().describe_engine()}")
     with error_boundary():

@@ -152,7 +152,7 @@ def reframe(
         script = [line for line in sys.stdin.read().splitlines() if line.strip()] if piped else []
     settings = settings_for(engine)
     try:
-        store = SessionStore.for_data_dir(settings.data_dir)
+        store = SessionStore.from_settings(settings)
     except StoreError as err:
         raise fail(str(err)) from None
     session, note = run_dialogue(settings, statement, script, echo=None if json_out else typer.echo,
@@ -184,7 +184,7 @@ def _reframe_jsonl(statement: str, settings: Settings, export: Path | None) -> N
     from coach.store import SessionStore, StoreError
 
     try:
-        store = SessionStore.for_data_dir(settings.data_dir)
+        store = SessionStore.from_settings(settings)
     except StoreError as err:
         raise fail(str(err)) from None
     coach, note = make_coach(settings)
@@ -313,6 +313,23 @@ def app_cmd(
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)
+
+
+@app.command()
+def db() -> None:
+    """Open the session store (COACH_DATABASE_URL, else SQLite in the data dir), bring its schema up to date
+    and say where it is; a wrong or unreachable URL is one line on stderr and exit code 2."""
+    from coach.store import SessionStore, StoreError, database_url, safe_url
+    from coach.store.db import current_revision
+
+    settings = get_settings()
+    try:
+        store = SessionStore.from_settings(settings)
+        typer.echo(f"{safe_url(database_url(settings))}: schema {current_revision(store.engine)}, "
+                   f"{len(store.list(limit=1_000_000))} sessions")
+        store.close()
+    except StoreError as err:
+        raise fail(str(err)) from None
 
 
 def run() -> None:

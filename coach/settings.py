@@ -59,6 +59,14 @@ class Settings(BaseSettings):
         description="Use a Chroma server at this host instead of the local store.",
     )
     chroma_port: int = Field(default=8000, validation_alias=AliasChoices("COACH_CHROMA_PORT", "CHROMA_PORT"))
+    database_url: str | None = Field(
+        default=None,
+        description="The shared store: e.g. postgresql://user:pw@host:5432/coach; unset means SQLite in data_dir.",
+    )
+    facilitators: str = Field(
+        default="",
+        description="Comma-separated user ids (names or sign-in e-mails) allowed to open rooms; empty: anyone.",
+    )
     top_k: int = Field(default=3, ge=1, le=20, description="Passages retrieved per question.")
 
     @property

@@ -131,7 +131,8 @@ def real_kb(kb_data_root: Path, real_corpus_copy: Path) -> Iterator[object]:
 # --- app (Streamlit UI) fixtures ----------------------------------------------------------
 
 _APP_ENV_CLEARED = ("OPENAI_API_KEY", "COACH_API_KEY", "OPENAI_BASE_URL", "COACH_BASE_URL",
-                    "COACH_CHROMA_HOST", "CHROMA_HOST", "COACH_KNOWLEDGE_DIR")
+                    "COACH_CHROMA_HOST", "CHROMA_HOST", "COACH_KNOWLEDGE_DIR", "COACH_DATABASE_URL",
+                    "COACH_FACILITATORS")
 
 
 def _app_env(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Path:

@@ -65,7 +65,7 @@ def test_a_whole_coaching_dialogue_in_chromium(tmp_path: Path) -> None:
         try:
             server.wait_healthy()
             page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-            open_page(page, server.url + "/", "Coach")
+            open_page(page, server.url + "/?user=Ana", "Coach")  # a name picked once (sessions are per user)
             startup_s = time.perf_counter() - server.started
 
             session_id, turns = coach_dialogue(page, data_dir, case)
@@ -116,8 +116,7 @@ def test_a_whole_coaching_dialogue_in_chromium(tmp_path: Path) -> None:
             _shot(page, "library")
 
             open_page(page, server.url + "/practice", "Practice")
-            page.get_by_label("Your name").fill("Ana")
-            page.get_by_label("Your name").press("Enter")
+            page.get_by_text("Practising as Ana").wait_for()  # the name is remembered across page loads
             page.get_by_text("What kind is it?").wait_for()
             page.get_by_text("output", exact=True).first.click()
             wait_idle(page)

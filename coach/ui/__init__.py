@@ -26,6 +26,7 @@ PAGES: list[PageSpec] = [
     PageSpec("coach/ui/pages/practice.py", "Practice", ":material/school:", "practice"),
     PageSpec("coach/ui/pages/workshop.py", "Workshop", ":material/table_view:", "workshop"),
     PageSpec("coach/ui/pages/sessions.py", "Sessions", ":material/history:", "sessions"),
+    PageSpec("coach/ui/pages/rooms.py", "Rooms", ":material/groups:", "rooms"),
 ]
 
 __all__ = ["PAGES", "PageSpec"]

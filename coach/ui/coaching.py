@@ -13,11 +13,12 @@ import re
 import streamlit as st
 
 from coach.engine.session import SLOT_ORDER, Session
+from coach.identity import User
 from coach.models import Role, Turn
 from coach.settings import MAX_INPUT_CHARS
-from coach.store import SessionStore, StoreError
+from coach.store import ANY, SessionStore, StoreError
 from coach.textinput import InputError
-from coach.ui import services
+from coach.ui import identity, services
 from coach.ui.export import card_json, card_markdown
 from coach.ui.graphs import opportunity_tree_dot, value_ladder_dot
 from coach.ui.view import (
@@ -47,12 +48,14 @@ def remember(session_id: str | None) -> None:
         st.session_state.pop(PARAM, None)
 
 
-def current_session(store: SessionStore) -> Session | None:
-    """The session named in the URL (or last used in this tab), loaded from the store."""
+def current_session(store: SessionStore, user: User | None = None) -> Session | None:
+    """The session named in the URL (or last used in this tab), loaded from the store if it is this user's."""
     session_id = st.query_params.get(PARAM) or st.session_state.get(PARAM)
     if not session_id:
         return None
-    session = store.load(session_id) if _VALID_ID.match(session_id) else None
+    owner = ANY if user is None else user.id
+    found = _VALID_ID.match(session_id)
+    session = store.load(session_id, owner, user is not None and user.sees_unowned) if found else None
     if session is None:
         st.warning("There is no saved session with that id. Type a statement below to start a new one.")
         remember(None)
@@ -70,15 +73,16 @@ def show_store_error(err: StoreError) -> None:
         st.rerun()
 
 
-def _start(store: SessionStore, text: str) -> Session | None:
+def _start(store: SessionStore, text: str, user: User) -> Session | None:
     cfg = services.settings()
+    room = store.current_room(user.id) if user.named else None
     try:
         with st.status("Searching the library...", expanded=False) as status:
             coach, notice = services.make_coach(cfg)
             session = coach.start(text)
             if notice:
                 session.transcript[-1].notice = notice
-            store.save(session)
+            store.save(session, owner=user.id if user.named else None, room=room.code if room else None)
             cited = len({p.id for t in session.transcript for p in t.evidence})
             status.update(label=f"Library searched: {cited} note{'s' if cited != 1 else ''} cited", state="complete")
     except InputError as err:
@@ -249,7 +253,15 @@ def page() -> None:
     """Render the Coach page."""
     try:
         store = services.store(services.settings())
-        session = current_session(store)
+    except StoreError as err:
+        show_store_error(err)
+        return
+    user = identity.require_user("to keep your sessions")
+    if user is None:
+        return
+    try:
+        identity.register(store, user)
+        session = current_session(store, user)
     except StoreError as err:
         show_store_error(err)
         return
@@ -268,7 +280,7 @@ def page() -> None:
         st.code(text, language=None, wrap_lines=True)
         text = None
     if text and session is None:
-        session = _start(store, text)
+        session = _start(store, text, user)
     elif text and session is not None:
         _answer(store, session, text)
         if PARAM not in st.session_state:

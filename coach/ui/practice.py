@@ -1,7 +1,8 @@
 """The Practice page: label a statement's kind and traps, see at once how it compares, keep a score.
 
-Scores are stored per learner name (coach.store), so "traps you keep missing" follows
-a learner across visits. The explanation shown is the classifier's own.
+Scores are stored per user (the signed-in user or the chosen name, coach.ui.identity), so
+"traps you keep missing" follows a learner across visits and reloads; drills done while in a
+room also count for that room's facilitator view. The explanation shown is the classifier's own.
 """
 
 from __future__ import annotations
@@ -12,19 +13,26 @@ from coach.engine.classifier import classify
 from coach.engine.traps import definition_lines
 from coach.models import Kind, Trap
 from coach.store import SessionStore, StoreError
-from coach.textinput import InputError, clean_text
-from coach.ui import services
+from coach.ui import identity, services
 from coach.ui.drills import Drill, grade, label, load_drills, order_for
 from coach.ui.view import plain
 
 
-def _learner() -> str | None:
-    name = st.text_input("Your name", key="learner", max_chars=60, placeholder="Scores are kept per name")
-    try:
-        return clean_text(name, what="name", max_chars=60)
-    except InputError:
+def _learner() -> tuple[str, str | None] | None:
+    """The learner's id and current room: the signed-in user or chosen name (asked for here when none)."""
+    user = identity.require_user("to keep your score")
+    if user is None:
+        return None
+    if not user.named:
+        identity.name_form("Your name", key="learner")
         st.caption("Type your name to start; your score is kept under it.")
         return None
+    store = services.store(services.settings())
+    identity.register(store, user)
+    room = store.current_room(user.id)
+    where = f" in room {room.code} ({plain(room.name)}): your drills count for the room" if room else ""
+    st.caption(f"Practising as {plain(user.name)}{where}.")
+    return user.id, room.code if room else None
 
 
 def _feedback(drill: Drill, kind: Kind | None, traps: set[Trap]) -> None:
@@ -74,9 +82,10 @@ def page() -> None:
     except StoreError as err:
         st.error(str(err))
         return
-    learner = _learner()
-    if learner is None:
+    who = _learner()
+    if who is None:
         return
+    learner, room = who
     drills = order_for(learner, load_drills())
     if not drills:
         st.info("No practice statements are available.")
@@ -99,7 +108,8 @@ def page() -> None:
     if check.button("Check", disabled=kind is None or done):
         checked[(learner, pos)] = (kind, traps)
         verdict = grade(drill, kind, traps)
-        store.record_drill(learner, verdict.correct, {t.value for t in drill.traps}, {t.value for t in traps})
+        store.record_drill(learner, verdict.correct, {t.value for t in drill.traps}, {t.value for t in traps},
+                           room=room)
         st.rerun()  # redraw with the answer locked
     if (learner, pos) in checked:
         _feedback(drill, *checked[(learner, pos)])

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 from coach.engine.protocol import Coach
 from coach.models import Answer
 from coach.settings import Settings
-from coach.store import SessionStore
+from coach.store import SessionStore, database_url
 
 if TYPE_CHECKING:  # the knowledge package imports chromadb; load it only when a page needs it
     from coach.knowledge.notes import Note
 
 log = logging.getLogger("coach.ui")
-_stores: dict[Path, SessionStore] = {}
+_stores: dict[str, SessionStore] = {}
 _warmed: set[Path] = set()
 _lock = threading.Lock()
 _kb_lock = threading.Lock()
@@ -34,12 +34,13 @@ def settings() -> Settings:
 
 
 def store(cfg: Settings) -> SessionStore:
-    """The session store of this data dir, opened once per process; raises StoreError when damaged."""
-    path = (Path(cfg.data_dir) / "sessions.db").resolve()
+    """The shared store these settings name (COACH_DATABASE_URL, else SQLite in the data dir), opened once per
+    process; raises StoreError (one line) when it is damaged, unreachable or the URL is wrong."""
+    url = database_url(cfg)
     with _lock:
-        if path not in _stores:
-            _stores[path] = SessionStore(path)
-        return _stores[path]
+        if url not in _stores:
+            _stores[url] = SessionStore(url=url)
+        return _stores[url]
 
 
 def _library(cfg: Settings) -> Any:
