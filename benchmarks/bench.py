@@ -82,7 +82,7 @@ def grounded_retrieval() -> dict:
 
 def app_figures() -> tuple[float, float, float] | None:
     """Startup seconds, median later turn ms and RSS MB of the real app in Chromium, when Chromium is here."""
-    from coach import bench_app
+    from benchmarks import bench_app
 
     if not Path(bench_app.CHROMIUM).exists():
         return None

@@ -1,6 +1,6 @@
 """How long the Workshop takes to read a backlog, and how many distinct drafts and questions it gives.
 
-    python -m coach.ui.bench_workshop [backlog.csv]
+    python -m benchmarks.bench_workshop [backlog.csv]
 
 Prints one line per method: the row coach the page uses now, and the older way (a whole
 coaching session drafted per row with `Coach.start` + `Coach.finish`) for comparison.
