@@ -193,7 +193,7 @@ def test_a_workshop_row_the_classifier_is_unsure_of_is_marked():
     from coach.ui.export import row_record
 
     rows = review(Backlog(statements=[(1, "Deliver an Android app"),
-                                      (2, "Partner portal v2 and NPS and revenue")]),
+                                      (2, "onboarding and NPS and revenue")]),
                   Coach())
     sure, vague = rows
     assert not sure.unsure and row_record(sure)["kind"] == "output"

@@ -126,3 +126,50 @@ def test_an_unsure_verdict_asks_instead_of_asserting():
                      similar=[{"statement": "Launch dark mode", "kind": "output", "traps": []}])
     text = verdict_module._explanation("Mobile onboarding", unsure, 0.4, None)
     assert "build, or something customers will do?" in text and "Confidence 0.40" in text
+
+
+def test_cross_validation_folds_keep_each_writer_or_document_whole():
+    from coach.engine.train import _folds
+
+    examples = _examples(400, seed=8)
+    data = build_data(examples, None)
+    assert len(set(data.groups)) >= 5
+    held_groups = []
+    for train, held in _folds(data, 5, seed=13):
+        train_groups = {data.groups[i] for i in train}
+        assert not train_groups & {data.groups[i] for i in held}
+        held_groups.append({data.groups[i] for i in held})
+    assert set().union(*held_groups) == set(data.groups)
+
+
+def test_real_world_statements_train_grouped_by_document_and_weigh_more():
+    from coach.engine.train import REAL_WORLD_WEIGHT
+
+    examples, _ = load_examples(data_files())
+    real = [e for e in examples if e["source"] == "statements.yaml"]
+    assert len(real) >= 250
+    assert all(e["group"].startswith("statements.yaml:") for e in real if e["group"] != "statements.yaml")
+    assert len({e["group"] for e in real}) >= 20  # many documents, not one block
+    data = build_data(real[:3] + [e for e in examples if e["source"] != "statements.yaml"][:3], None)
+    assert list(data.row_weight) == [REAL_WORLD_WEIGHT] * 3 + [1.0] * 3
+
+
+def test_the_fresh_real_world_set_is_unlabelled_and_never_trained_on():
+    from pathlib import Path
+
+    import yaml
+
+    fresh = Path(__file__).resolve().parents[1] / "evals/realworld/statements2.yaml"
+    items = yaml.safe_load(fresh.read_text(encoding="utf-8"))
+    assert len(items) >= 150
+    assert all(set(item) == {"id", "statement", "source"} for item in items)
+    assert fresh not in data_files()
+    trained = {e["statement"].lower() for e in load_examples(data_files())[0]}
+    assert not trained & {item["statement"].lower() for item in items}
+
+
+def test_scoring_a_missing_file_says_so_in_one_line():
+    done = subprocess.run([sys.executable, "-m", "coach.engine.train", "--score", "no/such/file.yaml"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert done.stderr.strip() == "no/such/file.yaml: no such file"

@@ -138,7 +138,7 @@ def test_a_rewrite_after_the_card_replaces_the_outcome_and_a_complaint_does_not(
 
 def test_an_unsure_diagnosis_asks_instead_of_asserting():
     coach = Coach()
-    session = coach.start("Partner portal v2 and NPS and revenue")
+    session = coach.start("onboarding and NPS and revenue")
     assert session.classification.confidence < 0.35
     assert "not sure how to read" in session.transcript[-1].text and "build" in session.transcript[-1].text
     turn = coach.reply(session, "it's a thing our team will build")
