@@ -140,7 +140,8 @@ async def _load(servers: list[str], store, sessions: int, think_ms: float) -> tu
     return users, time.perf_counter() - began
 
 
-def run(name: str, url: str, n_servers: int, folder: Path, chroma_port: int, sessions: int, think_ms: float) -> str:
+def run(name: str, url: str, n_servers: int, folder: Path, chroma_port: int, sessions: int,
+        think_ms: float) -> str:
     """Start the app servers on this database, warm them, load them, check the database, summarise."""
     from coach.servers import start_app
     from coach.store import SessionStore
@@ -175,7 +176,8 @@ def _set(event: asyncio.Event) -> asyncio.Event:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=100)
-    parser.add_argument("--think-ms", type=float, default=5000.0, help="a user's pause before each message (+-50%%)")
+    parser.add_argument("--think-ms", type=float, default=5000.0,
+                        help="a user's pause before each message (+-50%%)")
     args = parser.parse_args(argv)
 
     from coach.knowledge import KnowledgeBase
@@ -186,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"shared-store benchmark skipped: {postgres_unavailable()}")
         return 0
     print(f"Shared store: {args.sessions} users coaching at once through real app servers (offline engine; "
-          f"users pause ~{args.think_ms / 1000:.0f} s before each message); ms from message to reply on screen")
+          f"users pause ~{args.think_ms / 1000:.0f} s before each message); ms from message to reply on "
+          f"screen")
     lines, failed = [], False
     with tempfile.TemporaryDirectory(prefix="coach-bench-store-") as tmp:
         folder = Path(tmp)
@@ -198,8 +201,10 @@ def main(argv: list[str] | None = None) -> int:
                 kb.build()
             pg = start_postgres()
             for name, url, n in (("2 app servers, one PostgreSQL", pg.database("bench"), 2),
-                                 ("1 app server, one SQLite file", f"sqlite:///{folder / 'sqlite' / 'sessions.db'}", 1)):
-                line = run(name, url, n, folder / name.split(",")[0].replace(" ", "-"), chroma.port, args.sessions,
+                                 ("1 app server, one SQLite file",
+                                  f"sqlite:///{folder / 'sqlite' / 'sessions.db'}", 1)):
+                line = run(name, url, n, folder / name.split(",")[0].replace(" ", "-"), chroma.port,
+                           args.sessions,
                            args.think_ms)
                 failed |= "PROBLEMS" in line
                 print("  " + line, flush=True)

@@ -39,10 +39,10 @@ class Reading:
     cues: dict[str, str] = field(default_factory=dict)
 
 
-_ANCHOR = re.compile(r"\s+(?:within|in under|inside|after|before) (?:the first )?(?:\d+|one|two|three|a) \w+ (?:of|after|from) "
-                     r"[^,;.]+", re.IGNORECASE)
-_DURATION = re.compile(r"\b(?:time|hours|days|minutes|weeks) (?:from|between|it takes)\b|\btime[- ]to[- ]\w+|\bcycle time\b|"
-                       r"\blead time\b", re.IGNORECASE)
+_ANCHOR = re.compile(r"\s+(?:within|in under|inside|after|before) (?:the first )?(?:\d+|one|two|three|a) \w+ "
+                     r"(?:of|after|from) [^,;.]+", re.IGNORECASE)
+_DURATION = re.compile(r"\b(?:time|hours|days|minutes|weeks) (?:from|between|it takes)\b|\btime[- ]to[- ]\w+|"
+                       r"\bcycle time\b|\blead time\b", re.IGNORECASE)
 
 
 def _strip_lead_in(text: str) -> str:
@@ -88,8 +88,8 @@ def _families(text: str) -> set[str]:
 
 
 _CONTINUATION = re.compile(
-    r"^(?:so|even|from|to|by|which|that|where|measured|i\.e\.|e\.g\.|with|without|while|because|as|in|on|at|for|"
-    r"up|down|this|next|per|each|every|starting|currently|today|now)\b|^\d", re.IGNORECASE)
+    r"^(?:so|even|from|to|by|which|that|where|measured|i\.e\.|e\.g\.|with|without|while|because|as|in|on|at|"
+    r"for|up|down|this|next|per|each|every|starting|currently|today|now)\b|^\d", re.IGNORECASE)
 
 
 def _outcome_clauses(main: str) -> list[str]:
@@ -140,7 +140,8 @@ def _focus(text: str) -> str:
         return "; ".join(s.rstrip(".!? ") for s in goals)
     for s in reversed(sentences):
         if lx.SUCCESS_LEADIN.search(s):
-            return lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1] if lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1].strip() else s
+            return lx.SUCCESS_LEADIN.split(s,
+                                           maxsplit=1)[-1] if lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1].strip() else s
     outcome_like: list[str] = []
     for i, s in enumerate(sentences):
         if sh.EXPLICIT_CHANGE.search(s) or sh.MOVES.search(s) or sh.TARGET.search(s) or lx.BUSINESS.search(s):
@@ -180,10 +181,15 @@ def read(statement: str) -> Reading:
     if bet and bet.start() > 0 and (sh.EXPLICIT_CHANGE.search(text[: bet.start()]) or lx.BUSINESS.search(text[: bet.start()])):
         r.bet = bet.group(0).strip(" ,")
         text = text[: bet.start()]
-    starts_delivery = ((bool(lx.DELIVERY_VERB.match(text)) or bool(re.match(r"^\s*(?:an?\s+|the\s+)?new\s+(?!(?:users|customers|teams|members|accounts|signups|hires|sellers|buyers)\b)", text, re.I)))
+    starts_delivery = ((bool(lx.DELIVERY_VERB.match(text)) or bool(re.match(r"^\s*(?:an?\s+|"
+                                                                            r"the\s+)?new\s+(?!(?:users|"
+                                                                            r"customers|teams|members|"
+                                                                            r"accounts|signups|hires|sellers|"
+                                                                            r"buyers)\b)", text, re.I)))
                        and not sh.ACTOR_AFTER_VERB.match(text)
                        and not (lx.CURRENCY.search(text[:40]) and lx.BUSINESS.search(text[:80]))
-                       and not re.match(r"^\s*make\b.{0,60}\b(?:feel|seem|less|more|easier|faster)\b", text, re.I))
+                       and not re.match(r"^\s*make\b.{0,60}\b(?:feel|seem|less|more|easier|faster)\b", text,
+                                        re.I))
     purpose = lx.PURPOSE_CLAUSE.search(text)
     if starts_delivery and purpose:
         after = text[purpose.end():]
@@ -215,7 +221,8 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
     produced_head = bool(measured) and bool(lx.PRODUCED.search(measured.split()[-1] if measured.split() else ""))
     produced_head = produced_head or bool(sh.PRODUCED_THEN_VERB.search(measured or "") and not lx.ACTOR.match(measured))
     participle = lx.PRODUCED.search(main) and lx.PRODUCE_PARTICIPLE.search(main)
-    count_frame = (bool(lx.COUNT_FRAME.search(main)) or bool(re.search(r"\bper (?:week|month|sprint|quarter|day)\b|/(?:week|wk|month|mo|day)\b", main))
+    count_frame = (bool(lx.COUNT_FRAME.search(main)) or bool(re.search(r"\bper (?:week|month|sprint|quarter|"
+                                                                       r"day)\b|/(?:week|wk|month|mo|day)\b", main))
                    or bool(sh.TARGET.search(main)))
 
     actor_head = bool(measured) and bool(lx.ACTOR.search(measured.split()[-1]))
@@ -229,12 +236,14 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
             and not feature_use and not lx.SENTIMENT.search(main) and not lx.FREQUENCY.search(main):
         r.cues["produced"] = made.group("obj")
         return Kind.output, [Trap.output_in_disguise]
-    to_count = re.search(r"\bto [\d.,]+[km]?\s+(?:new\s+)?(?:" + lx.PRODUCED.pattern + ")", main, re.IGNORECASE)
+    to_count = re.search(r"\bto [\d.,]+[km]?\s+(?:new\s+)?(?:" + lx.PRODUCED.pattern + ")", main,
+                         re.IGNORECASE)
     if to_count and not starts_delivery and not lx.SENTIMENT.search(main) and not lx.VANITY.search(main):
         r.cues["produced"] = to_count.group(0)
         return Kind.output, [Trap.output_in_disguise]
-    strong_vanity = re.search(r"\b(?:charts?|top \d+|rank\w*|followers|subscribers|members|impressions|page ?views|"
-                              r"product hunt|#\s?1|email list|mailing list|trending|reach)\b", main, re.I)
+    strong_vanity = re.search(r"\b(?:charts?|top \d+|rank\w*|followers|subscribers|members|impressions|page "
+                              r"?views|product hunt|#\s?1|email list|mailing list|trending|"
+                              r"reach)\b", main, re.I)
     business_head = bool(lx.BUSINESS.search(measured) or lx.CURRENCY.search(measured)) if measured and not qualified else False
     if lx.THROUGHPUT.search(main) and (lx.PRODUCED.search(main) or participle) and not feature_use:
         r.cues["produced"] = lx.THROUGHPUT.search(main).group(0)
@@ -289,7 +298,8 @@ def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> lis
         r.cues["feature"] = feature.group(0)
         traps.append(Trap.traction_metric)
     moment = next((m for m in lx.WRONG_MOMENT.finditer(main)
-                   if not re.search(r"\b(?:from|after|since|following|before|days? of|weeks? of)\s+(?:\w+\s+)?$",
+                   if not re.search(r"\b(?:from|after|since|following|before|days? of|weeks? "
+                                    r"of)\s+(?:\w+\s+)?$",
                                     main[: m.start()], re.I)), None)
     rank = re.search(r"\b(?:rank|ranking|chart)\b", main, re.IGNORECASE)
     head_end = main.find(measured) + len(measured) if measured and measured in main else -1
@@ -341,8 +351,10 @@ def explain(r: Reading) -> str:
     if r.bet and r.kind is not Kind.output:
         parts.append(templates["bet"].format(bet=r.bet))
     for trap in r.traps:
-        cue = r.cues.get({"output_in_disguise": "produced", "traction_metric": "feature", "wrong_moment": "moment",
-                          "sentiment_only": "sentiment", "vanity_metric": "vanity", "no_guardrail": "push"}.get(trap.value, ""), "")
+        cue = r.cues.get({"output_in_disguise": "produced", "traction_metric": "feature",
+                          "wrong_moment": "moment",
+                          "sentiment_only": "sentiment", "vanity_metric": "vanity",
+                          "no_guardrail": "push"}.get(trap.value, ""), "")
         parts.append(templates["trap"][trap.value].format(cue=cue or r.measured or "this"))
     if not r.traps and r.kind is Kind.product_outcome:
         parts.append(templates["clean"])

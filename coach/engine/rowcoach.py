@@ -21,18 +21,23 @@ from coach.models import OKR, Assumption, Classification, Kind, Metric, OutcomeC
 
 #: Traps a draft may carry: a missing guardrail is fixed by the draft itself.
 DRAFTABLE_TRAPS = {Trap.no_guardrail}
-_DELIVERY = re.compile(r"^(?:launch|ship|build|deliver|release|redesign|rebuild|add|create|integrate with|integrate|"
-                       r"implement|introduce|roll out|migrate(?:\s+(?:to|onto))?|move to|switch to|publish|run|make|improve|revamp|update|support)\s+", re.I)
-_PUSH = re.compile(r"^(?:increase|raise|grow|boost|lift|improve|double|triple|maximi[sz]e|get|drive|cut|reduce|lower|"
-                   r"decrease|halve|minimi[sz]e)\s+(?:the\s+)?", re.I)
-_SHARE = re.compile(r"^(?:the\s+)?(?:share|percentage|proportion|number|rate|count)\s+of\s+(?P<who>.+?)\s+(?:who|that)\s+"
-                    r"(?P<does>.+?)(?:\s+from\s+\d.*|\s+to\s+\d.*|\s+by\s+\d.*)?$", re.I)
+_DELIVERY = re.compile(r"^(?:launch|ship|build|deliver|release|redesign|rebuild|add|create|integrate with|"
+                       r"integrate|implement|introduce|roll out|migrate(?:\s+(?:to|onto))?|move to|switch to|"
+                       r"publish|run|make|improve|revamp|update|support)\s+", re.I)
+_PUSH = re.compile(r"^(?:increase|raise|grow|boost|lift|improve|double|triple|maximi[sz]e|get|drive|cut|"
+                   r"reduce|lower|decrease|halve|minimi[sz]e)\s+(?:the\s+)?", re.I)
+_SHARE = re.compile(r"^(?:the\s+)?(?:share|percentage|proportion|number|rate|"
+                    r"count)\s+of\s+(?P<who>.+?)\s+(?:who|that)\s+(?P<does>.+?)(?:\s+from\s+\d.*|"
+                    r"\s+to\s+\d.*|\s+by\s+\d.*)?$", re.I)
 _PER_WHO = re.compile(r"\b(?:per|by|among|for)\s+(?:each\s+|every\s+|new\s+)?(?P<who>[\w-]+s?)\b", re.I)
 _GUARD_CUT = re.compile(r",?\s+(?:without|while|as long as|so that|but not)\b|[;.]\s", re.I)
-_FUNCTION_WORDS = {"the", "a", "an", "more", "new", "our", "better", "faster", "dark", "offline", "all", "every", "each"}
+_FUNCTION_WORDS = {"the", "a", "an", "more", "new", "our", "better", "faster", "dark", "offline", "all",
+                   "every", "each"}
 _THIN_WORDS = re.compile(r"[A-Za-z][A-Za-z'-]+")
-_STOP = {"the", "a", "an", "and", "or", "of", "for", "to", "in", "on", "our", "q1", "q2", "q3", "q4", "stuff", "things",
-         "misc", "various", "etc", "tbd", "todo", "more", "new", "v2", "improvements", "improvement", "updates", "update",
+_STOP = {"the", "a", "an", "and", "or", "of", "for", "to", "in", "on", "our", "q1", "q2", "q3", "q4", "stuff",
+         "things",
+         "misc", "various", "etc", "tbd", "todo", "more", "new", "v2", "improvements", "improvement",
+         "updates", "update",
          "fixes", "work", "tasks"}
 # What the value moment usually is, for the step a wrong-moment metric counts.
 _LATER_MOMENT = [
@@ -206,10 +211,12 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
     cues = reading.cues
     trap = c.traps[0] if c.traps else None
     if is_thin(statement):
-        return (f"\u201c{quoted}\u201d is too short to reframe: what should change for customers once it is done, "
+        return (f"\u201c{quoted}\u201d is too short to reframe: what should change for customers once it is "
+                f"done, "
                 "and for which customers?")
     if trap is Trap.multiple_outcomes:
-        parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*", reading.main or statement) if p.strip()]
+        parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*",
+                                             reading.main or statement) if p.strip()]
         listed = ", ".join(_people(p) for p in parts[:-1]) + f" or {_people(parts[-1])}" if len(parts) > 1 \
             else quoted
         return f"Which one matters most this quarter: {listed}?"
@@ -221,7 +228,8 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
         if _DELIVERY.match(statement):
             made = thing_of(reading.main or statement)
         elif len(made.split()) < 2 and not made.endswith("s"):  # 'sent': name the things, not the verb
-            made = re.sub(r"^(?:the\s+)?(?:number|count|amount)\s+of\s+", "", metric_phrase(statement), flags=re.I)
+            made = re.sub(r"^(?:the\s+)?(?:number|count|amount)\s+of\s+", "", metric_phrase(statement),
+                          flags=re.I)
         return f"Who gets value from each of the {_lower_first(made)}, and at what moment could you count that instead?"
     if trap is Trap.traction_metric:
         used = f"{actor} {does}" if actor else "they " + _lower_first(cues.get("feature") or reading.measured or quoted)
@@ -242,7 +250,8 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
         pushed = metric_phrase(statement) or reading.measured or quoted
         return f"What must not get worse while you push {_lower_first(pushed)} up, and what limit would you set on it?"
     if c.kind is Kind.output:
-        return (f"Once {thing_of(reading.main or statement)} is live, who will do what differently that they cannot "
+        return (f"Once {thing_of(reading.main or statement)} is live, who will do what differently that they "
+                f"cannot "
                 "do today?")
     if c.kind is Kind.business_outcome:
         measured = reading.measured or quoted
@@ -275,7 +284,8 @@ def advise(statement: str, classification: Classification) -> RowAdvice:
     draft, who, does, reason = _draft(reading, c)
     if is_thin(statement) and not draft:
         reason = "Too thin to draft from: it does not say who, or what they would do."
-    advice = RowAdvice(trap=trap, why=why[:1].upper() + why[1:], question=_question(statement, reading, c, who, does),
+    advice = RowAdvice(trap=trap, why=why[:1].upper() + why[1:],
+                       question=_question(statement, reading, c, who, does),
                        draft=draft, reason=reason, traps=[t.value for t in c.traps])
     if draft:
         advice.card = row_card(statement, draft, who, does, reading)
@@ -287,14 +297,17 @@ def row_card(statement: str, draft: str, who: str, does: str, reading: Reading) 
     numbers = parse_numbers(statement)
     guardrail = guardrail_for(statement, who)
     measured = f"share of {who} who {does}" if does else metric_phrase(statement)
-    metric = Metric(name=_clip(measured, 14), definition=f"{measured}, counted {numbers.time_frame or 'each month'}",
-                    baseline=numbers.baseline or "unknown: instrument first", target=numbers.target or "to agree",
+    metric = Metric(name=_clip(measured, 14),
+                    definition=f"{measured}, counted {numbers.time_frame or 'each month'}",
+                    baseline=numbers.baseline or "unknown: instrument first",
+                    target=numbers.target or "to agree",
                     time_frame=numbers.time_frame or "this quarter")
     krs = [f"{metric.name} moves from {metric.baseline} to {metric.target}" if numbers.baseline and numbers.target
            else f"Baseline of {metric.name} measured, and a target agreed",
            f"{guardrail[:1].upper() + guardrail[1:]}"]
     return OutcomeCard(
-        output=statement, product_outcome=draft, who=who, behavior=does or _clip(measured, 10), value_moment="",
+        output=statement, product_outcome=draft, who=who, behavior=does or _clip(measured, 10),
+        value_moment="",
         metric=metric, guardrail=guardrail, business_outcome=business_default(statement),
         outcome_type="performance" if numbers.baseline else "learning",
         okr=OKR(objective=f"Help {who} {does}" if does else cards.polished_statement(
@@ -316,7 +329,8 @@ def normalised(text: str) -> str:
     return " ".join(_NORMAL.sub(" ", text.lower()).split())
 
 
-def duplicates(texts: list[str], vectors=None, threshold: float = NEAR_DUPLICATE) -> dict[int, tuple[int, float]]:
+def duplicates(texts: list[str], vectors=None,
+               threshold: float = NEAR_DUPLICATE) -> dict[int, tuple[int, float]]:
     """For each index that repeats an earlier row: (earlier index, similarity); 1.0 for the same normalised text.
 
     `vectors` are unit embeddings of the texts (one row each) or None to compare normalised text only.

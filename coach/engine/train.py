@@ -67,7 +67,8 @@ class Data:
         return np.where(self.real_world, REAL_WORLD_WEIGHT, 1.0)
 
     def subset(self, rows: np.ndarray) -> Data:
-        return Data([self.statements[i] for i in rows], self.kinds[rows], self.traps[rows], self.embeddings[rows],
+        return Data([self.statements[i] for i in rows], self.kinds[rows], self.traps[rows],
+                    self.embeddings[rows],
                     self.rules[rows], [self.texts[i] for i in rows], [self.sources[i] for i in rows],
                     self.alt_kinds[rows], self.alt_traps[rows], [self.groups[i] for i in rows])
 
@@ -166,7 +167,8 @@ def build_data(examples: list[dict], speller: Speller | None) -> Data:
     alt = [e.get("second") or e for e in examples]
     alt_kinds = np.array([KINDS.index(a["kind"]) for a in alt])
     alt_traps = np.array([[int(t in a["traps"]) for t in TRAPS] for a in alt]).reshape(-1, len(TRAPS))
-    return Data([e["statement"] for e in examples], kinds, traps, emb, rules, texts, [e["source"] for e in examples],
+    return Data([e["statement"] for e in examples], kinds, traps, emb, rules, texts,
+                [e["source"] for e in examples],
                 alt_kinds, alt_traps, [e.get("group", e["source"]) for e in examples])
 
 
@@ -222,7 +224,8 @@ def _untrained(data: Data, vocab: dict[str, int], weights: dict[str, float]) -> 
                 for s, k, row in zip(data.statements, data.kinds, data.traps, strict=True)]
     combos = np.unique(np.column_stack([data.kinds, data.traps]).astype(int), axis=0)
     return LearnedModel(np.zeros((len(KINDS), 1)), np.zeros(len(KINDS)), 1.0, np.zeros((len(TRAPS), 1)),
-                        np.zeros(len(TRAPS)), np.tile([1.0, 0.0], (len(TRAPS), 1)), np.array([1.0, 0.0, 0.0]), combos,
+                        np.zeros(len(TRAPS)), np.tile([1.0, 0.0], (len(TRAPS), 1)), np.array([1.0, 0.0, 0.0]),
+                        combos,
                         dict(weights), data.embeddings.astype(np.float32), data.soft_labels, examples, vocab,
                         ngram_vocab, idf)
 
@@ -271,7 +274,8 @@ def fit(data: Data, vocab: dict[str, int], seed: int = SEED, c_kind: float = C_K
     joint = np.clip(joint, 1e-6, 1 - 1e-6)
     right = (chosen == data.kinds) & (on == data.traps.astype(bool)).all(axis=1)
     if len(np.unique(right)) == 2:  # weighted like training, so real-world statements steer the calibration most
-        m = LogisticRegression(C=100.0).fit(np.column_stack([np.log(joint / (1 - joint)), oof_cos]), right.astype(int),
+        m = LogisticRegression(C=100.0).fit(np.column_stack([np.log(joint / (1 - joint)), oof_cos]),
+                                            right.astype(int),
                                             sample_weight=data.row_weight)
         model.joint_calibration = np.array([m.coef_[0, 0], m.coef_[0, 1], m.intercept_[0]])
     model.kind_coef, model.kind_intercept, model.trap_coef, model.trap_intercept = _fit_raw(
@@ -305,7 +309,8 @@ def cross_validate(data: Data, vocab: dict[str, int], folds: int = FOLDS, seed: 
     report = figures(kind_ok, traps_ok, conf)
     # Where a second labeller exists, a verdict matching either labeller is a defensible reading.
     high = conf >= 0.8
-    report["error_rate_at_0.8_vs_either_labeller"] = round(float(1 - either_ok[high].mean()), 4) if high.any() else None
+    report["error_rate_at_0.8_vs_either_labeller"] = round(float(1 - either_ok[high].mean()),
+                                                           4) if high.any() else None
     real = data.real_world
     if real.any():  # the figures that matter most: statements from real documents, judged out of their group
         report["real_world"] = {k: v for k, v in figures(kind_ok[real], traps_ok[real], conf[real]).items()}
@@ -313,7 +318,8 @@ def cross_validate(data: Data, vocab: dict[str, int], folds: int = FOLDS, seed: 
     if bank.any() and (~bank).any():
         report["bank_only"] = {k: v for k, v in figures(kind_ok[bank], traps_ok[bank], conf[bank]).items()
                                if k != "reliability"}
-        report["dev_and_spec"] = {k: v for k, v in figures(kind_ok[~bank], traps_ok[~bank], conf[~bank]).items()
+        report["dev_and_spec"] = {k: v for k, v in figures(kind_ok[~bank], traps_ok[~bank],
+                                                           conf[~bank]).items()
                                   if k != "reliability"}
     report["oof"] = {"kind_ok": kind_ok, "traps_ok": traps_ok, "confidence": conf}
     return report
@@ -385,7 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cv", action="store_true", help="Skip the 5-fold cross-validation report.")
     parser.add_argument("--score", type=Path, help="Only score the shipped model on this labelled file.")
     parser.add_argument("--holdout-real-world", action="store_true",
-                        help="Only report the real-world figures with each document held out (writes no model).")
+                        help="Only report the real-world figures with each document held out (writes no "
+                             "model).")
     args = parser.parse_args(argv)
     if args.score:
         if not args.score.is_file():
@@ -403,10 +410,12 @@ def main(argv: list[str] | None = None) -> int:
     if doubly:
         agree = sum(e["second"]["kind"] == e["kind"] and set(e["second"]["traps"]) == set(e["traps"]) for e in doubly)
         agreement = {"statements": len(doubly), "same_verdict": round(agree / len(doubly), 4)}
-        print(f"{len(doubly)} statements labelled twice; the labellers agree on {agree / len(doubly):.3f} of verdicts",
+        print(f"{len(doubly)} statements labelled twice; the labellers agree on {agree / len(doubly):.3f} of "
+              f"verdicts",
               file=sys.stderr)
     counts = Counter(e["source"].split("_")[0].removesuffix(".yaml") for e in examples)
-    print(f"{len(examples)} labelled statements from {len(files)} files ({dict(counts)}); skipped {dict(skipped)}",
+    print(f"{len(examples)} labelled statements from {len(files)} files ({dict(counts)}); skipped "
+          f"{dict(skipped)}",
           file=sys.stderr)
     if args.holdout_real_world:
         print(json.dumps(real_world_holdout(data, vocab), indent=2))

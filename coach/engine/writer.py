@@ -18,7 +18,8 @@ from coach.engine.understand import valid_segment
 from coach.models import Kind, OutcomeCard, Passage, Slot, Trap
 from coach.prompts import load_offline
 
-Act = Literal["ask", "ladder", "counter", "dont_know", "evasive", "bad_input", "explain", "rephrase", "vague", "unclear"]
+Act = Literal["ask", "ladder", "counter", "dont_know", "evasive", "bad_input", "explain", "rephrase", "vague",
+              "unclear"]
 
 
 class Move(BaseModel):
@@ -29,7 +30,8 @@ class Move(BaseModel):
     trap: Trap | None = None
     answer: str = Field(default="", description="The user's last answer, when the move reacts to it.")
     opening: bool = Field(default=False, description="True for the first message of a session.")
-    variant: str = Field(default="", description="A question family other than the slot's own, e.g. behavior_business.")
+    variant: str = Field(default="",
+                         description="A question family other than the slot's own, e.g. behavior_business.")
 
 
 class Writer(Protocol):
@@ -113,7 +115,8 @@ class OfflineWriter:
             return opening["multiple"].format(**words)
         if c.kind is Kind.product_outcome and c.traps:
             return opening["product_outcome_trapped"].format(trap_plain=self.bank["explain"][c.traps[0].value]
-                                                             .replace("The catch: ", "").capitalize(), **words)
+                                                             .replace("The catch: ", "").capitalize(),
+                                                             **words)
         if c.kind is Kind.product_outcome and session.good_outcome:
             return opening["product_outcome_good"].format(**words)
         return opening[c.kind.value].format(**words)

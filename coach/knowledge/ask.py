@@ -55,14 +55,18 @@ _SPLIT = re.compile(r"(?:(?<=[.!?][\"')\]])|(?<=[.!?]))\s+(?=[\"'(\[]*[A-Z0-9])"
 _MARKUP = re.compile(r"^\s*(?:[-*+]|\d+[.)]|>|#+)\s*")
 #: snake_case names (`business_link`, `value_moment`, `output_in_disguise`) are the engine's, not the reader's.
 INTERNAL_NAME = re.compile(r"\b[a-z]+_[a-z_]+\b")
-_FOLLOW_UP_CUE = re.compile(r"^\s*(?:and|but|so|also|then|what about|how about|what if|same|does (?:that|this|it)|"
-                            r"is (?:that|this|it)|(?:and )?(?:for|in|with) (?:a|an|the|my|our)\b)", re.IGNORECASE)
+_FOLLOW_UP_CUE = re.compile(r"^\s*(?:and|but|so|also|then|what about|how about|what if|same|does (?:that|"
+                            r"this|it)|is (?:that|this|it)|(?:and )?(?:for|in|with) (?:a|an|the|my|our)\b)",
+                            re.IGNORECASE)
 
-_LEANS_BACK = re.compile(r"^[\"'(]*(?:this|that|these|those|it|its|they|them|their|both|each|either|neither|such|"
-                         r"here|there|first|second|third|then|also|but|so|still|yet|now|instead|otherwise|however|"
-                         r"even|again|another|the same|in each case|two things)\b", re.IGNORECASE)
-_ELLIPTIC_END = re.compile(r"\b(?:does|do|did|is|are|was|were|can|will|would|should|has|have) not\.?$|\bthat door\b")
-_SELF_CONTAINED = re.compile(r"^\s*(?:what|how|why|when|who|which|is|are|can|should|do|does)\b", re.IGNORECASE)
+_LEANS_BACK = re.compile(r"^[\"'(]*(?:this|that|these|those|it|its|they|them|their|both|each|either|neither|"
+                         r"such|here|there|first|second|third|then|also|but|so|still|yet|now|instead|"
+                         r"otherwise|however|even|again|another|the same|in each case|two "
+                         r"things)\b", re.IGNORECASE)
+_ELLIPTIC_END = re.compile(r"\b(?:does|do|did|is|are|was|were|can|will|would|should|has|have) not\.?$|\bthat "
+                           r"door\b")
+_SELF_CONTAINED = re.compile(r"^\s*(?:what|how|why|when|who|which|is|are|can|should|do|does)\b",
+                             re.IGNORECASE)
 
 
 class Searcher(Protocol):
@@ -229,7 +233,8 @@ def coverage_score(kb: Any, query: str) -> float | None:
     return max(similarity(part) for part in asked_parts(query))
 
 
-def coverage(kb: Any, query: str, passages: list[Passage] | None = None, min_similarity: float | None = None) -> bool:
+def coverage(kb: Any, query: str, passages: list[Passage] | None = None,
+             min_similarity: float | None = None) -> bool:
     """Whether the library answers a query. With a calibrated embedder (`coverage_threshold`), its coverage
     score must reach the threshold; otherwise (or with `min_similarity=0`) the query must share a word with
     the passages found for it."""
@@ -261,7 +266,8 @@ def answer_offline(kb: Searcher, question: str, k: int = 3, context: str = "",
         return answer
     if follows:
         passages = _with_own_words(kb, question, follows, passages)
-    weights = _weights(kb, query, " ".join(set(tokenize(question)) - set(tokenize(follows))) if follows else "")
+    weights = _weights(kb, query,
+                       " ".join(set(tokenize(question)) - set(tokenize(follows))) if follows else "")
     leads, lead_id = _lead(passages, weights), passages[0].id
     picked: list[_Candidate] = []
     total = sum(weights.values()) or 1.0

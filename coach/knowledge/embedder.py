@@ -77,7 +77,8 @@ class _DualInterface:
 class MiniLMEmbedder(_DualInterface, EmbeddingFunction[Documents]):
     """all-MiniLM-L6-v2 (int8 ONNX): mean-pooled, L2-normalised 384-d sentence vectors."""
 
-    def __init__(self, model_path: str | Path | None = None, tokenizer_path: str | Path | None = None) -> None:
+    def __init__(self, model_path: str | Path | None = None,
+                 tokenizer_path: str | Path | None = None) -> None:
         self.model_path = Path(model_path) if model_path else default_model_path()
         self.tokenizer_path = Path(tokenizer_path) if tokenizer_path else default_tokenizer_path()
         self._explicit = {"model_path": str(model_path) if model_path else None,

@@ -50,7 +50,8 @@ def make_client(settings: Settings) -> ClientAPI:
     """An HttpClient when `chroma_host` is set, else a PersistentClient under data_dir/chroma."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                   settings=chroma_settings)
     path = chroma_path(settings)
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
@@ -87,7 +88,8 @@ class IndexStore:
         except Exception as exc:
             if self.settings.chroma_host:
                 raise RuntimeError(
-                    f"Cannot reach the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}: {exc}"
+                    f"Cannot reach the Chroma server at "
+                    f"{self.settings.chroma_host}:{self.settings.chroma_port}: {exc}"
                 ) from exc
             self._wipe(f"could not be opened ({exc.__class__.__name__})")
             client = make_client(self.settings)
@@ -117,7 +119,8 @@ class IndexStore:
         signature = embedder_signature(self.embedder)
         metadata = {"embedder": signature, "hnsw:space": "cosine"}
         try:
-            coll = self.client.get_or_create_collection(name, embedding_function=self.embedder, metadata=metadata)
+            coll = self.client.get_or_create_collection(name, embedding_function=self.embedder,
+                                                        metadata=metadata)
             stale = (coll.metadata or {}).get("embedder") != signature
         except ValueError as exc:  # persisted under another embedding function name
             log.info("collection %s: %s", name, exc)
@@ -193,7 +196,8 @@ class IndexStore:
     def chunks(self, name: str) -> list[Chunk]:
         """Every chunk stored in a collection, in a stable order."""
         got = self.collection(name).get(include=["documents", "metadatas"])
-        found = [_chunk(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [],
+        found = [_chunk(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"] or [],
+                                                                  got["metadatas"] or [],
                                                                  strict=False)]
         return sorted(found, key=lambda c: c.chunk_id)
 
@@ -204,8 +208,10 @@ class IndexStore:
             size = self.count(name)
             if not size:
                 continue
-            res = self.collection(name).query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=min(n, size), include=["distances"])
-            hits.extend(DenseHit(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=False))
+            res = self.collection(name).query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                                              n_results=min(n, size), include=["distances"])
+            hits.extend(DenseHit(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0],
+                                                                        strict=False))
         return sorted(hits, key=lambda h: -h.score)[:n]
 
     def close(self) -> None:

@@ -184,7 +184,8 @@ class SessionStore(RoomsMixin):
     def _error(self, err: DBAPIError) -> StoreError:
         if self.path is not None and is_damage(err):
             return self._damaged(err)
-        return StoreError(f"The sessions database is busy or unavailable ({first_line(err)}); please try again.")
+        return StoreError(f"The sessions database is busy or unavailable ({first_line(err)}); please try "
+                          f"again.")
 
     def _damaged(self, err: Exception) -> StoreError:
         """Keep a copy of the damaged file and explain; the original is left where it is."""
@@ -207,7 +208,8 @@ class SessionStore(RoomsMixin):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         return cls(path, **kwargs), copy
 
-    def _upsert(self, table: Any, values: dict[str, Any], keys: list[str], set_: Callable[[Any], dict]) -> Any:
+    def _upsert(self, table: Any, values: dict[str, Any], keys: list[str],
+                set_: Callable[[Any], dict]) -> Any:
         insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         stmt = insert(table).values(**values)
         return stmt.on_conflict_do_update(index_elements=keys, set_=set_(stmt.excluded))
@@ -224,7 +226,8 @@ class SessionStore(RoomsMixin):
                   "owner": owner, "room": room}
         stmt = self._upsert(t.sessions, values, ["id"], lambda ex: {
             "title": ex.title, "statement": ex.statement, "status": ex.status, "updated": ex.updated,
-            "json": ex.json, "owner": func.coalesce(c.owner, ex.owner), "room": func.coalesce(c.room, ex.room)})
+            "json": ex.json, "owner": func.coalesce(c.owner, ex.owner),
+            "room": func.coalesce(c.room, ex.room)})
         with self._db(write=True) as db:
             db.execute(stmt)
 
@@ -240,7 +243,8 @@ class SessionStore(RoomsMixin):
         except ValidationError:
             raise StoreError(f"The saved session {session_id} cannot be read; it is kept as it is.") from None
 
-    def list(self, limit: int = 200, owner: Any = ANY, include_unowned: bool = False, search: str | None = None,
+    def list(self, limit: int = 200, owner: Any = ANY, include_unowned: bool = False,
+             search: str | None = None,
              room: str | None = None) -> list[SessionSummary]:
         """Saved sessions, most recently updated first; `search` matches the title, name or statement."""
         c = t.sessions.c

@@ -185,7 +185,8 @@ def flag_duplicates(rows: list[Row]) -> None:
     """Mark rows that repeat an earlier one (same normalised text, or a rewording by embedding similarity)."""
     good = [r for r in rows if r.advice is not None]
     texts = [r.statement for r in good]
-    for index, (earlier, similarity) in duplicates(texts, _embeddings(texts) if len(texts) > 1 else None).items():
+    for index, (earlier, similarity) in duplicates(texts,
+                                                   _embeddings(texts) if len(texts) > 1 else None).items():
         row, first = good[index], good[earlier]
         advice = row.advice
         assert advice is not None

@@ -84,7 +84,8 @@ def _start(store: SessionStore, text: str, user: User) -> Session | None:
                 session.transcript[-1].notice = notice
             store.save(session, owner=user.id if user.named else None, room=room.code if room else None)
             cited = len({p.id for t in session.transcript for p in t.evidence})
-            status.update(label=f"Library searched: {cited} note{'s' if cited != 1 else ''} cited", state="complete")
+            status.update(label=f"Library searched: {cited} note{'s' if cited != 1 else ''} cited",
+                          state="complete")
     except InputError as err:
         st.error(str(err))
         return None
@@ -146,7 +147,8 @@ def show_transcript(store: SessionStore, session: Session) -> None:
 
 EDITABLE = [("product_outcome", "Product outcome"), ("who", "Who"), ("behavior", "Behaviour"),
             ("value_moment", "Value moment"), ("metric_name", "Metric"), ("definition", "Definition"),
-            ("baseline", "Baseline"), ("target", "Target"), ("time_frame", "Time frame"), ("guardrail", "Guardrail"),
+            ("baseline", "Baseline"), ("target", "Target"), ("time_frame", "Time frame"),
+            ("guardrail", "Guardrail"),
             ("business_outcome", "Business outcome")]
 
 
@@ -185,7 +187,8 @@ def show_card_panel(store: SessionStore, session: Session) -> None:
         st.subheader("What we know so far")
         known = [(SLOT_LABELS[s], session.slots[s]) for s in SLOT_ORDER if s in session.slots]
         if known:
-            st.markdown("\n".join(f"- **{label}** ({ORIGIN_LABELS.get(fill.origin, fill.origin)}): {plain(fill.text)}"
+            st.markdown("\n".join(f"- **{label}** ({ORIGIN_LABELS.get(fill.origin, fill.origin)}): "
+                                  f"{plain(fill.text)}"
                                   for label, fill in known))
         else:
             st.caption("The card fills in as you answer.")
@@ -198,7 +201,8 @@ def show_card_panel(store: SessionStore, session: Session) -> None:
     st.graphviz_chart(value_ladder_dot(session), alt="Value ladder from the output to the business outcome")
     if card is not None:
         left, right = st.columns(2)
-        left.download_button("Download Markdown", card_markdown(card), file_name=f"outcome-card-{session.id}.md",
+        left.download_button("Download Markdown", card_markdown(card),
+                             file_name=f"outcome-card-{session.id}.md",
                              mime="text/markdown", on_click="ignore", key="dl-md")
         right.download_button("Download JSON", card_json(card), file_name=f"outcome-card-{session.id}.json",
                               mime="application/json", on_click="ignore", key="dl-json")
@@ -275,7 +279,8 @@ def page() -> None:
         st.info("There is no answer to undo yet.")
     text = st.session_state.pop("chat_text", None)
     if text and len(text) > MAX_INPUT_CHARS:
-        st.warning(f"That message has {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}. Nothing was sent. "
+        st.warning(f"That message has {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}. Nothing "
+                   f"was sent. "
                    "Shorten it and send it again; here it is to copy from:")
         st.code(text, language=None, wrap_lines=True)
         text = None
@@ -287,13 +292,16 @@ def page() -> None:
             st.info("Type the next statement to start a new session; the last one is kept under Sessions.")
             session = None
     # Drawn after the turn is handled, so its placeholder fits the new state (it stays pinned at the bottom).
-    st.chat_input("Your answer" if session else "A goal, roadmap item or metric, e.g. 'Deliver an Android app'",
+    st.chat_input("Your answer" if session else "A goal, roadmap item or metric, e.g. 'Deliver an Android "
+                                                "app'",
                   key="chat", on_submit=_stash)
     with toolbar:
         left, middle, right, _ = st.columns([1, 1, 1, 1])
-        left.button("Draft the card now", key="draft", on_click=_draft_now, args=(store, session.id if session else ""),
+        left.button("Draft the card now", key="draft", on_click=_draft_now,
+                    args=(store, session.id if session else ""),
                     disabled=session is None or session.status == "done")
-        middle.button("Undo my last answer", key="undo", on_click=_undo, args=(store, session.id if session else ""),
+        middle.button("Undo my last answer", key="undo", on_click=_undo,
+                      args=(store, session.id if session else ""),
                       disabled=session is None or not session.snapshots)
         right.button("Start over", key="restart", on_click=_start_over, disabled=session is None)
     if session is None:

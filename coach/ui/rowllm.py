@@ -25,7 +25,8 @@ class RowDraft(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    enough: bool = Field(description="Does the row itself name who and what they do (or a real customer metric)?")
+    enough: bool = Field(description="Does the row itself name who and what they do (or a real customer "
+                                     "metric)?")
     who: str = Field(description="The customers, in the row's words; '' when not enough.")
     behavior: str = Field(description="What they do, in the row's words; '' when not enough.")
     product_outcome: str = Field(description="One sentence: who does what differently, with a guardrail; ''.")
@@ -100,7 +101,8 @@ def llm_drafter(settings: Settings, chat=None, guard=None, breaker=None) -> RowD
         sentence = reply.product_outcome.strip()
         seen.add(sentence.lower())
         offline.draft, offline.reason, offline.notice = sentence, "", ""
-        offline.card = row_card(statement, sentence, reply.who.strip(), reply.behavior.strip(), read(statement))
+        offline.card = row_card(statement, sentence, reply.who.strip(), reply.behavior.strip(),
+                                read(statement))
         return offline
 
     return draft

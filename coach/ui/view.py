@@ -29,7 +29,8 @@ SLOT_LABELS: dict[Slot, str] = {
     Slot.business_link: "Business outcome it leads",
     Slot.confidence: "Learning or performance",
 }
-ORIGIN_LABELS = {"user": "from you", "statement": "from your statement", "inferred": "inferred", "assumed": "assumed"}
+ORIGIN_LABELS = {"user": "from you", "statement": "from your statement", "inferred": "inferred",
+                 "assumed": "assumed"}
 CHECK_LABELS = {
     "behavior_change": "Measures a behaviour change",
     "needs_customer_value": "Cannot be hit without helping customers",
@@ -79,7 +80,8 @@ def show_card(card: OutcomeCard) -> None:
     """The finished outcome card, every field rendered as plain text."""
     st.markdown(f"**Product outcome**  \n{plain(card.product_outcome)}")
     m = card.metric
-    rows = [("Who", card.who), ("Behaviour", card.behavior), ("Value moment", card.value_moment or "to confirm"),
+    rows = [("Who", card.who), ("Behaviour", card.behavior),
+            ("Value moment", card.value_moment or "to confirm"),
             ("Metric", m.name), ("Definition", m.definition), ("Baseline", m.baseline), ("Target", m.target),
             ("Time frame", m.time_frame), ("Guardrail", card.guardrail),
             ("Business outcome", card.business_outcome), ("Outcome type", card.outcome_type)]
