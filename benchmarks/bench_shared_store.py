@@ -57,7 +57,8 @@ class User:
 
 
 async def _rerun(ws, query: str, chat: tuple[str, str] | None = None) -> tuple[str | None, str]:
-    """One rerun of the page (with the chat box's value, if any); returns the chat box id and the new query."""
+    """One rerun of the page (with the chat box's value, if any); returns the chat box id and the new
+    query."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 

@@ -45,7 +45,8 @@ def answer_sentences(text: str) -> list[tuple[str, str]]:
 
 
 def assert_well_formed(answer: Answer) -> None:
-    """Every piece is whole sentences ending in . ! ? or a closing quote, cites a source, shows no field name."""
+    """Every piece is whole sentences ending in . ! ? or a closing quote, cites a source, shows no field
+    name."""
     pieces = answer_sentences(answer.answer)
     assert pieces
     for text, note_id in pieces:
@@ -250,7 +251,8 @@ def test_ask_table_runs_on_a_question_file(app_library_dir: Path, tmp_path: Path
     assert ask_table.main([str(bad)]) == 2
 
 
-# --- the LLM engine: the same "not covered" rule, and follow-ups reach the model with their context ----------
+# --- the LLM engine: the same "not covered" rule, and follow-ups reach the model with their context
+# ----------
 
 
 def test_llm_engine_uses_the_same_coverage_rule(fake_openai, app_library_dir: Path) -> None:

@@ -64,7 +64,8 @@ def predicate(text: str) -> str:
 
 
 def output_object(statement: str) -> str:
-    """What the output is, without its delivery verb: 'Ship the bulk import tool' -> 'the bulk import tool'."""
+    """What the output is, without its delivery verb: 'Ship the bulk import tool' -> 'the bulk import
+    tool'."""
     from coach.engine.classifier import read
     from coach.engine.lexicon import DELIVERY_VERB
 
@@ -194,8 +195,8 @@ def metric_of(session: Session, who: str, behavior: str) -> Metric:
 
 def polished_statement(statement: str, guardrail: str = "") -> str:
     """The PM's own outcome, polished: no 'KR2:' label, written as who does what ('Increase the share of new
-    teams that invite a teammate from 20% to 30%' -> 'More new teams invite a teammate'), the numbers left to the
-    metric, and the agreed guardrail added when the sentence has none."""
+    teams that invite a teammate from 20% to 30%' -> 'More new teams invite a teammate'), the numbers left to
+    the metric, and the agreed guardrail added when the sentence has none."""
     from coach.engine import compose
 
     main = re.sub(r"^(?:[\w ]{1,30}\d?\s*[:\-–]\s+)", "", statement.strip().rstrip("."))

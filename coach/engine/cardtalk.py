@@ -124,14 +124,16 @@ class CardTalk:
 
     @staticmethod
     def _fixes(text: str) -> dict[str, str]:
-        """Card fixes said in words, with a stated target read as numbers: 'target is 4 min to under 2 by Q3'."""
+        """Card fixes said in words, with a stated target read as numbers: 'target is 4 min to under 2 by
+        Q3'."""
         fixes = corrections(text)
         for key in ("target", "baseline"):
             if key in fixes and len(fixes[key].split()) > 3:
                 nums = parse_numbers(fixes[key])
                 if nums.target or nums.baseline:
                     fixes.pop(key)
-                    lone = nums.baseline if not nums.target else ""  # 'target is 35% by Q3': one number, the target
+                    # 'target is 35% by Q3': one number, the target
+                    lone = nums.baseline if not nums.target else ""
                     said = {"target": nums.target or (lone if key == "target" else ""),
                             "baseline": lone if key == "baseline" else (nums.baseline if nums.target else ""),
                             "time_frame": nums.time_frame}
@@ -140,7 +142,8 @@ class CardTalk:
 
     @staticmethod
     def _guardrail_of(text: str) -> str:
-        """A guardrail said after the read-back or the card ('support tickets shouldn't go up'), as a limit."""
+        """A guardrail said after the read-back or the card ('support tickets shouldn't go up'), as a
+        limit."""
         heard = understand(text, Slot.guardrail)
         clause = heard.parts.get(Slot.guardrail, "")
         if not clause or not compose.GUARD.search(clause) or re.match(r"(?i)\W*(?:more|fewer)\s",
@@ -152,7 +155,8 @@ class CardTalk:
 
     @staticmethod
     def _numbers_from_rewrite(session: Session, rewrite: str) -> None:
-        """The user's own sentence wins: its numbers, and its segment after 'More', replace what was read before."""
+        """The user's own sentence wins: its numbers, and its segment after 'More', replace what was read
+        before."""
         nums = parse_numbers(rewrite)
         if not nums.empty:
             session.numbers = nums.merged(session.numbers)

@@ -146,7 +146,8 @@ def _focus(text: str) -> str:
     for i, s in enumerate(sentences):
         if sh.EXPLICIT_CHANGE.search(s) or sh.MOVES.search(s) or sh.TARGET.search(s) or lx.BUSINESS.search(s):
             if len(re.findall(r"[^\W\d_]{3,}", s)) < 3 and i > 0 and sentences[i - 1].rstrip(".!? ") not in outcome_like:
-                outcome_like.append(sentences[i - 1].rstrip(".!? "))  # "Target: 2x." belongs to the sentence before
+                # "Target: 2x." belongs to the sentence before
+                outcome_like.append(sentences[i - 1].rstrip(".!? "))
             outcome_like.append(s.rstrip(".!? "))
     return "; ".join(outcome_like) if outcome_like else " ".join(sentences)
 
@@ -167,9 +168,11 @@ def read(statement: str) -> Reading:
         words_after = [w for w in re.findall(r"[^\W\d_]{2,}", label.group(2)) if w.lower() not in sh.TARGET_WORDS]
         names_metric = lx.BUSINESS.search(label.group(1)) or lx.VANITY.search(label.group(1)) or lx.SENTIMENT.search(label.group(1))
         if len(words_after) >= 3 and not names_metric and not lx.DELIVERY_VERB.match(label.group(1)):
-            text = _strip_lead_in(label.group(2))  # "Data platform H1: analysts self-serve ..." -> the goal itself
+            # "Data platform H1: analysts self-serve ..." -> the goal itself
+            text = _strip_lead_in(label.group(2))
         else:
-            text = f"{label.group(1)} {label.group(2)}"  # "Courier sign-ups: 10k by May" -> the label is the metric
+            # "Courier sign-ups: 10k by May" -> the label is the metric
+            text = f"{label.group(1)} {label.group(2)}"
     guard = lx.GUARD_CLAUSE.search(text)
     if guard and guard.start() > 0:
         r.guarded = True
@@ -213,7 +216,8 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
         return kind, [Trap.multiple_outcomes]
     measured, qualified, tail = _measured_phrase(main)
     r.measured = measured
-    if qualified:  # "views that include a review": a count narrowed to the valuable ones (a learned-model feature)
+    # "views that include a review": a count narrowed to the valuable ones (a learned-model feature)
+    if qualified:
         r.cues["qualified"] = tail.strip()
     has_change = bool(sh.EXPLICIT_CHANGE.search(main)) or bool(sh.TARGET.search(main)) or bool(sh.MOVES.search(main))
     feature_use = bool(sh.FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main) or sh.NAMED_FEATURE.search(main)

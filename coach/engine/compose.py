@@ -48,7 +48,8 @@ def behaviour_after_segment(text: str) -> str:
 
 
 def guard_limit(text: str) -> str:
-    """A guardrail as a limit: 'desktop satisfaction shouldn't tank' -> 'desktop satisfaction does not drop'."""
+    """A guardrail as a limit: 'desktop satisfaction shouldn't tank' -> 'desktop satisfaction does not
+    drop'."""
     return re.sub(r"\b(does|do)\s+\1\b", r"\1", _guard_limit(text))
 
 
@@ -135,7 +136,8 @@ def clean_part(slot: Slot, text: str) -> str:
     text = re.sub(r"(?i)(?:,\s*|\s+)(?:i guess|i think|i suppose|i mean|probably|maybe|honestly|kind of|sort "
                   r"of)\b,?",
                   "",
-                  strip_hedges(text))  # hedges in the middle of an answer too: "commuters, I guess people ..."
+                  # hedges in the middle of an answer too: "commuters, I guess people ..."
+                  strip_hedges(text))
     text = third_person(text) if slot is not Slot.metric else text
     if slot is Slot.who:
         return segment(text)
@@ -192,7 +194,8 @@ def outcome_sentence(who: str, behavior: str, moment: str, guardrail: str, limit
 
 
 def lower_first(text: str) -> str:
-    """'Mid-market accounts' -> 'mid-market accounts' inside a sentence; 'SMB owners', 'iOS users' keep theirs."""
+    """'Mid-market accounts' -> 'mid-market accounts' inside a sentence; 'SMB owners', 'iOS users' keep
+    theirs."""
     first = text.split(" ", 1)[0] if text else ""
     if len(first) > 1 and first[:1].isupper() and first[1:2].islower() and not any(ch.isupper() for ch in first[1:]):
         return first[:1].lower() + text[1:]
@@ -231,7 +234,8 @@ SHARE_OF = re.compile(r"^(?:\w+\s*\d*\s*[:\-–]\s*)?(?:increase|raise|grow|lift
 
 
 def split_outcome(statement: str) -> tuple[str, str]:
-    """(who, what they do) of an outcome sentence: 'share of new teams that invite a teammate' -> both parts."""
+    """(who, what they do) of an outcome sentence: 'share of new teams that invite a teammate' -> both
+    parts."""
     text = statement.strip().rstrip(".")
     if m := SHARE_OF.match(text):
         return segment(m.group(1)), verb_phrase(m.group(2))
@@ -263,7 +267,8 @@ _COPULA = re.compile(r"^(?:[\w'-]+\s+){0,3}(?:is|are|was|were)\b", re.I)
 _HEDGES = re.compile(r"\b(?:i (?:think|guess|suppose|mean|believe|reckon|hope|'d say|would say)|if i had to "
                      r"(?:guess|pick)|to be honest|i'?m not sure|i'?d expect|i'?d hope|i'?d want|i'?d "
                      r"like)\b", re.I)
-# Talk about the speaker or the team's own work: 'I have a planning review in 20 minutes', 'we spent two quarters'.
+# Talk about the speaker or the team's own work: 'I have a planning review in 20 minutes', 'we spent two
+# quarters'.
 _SPEAKER = re.compile(r"\b(?:i|me|my|i'm|i've|i'll|mine)\b|^\W*(?:we|our team)\s+(?!'d|would|want|expect|"
                       r"hope|need|see|could|might|should)(?:\w+ed|spent|built|have|had|are|were|did|made|"
                       r"shipped|got)\b|\bit'?s\b|\bobviously\b", re.I)
@@ -286,7 +291,8 @@ def part_problem(slot: Slot, text: str, raw: str = "") -> str:
     if slot is Slot.guardrail and (re.match(r"(?i)\W*(?:it|that|this|they|them|those|these)\b", text) or (
             re.search(r"(?i)\b(?:it|them|this|that)\b", text) and not re.search(r"\d", text)) or
             len(re.sub(r"(?i)\s*does not (?:drop|rise|get worse)$", "", text).split()) < 2):
-        return "not_action"  # 'it shouldn't go above', 'they'll hate it', 'harm': a limit needs the thing it limits
+        # 'it shouldn't go above', 'they'll hate it', 'harm': a limit needs the thing it limits
+        return "not_action"
     if slot in (Slot.behavior, Slot.success):
         if any(not _SOLVED.search(text[max(0, m.start() - 30):m.start()]) for m in _PAIN.finditer(text)):
             return "pain"

@@ -131,7 +131,8 @@ class LearnedModel:
     combos: np.ndarray  # (pairs, 1 + traps): the (kind, trap set) pairs seen in training
     weights: dict[str, float]  # how much each feature block counts: rules, knn, ngrams
     example_embeddings: np.ndarray  # (examples, 384), unit vectors
-    example_labels: np.ndarray  # (examples, kinds + traps): kind one-hot and trap flags, averaged over labellers
+    # (examples, kinds + traps): kind one-hot and trap flags, averaged over labellers
+    example_labels: np.ndarray
     examples: list[dict]
     vocabulary: dict[str, int]
     ngram_vocab: list[str]
@@ -143,7 +144,8 @@ class LearnedModel:
 
     def design(self, embeddings: np.ndarray, rules: np.ndarray, texts: list[str],
                sims: np.ndarray) -> np.ndarray:
-        """The model's input: embedding, rule features, neighbours' labels and word n-grams, each block weighted."""
+        """The model's input: embedding, rule features, neighbours' labels and word n-grams, each block
+        weighted."""
         w = self.weights
         return np.hstack([embeddings.astype(np.float32), w["rules"] * rules.astype(np.float32),
                           w["knn"] * knn_features(sims, self.example_labels),

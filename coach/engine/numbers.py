@@ -129,7 +129,8 @@ def parse_numbers(text: str) -> Numbers:
             relative = re.search(r"\bby\s*$", before, re.I) and "%" in value
             target = target or ((qualifier.group(1).lower() + " " if qualifier else "+" if relative else "") + value)
         elif not base:
-            base = value  # a level said with no cue is where things stand: targets come with "want", "to", "by"
+            # a level said with no cue is where things stand: targets come with "want", "to", "by"
+            base = value
         elif not target:
             target = value
     unit = re.search(r"\s(days?|weeks?|hours?|minutes?|months?)$", base)

@@ -105,7 +105,8 @@ class Coach(CardTalk):
         return session
 
     def reply(self, session: Session, text: str) -> Turn:
-        """Take the user's answer and return the coach's next message (a question, a read-back or the card)."""
+        """Take the user's answer and return the coach's next message (a question, a read-back or the
+        card)."""
         session.snapshot()
         if session.status == "done":
             return self._after_card(session, text)
@@ -190,7 +191,8 @@ class Coach(CardTalk):
 
     def _non_answer(self, session: Session, slot: Slot, heard: Understanding,
                     meaning: Interpretation) -> Turn:
-        """Pushback, a question back, 'I already said', off-topic or a vague reply: answer it as a coach would."""
+        """Pushback, a question back, 'I already said', off-topic or a vague reply: answer it as a coach
+        would."""
         acts = heard.acts
         if "question" in acts and not CATCH.search(heard.question):
             return self._say(session, Move(act="evasive", slot=slot),
@@ -208,7 +210,8 @@ class Coach(CardTalk):
                                      prefix=self.offline_writer.bank["fair_point"])
             return self._say(session, Move(act="rephrase", slot=slot))
         if "pushback" in acts:
-            # It ships either way: ask how they will know it worked, which is the value question seen from after launch.
+            # It ships either way: ask how they will know it worked, which is the value question seen from
+            # after launch.
             ask = Slot.success if slot is Slot.value else slot
             return self._say(session, Move(act="rephrase", slot=ask), prefix=self._pushback_reply(slot))
         if "off_topic" in acts:
@@ -272,7 +275,8 @@ class Coach(CardTalk):
         for slot in SLOT_ORDER:
             if slot not in session.slots:
                 self._assume(session, slot)
-                if slot not in ASKED:  # never asked by design: inferred from the case, not a gap the user left
+                # never asked by design: inferred from the case, not a gap the user left
+                if slot not in ASKED:
                     session.slots[slot].origin = "inferred"
         draft = cards.draft_card(session, self._business_default(session), self._guardrail_default(session),
                                  self._compose(session))
@@ -376,7 +380,8 @@ class Coach(CardTalk):
         return self._advance(session, None, prefix=prefix)
 
     def _file(self, session: Session, slot: Slot, heard: Understanding, answer: str) -> None:
-        """File the answer under the slot asked, and each other part where it belongs (never over the user's words)."""
+        """File the answer under the slot asked, and each other part where it belongs (never over the user's
+        words)."""
         session.fill(slot, compose.clean_part(slot, answer))
         if slot is Slot.who and (rest := compose.behaviour_after_segment(answer)) and Slot.behavior not in session.slots:
             session.fill(Slot.behavior, compose.clean_part(Slot.behavior, rest))
@@ -404,7 +409,8 @@ class Coach(CardTalk):
         nxt = self._next_slot(session)
         # Keep one message in hand for the card.
         if session.coach_turns >= SOFT_BUDGET - 1:
-            return self.finish(session)  # the card is message eight at most; what is missing is marked as assumed
+            # the card is message eight at most; what is missing is marked as assumed
+            return self.finish(session)
         if nxt is None:
             return self._read_back(session, prefix)
         if move is None:
@@ -417,7 +423,8 @@ class Coach(CardTalk):
     def _compose(self, session: Session) -> str:
         s = session.filled
         if not (s(Slot.behavior) or s(Slot.success) or s(Slot.value)) and not session.good_outcome:
-            # Nothing said yet about what customers do: an honest draft shows the gaps, not an invented behaviour.
+            # Nothing said yet about what customers do: an honest draft shows the gaps, not an invented
+            # behaviour.
             return compose.outcome_sentence(s(Slot.who) or "customers", GAP_BEHAVIOUR,
                                             s(Slot.value_moment) or GAP_MOMENT,
                                             s(Slot.guardrail))

@@ -1,4 +1,5 @@
-"""Coaching one backlog row at a time, for the Workshop: the trap, the one question, and a draft when there is enough.
+"""Coaching one backlog row at a time, for the Workshop: the trap, the one question, and a draft when there is
+enough.
 
 A row gets a draft outcome only when it already holds who does what (or a real customer
 metric) and no trap that a draft would merely repeat; every other row "needs coaching",
@@ -118,7 +119,8 @@ def _people(who: str) -> str:
 
 
 def _leading_who(text: str) -> tuple[str, str] | None:
-    """'(More) warehouse staff pick orders' -> ('warehouse staff', 'pick orders'): who acts, then what they do."""
+    """'(More) warehouse staff pick orders' -> ('warehouse staff', 'pick orders'): who acts, then what they
+    do."""
     words = text.split()
     start = 1 if words and words[0].lower() == "more" else 0
     for n in range(3, 0, -1):  # the longest group first: 'team admins', not 'team'
@@ -321,7 +323,8 @@ def row_card(statement: str, draft: str, who: str, does: str, reading: Reading) 
 
 
 _NORMAL = re.compile(r"[^a-z0-9%]+")
-NEAR_DUPLICATE = 0.80  # MiniLM cosine; unrelated rows of one backlog stay below ~0.75, rewordings land above 0.85
+# MiniLM cosine; unrelated rows of one backlog stay below ~0.75, rewordings land above 0.85
+NEAR_DUPLICATE = 0.80
 
 
 def normalised(text: str) -> str:
@@ -331,7 +334,8 @@ def normalised(text: str) -> str:
 
 def duplicates(texts: list[str], vectors=None,
                threshold: float = NEAR_DUPLICATE) -> dict[int, tuple[int, float]]:
-    """For each index that repeats an earlier row: (earlier index, similarity); 1.0 for the same normalised text.
+    """For each index that repeats an earlier row: (earlier index, similarity); 1.0 for the same normalised
+    text.
 
     `vectors` are unit embeddings of the texts (one row each) or None to compare normalised text only.
     """

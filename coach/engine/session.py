@@ -85,7 +85,8 @@ class Session(BaseModel):
         return [s for s, f in self.slots.items() if f.origin == "assumed"]
 
     def snapshot(self) -> None:
-        """Remember the state before an answer, so that answer can be undone (the transcript is cut, not stored)."""
+        """Remember the state before an answer, so that answer can be undone (the transcript is cut, not
+        stored)."""
         state = self.model_dump_json(exclude={"transcript", "snapshots"})
         self.snapshots = [*self.snapshots[-19:], f"{len(self.transcript)}|{state}"]
 

@@ -218,7 +218,8 @@ def _temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 
 def _untrained(data: Data, vocab: dict[str, int], weights: dict[str, float]) -> LearnedModel:
-    """A model holding the examples, n-gram vocabulary and weights of `data`, with no fitted coefficients yet."""
+    """A model holding the examples, n-gram vocabulary and weights of `data`, with no fitted coefficients
+    yet."""
     ngram_vocab, idf = fit_vocabulary(data.texts)
     examples = [{"statement": s, "kind": KINDS[k], "traps": [t for t, f in zip(TRAPS, row, strict=True) if f]}
                 for s, k, row in zip(data.statements, data.kinds, data.traps, strict=True)]
@@ -273,7 +274,8 @@ def fit(data: Data, vocab: dict[str, int], seed: int = SEED, c_kind: float = C_K
         chosen[held], on[held], joint[held] = decode(pk[held], pt[held], combos)
     joint = np.clip(joint, 1e-6, 1 - 1e-6)
     right = (chosen == data.kinds) & (on == data.traps.astype(bool)).all(axis=1)
-    if len(np.unique(right)) == 2:  # weighted like training, so real-world statements steer the calibration most
+    # weighted like training, so real-world statements steer the calibration most
+    if len(np.unique(right)) == 2:
         m = LogisticRegression(C=100.0).fit(np.column_stack([np.log(joint / (1 - joint)), oof_cos]),
                                             right.astype(int),
                                             sample_weight=data.row_weight)
@@ -345,7 +347,8 @@ def figures(kind_ok: np.ndarray, traps_ok: np.ndarray, conf: np.ndarray) -> dict
 
 def real_world_holdout(data: Data, vocab: dict[str, int], folds: int = 2, seed: int = SEED) -> dict:
     """Figures on the real-world statements, each judged by a model that never saw its document: the
-    documents split into `folds` groups, each held out in turn while the rest (bank, dev, other documents) trains."""
+    documents split into `folds` groups, each held out in turn while the rest (bank, dev, other documents)
+    trains."""
     from sklearn.model_selection import StratifiedGroupKFold
 
     real = np.flatnonzero(data.real_world)
@@ -365,7 +368,8 @@ def real_world_holdout(data: Data, vocab: dict[str, int], folds: int = 2, seed: 
 
 def score(path: Path, model: LearnedModel | None = None) -> dict:
     """The shipped model's figures on one labelled file, through the whole inference path (typo mending,
-    rules, embeddings, the cap on other languages): kind, trap set, and how far the confidence can be trusted."""
+    rules, embeddings, the cap on other languages): kind, trap set, and how far the confidence can be
+    trusted."""
     from coach.engine.learned import shipped_model
     from coach.engine.verdict import FOREIGN_CAP, language_of, predict
 

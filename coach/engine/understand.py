@@ -334,13 +334,15 @@ def _clauses(kept: list[str]) -> list[str]:
 
 
 def _behaviour_in(text: str) -> str:
-    """The verb phrase after an actor in a clause ('if it works, they'd keep logging runs' -> 'keep logging runs')."""
+    """The verb phrase after an actor in a clause ('if it works, they'd keep logging runs' -> 'keep logging
+    runs')."""
     m = _ACTOR_VERB.search(strip_hedges(text))
     return m.group(1) if m else ""
 
 
 def pick_parts(kept: list[str], asked: Slot, questions: list[str] | None = None) -> dict[Slot, str]:
-    """Each slot's best part of an answer: the asked slot first, then whatever else the answer clearly says."""
+    """Each slot's best part of an answer: the asked slot first, then whatever else the answer clearly
+    says."""
     clauses = _clauses(kept)
     if not clauses:
         return {}
@@ -368,7 +370,8 @@ def pick_parts(kept: list[str], asked: Slot, questions: list[str] | None = None)
         first = strip_hedges(clauses[0])
         if asked in parts and _VERBLESS.match(first) and not _PRONOUN_START.match(first) and parts.get(asked) != clauses[0] \
                 and valid_segment(segment(first)) and _PLURAL.search(segment(first)) and not _questioned(first, questions or []):
-            parts[Slot.who] = first  # "New runners, first 60 days. If sharing works, they'd keep logging runs"
+            # "New runners, first 60 days. If sharing works, they'd keep logging runs"
+            parts[Slot.who] = first
     elif asked is Slot.value_moment:
         moment = next((c for c in clauses if MOMENT.search(c)), "")
         if moment:

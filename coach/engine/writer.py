@@ -51,7 +51,8 @@ def _pick(options: list[str] | str, seed: str) -> str:
 
 
 def slot_words(session: Session) -> dict[str, str]:
-    """What a question may quote: the statement, the thing it names and the clean segment; never a raw answer."""
+    """What a question may quote: the statement, the thing it names and the clean segment; never a raw
+    answer."""
     from coach.engine.card import output_object
 
     s = session.filled

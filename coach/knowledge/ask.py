@@ -53,7 +53,8 @@ IN_SHORT_LABEL = "In short:"
 #: Split after . ! or ? (keeping a closing quote or bracket with its sentence) before a capital or digit.
 _SPLIT = re.compile(r"(?:(?<=[.!?][\"')\]])|(?<=[.!?]))\s+(?=[\"'(\[]*[A-Z0-9])")
 _MARKUP = re.compile(r"^\s*(?:[-*+]|\d+[.)]|>|#+)\s*")
-#: snake_case names (`business_link`, `value_moment`, `output_in_disguise`) are the engine's, not the reader's.
+# : snake_case names (`business_link`, `value_moment`, `output_in_disguise`) are the engine's, not the
+# reader's.
 INTERNAL_NAME = re.compile(r"\b[a-z]+_[a-z_]+\b")
 _FOLLOW_UP_CUE = re.compile(r"^\s*(?:and|but|so|also|then|what about|how about|what if|same|does (?:that|"
                             r"this|it)|is (?:that|this|it)|(?:and )?(?:for|in|with) (?:a|an|the|my|our)\b)",
@@ -87,7 +88,8 @@ class _Candidate:
 
 
 def sentences(text: str) -> list[str]:
-    """Plain sentences of a passage: heading and "In short" lines dropped, markdown bullets and emphasis removed."""
+    """Plain sentences of a passage: heading and "In short" lines dropped, markdown bullets and emphasis
+    removed."""
     _, body = split_passage(text)
     out: list[str] = []
     for para in re.split(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+[.)])\s)", body):
@@ -189,7 +191,8 @@ def _overlap(weights: dict[str, float], text: str) -> float:
 
 def _lead(passages: list[Passage], weights: dict[str, float]) -> list[str]:
     """The direct answer, first sentence first: the top note's curated "In short"; but when one sentence
-    of that note matches the question far better ("how are OKRs scored?"), that sentence, then the "In short"."""
+    of that note matches the question far better ("how are OKRs scored?"), that sentence, then the "In
+    short"."""
     top = passages[0]
     in_short, _ = split_passage(top.text)
     best = _candidates(weights, [top])

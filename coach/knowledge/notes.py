@@ -74,7 +74,8 @@ class Note:
         return self.body
 
     def chunks(self) -> list[Chunk]:
-        """The note split by `## ` section, each chunk prefixed with the title, plus its curated answer chunks."""
+        """The note split by `## ` section, each chunk prefixed with the title, plus its curated answer
+        chunks."""
         chunks = chunk_sections(self.id, self.title, self.body, source="corpus", doc_hash=self.hash)
         return chunks + answer_chunks(self)
 

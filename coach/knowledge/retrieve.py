@@ -256,7 +256,8 @@ class KnowledgeBase:
         return None
 
     def term_weights(self, text: str) -> dict[str, float]:
-        """Inverse document frequency (over the indexed chunks) of each word of a text: rare words weigh more."""
+        """Inverse document frequency (over the indexed chunks) of each word of a text: rare words weigh
+        more."""
         chunks, _ = self._ensure_ready()
         with self._lock:
             if self._df is None or self._df[0] is not chunks:

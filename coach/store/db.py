@@ -173,7 +173,8 @@ def migrate(engine: Engine) -> str:
 
 
 def open_engine(url: str, busy_timeout: float = 10.0) -> Engine:
-    """Parse, connect, check and migrate; any failure is one StoreError line naming the (password-free) URL."""
+    """Parse, connect, check and migrate; any failure is one StoreError line naming the (password-free)
+    URL."""
     parsed = parse_url(url)
     engine = make_engine(parsed, busy_timeout)
     try:

@@ -108,7 +108,8 @@ def _write_lock(path: Path | None) -> threading.Lock:
 
 
 def owned(column: Any, owner: Any, include_unowned: bool = False) -> Any:
-    """The WHERE clause for `owner` (ANY: no filter); `include_unowned` adds rows saved before users existed."""
+    """The WHERE clause for `owner` (ANY: no filter); `include_unowned` adds rows saved before users
+    existed."""
     if owner is ANY:
         return True
     clause = column == owner
@@ -262,7 +263,8 @@ class SessionStore(RoomsMixin):
                                owner=r[6], room=r[7]) for r in rows]
 
     def rename(self, session_id: str, title: str, owner: Any = ANY, include_unowned: bool = False) -> bool:
-        """Give a session its own name in the list (an empty name restores the statement); True when renamed."""
+        """Give a session its own name in the list (an empty name restores the statement); True when
+        renamed."""
         c = t.sessions.c
         name = " ".join(title.split())[:120] or None
         with self._db(write=True) as db:

@@ -249,7 +249,8 @@ def _start_over() -> None:
 
 
 def _stash() -> None:
-    """Chat callback: keep the text for the page body, which handles it before drawing anything that depends on it."""
+    """Chat callback: keep the text for the page body, which handles it before drawing anything that depends
+    on it."""
     st.session_state["chat_text"] = st.session_state.get("chat")
 
 

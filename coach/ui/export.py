@@ -77,7 +77,8 @@ def rows_csv(rows: Sequence[Row]) -> bytes:
 
 
 def rows_markdown(rows: Sequence[Row]) -> str:
-    """The reviewed backlog: one section per row (trap, question, draft and card), problems listed at the end."""
+    """The reviewed backlog: one section per row (trap, question, draft and card), problems listed at the
+    end."""
     good = [r for r in rows if r.advice is not None]
     bad = [r for r in rows if r.advice is None]
     drafted = sum(1 for r in good if r.card is not None)

@@ -117,7 +117,8 @@ def _show_turn(index: int, turn: dict) -> None:
 
 
 def ask_section() -> None:
-    """A conversation with the library: every question and answer kept, follow-ups read with the last question."""
+    """A conversation with the library: every question and answer kept, follow-ups read with the last
+    question."""
     note_view()
     history: list[dict] = st.session_state.setdefault(HISTORY, [])
     conversation = st.container()

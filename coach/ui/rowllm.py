@@ -1,4 +1,5 @@
-"""The LLM engine's drafter for Workshop rows: a model draft per row, validated for meaning, offline on any failure.
+"""The LLM engine's drafter for Workshop rows: a model draft per row, validated for meaning, offline on any
+failure.
 
 A model draft is used only when it reads as a clean product outcome (the classifier finds
 no trap in it that a draft must avoid), names customers and a behaviour the row itself

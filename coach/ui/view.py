@@ -42,7 +42,8 @@ PASS, FAIL = ":green[:material/check_circle:] **Pass** -", ":red[:material/cance
 GENERIC_ERROR = ("Something went wrong on this page. Your saved sessions are safe; "
                  "reload the page to continue.")
 
-# Streamlit keeps a button label on one line and cuts it with an ellipsis in a narrow column; let it wrap instead.
+# Streamlit keeps a button label on one line and cuts it with an ellipsis in a narrow column; let it wrap
+# instead.
 BUTTON_LABELS_WRAP = """<style>
 button[data-testid^="stBaseButton"] { height: auto; min-height: 2.5rem; }
 button[data-testid^="stBaseButton"] * { white-space: normal !important; text-overflow: clip !important;

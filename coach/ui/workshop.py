@@ -27,7 +27,8 @@ def _drafter():  # noqa: ANN202 - a RowDrafter or None
         from coach.ui.rowllm import llm_drafter
 
         return llm_drafter(services.settings())
-    except Exception:  # noqa: BLE001 - no LLM layer or bad settings: the offline advice is complete on its own
+    # noqa: BLE001 - no LLM layer or bad settings: the offline advice is complete on its own
+    except Exception:
         return None
 
 
