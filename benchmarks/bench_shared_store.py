@@ -99,7 +99,8 @@ async def _user(user: User, store, think_ms: float, start: asyncio.Event) -> Non
                 chat, query = await _rerun(ws, query, (chat, text))
                 user.turn_ms.append((time.perf_counter() - began) * 1000)
                 user.sent += 1
-                user.session_id = user.session_id or dict(p.split("=", 1) for p in query.split("&")).get("session", "")
+                user.session_id = user.session_id \
+                    or dict(p.split("=", 1) for p in query.split("&")).get("session", "")
                 session = await asyncio.to_thread(store.load, user.session_id)
                 if session is None or session.status == "done" or chat is None:
                     break

@@ -210,7 +210,8 @@ def test_ask_json_extends_the_contract(app_library_dir: Path) -> None:
 
 def test_ask_refuses_an_empty_earlier_question(app_library_dir: Path) -> None:
     result = CliRunner().invoke(app, ["ask", "and for a B2B team?", "--after", "   "])
-    assert result.exit_code == 2 and "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert result.exit_code == 2 and "Traceback" not in result.output \
+            and len(result.output.strip().splitlines()) == 1
 
 
 def test_answer_json_lists_citations_in_order() -> None:

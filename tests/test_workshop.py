@@ -135,7 +135,8 @@ def test_the_llm_drafter_uses_a_valid_model_draft_and_falls_back_per_row() -> No
     assert rows[1].advice.needs_coaching and "not used" in rows[1].advice.notice
     assert rows[2].advice.draft != invented["product_outcome"] and "not the row's" in rows[2].advice.notice
     assert rows[2].advice.draft.startswith("More hosts update their calendar every week")  # the offline draft
-    assert len(chat.history) == 3 and "More hosts reply to guest messages within a day" in chat.history[0][1][1]
+    assert len(chat.history) == 3 \
+            and "More hosts reply to guest messages within a day" in chat.history[0][1][1]
 
 
 def test_a_dead_provider_costs_one_call_and_every_row_keeps_its_offline_advice() -> None:

@@ -94,7 +94,8 @@ def alternatives(session: Session) -> list[str]:
     from coach.engine.classifier import read
 
     bet = (read(session.statement).main or session.statement).rstrip(".")
-    first = [f"{bet[:1].upper()}{bet[1:]} (the original bet)"] if session.classification.kind is Kind.output else []
+    first = [f"{bet[:1].upper()}{bet[1:]} (the original bet)"] \
+        if session.classification.kind is Kind.output else []
     return first + list(dict.fromkeys(options))[: 4 - len(first)]
 
 
@@ -152,7 +153,8 @@ def outcome_type_of(session: Session) -> str:
         t.text for t in session.transcript if t.role.value == "user")
     if session.filled(Slot.confidence) == "performance":
         return "performance"
-    return "performance" if _PERFORMANCE.search(said) and not _LEARNING.search(session.filled(Slot.confidence)) \
+    return "performance" if _PERFORMANCE.search(said) \
+            and not _LEARNING.search(session.filled(Slot.confidence)) \
         else "learning"
 
 
@@ -223,7 +225,8 @@ def said_behaviour(session: Session) -> str:
     statement = session.statement.lower()
     for key in (Slot.behavior, Slot.success, Slot.value):
         fill = session.slots.get(key)
-        if fill and fill.text and fill.origin != "statement" and fill.text.strip().rstrip(".").lower() not in statement \
+        if fill and fill.text and fill.origin != "statement" \
+                and fill.text.strip().rstrip(".").lower() not in statement \
                 and not compose.part_problem(Slot.behavior, fill.text):
             return fill.text
     return ""
@@ -243,7 +246,8 @@ def draft_card(session: Session, business_default: str, guardrail_default: str, 
     who = s(Slot.who) or "customers"
     behavior = said_behaviour(session) or "[do what differently: to confirm]"
     guardrail = s(Slot.guardrail) or guardrail_default
-    guardrail = guardrail if session.slots.get(Slot.guardrail) and session.slots[Slot.guardrail].origin != "user" \
+    guardrail = guardrail if session.slots.get(Slot.guardrail) \
+        and session.slots[Slot.guardrail].origin != "user" \
         else guard_limit(guardrail)
     moment = s(Slot.value_moment) if session.slots.get(Slot.value_moment, None) and \
         session.slots[Slot.value_moment].origin != "statement" else ""

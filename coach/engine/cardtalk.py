@@ -161,7 +161,8 @@ class CardTalk:
         if not nums.empty:
             session.numbers = nums.merged(session.numbers)
         if re.match(r"(?i)more\s+\S+", rewrite):
-            who, _ = compose.split_outcome("share of " + rewrite[5:].split(",")[0].replace(" get ", " who get ", 1))
+            who, _ = compose.split_outcome("share of "
+                                           + rewrite[5:].split(",")[0].replace(" get ", " who get ", 1))
             if who and who != "customers" and len(who.split()) <= 8 and session.card is not None:
                 session.card.who = who
         if session.card is not None:
@@ -181,7 +182,8 @@ class CardTalk:
                                     text, flags=re.I)[-1], Slot.behavior)
         candidates = [c for c in re.split(r"(?<=[.!?])\s+", heard.content) if len(c.split()) >= 6]
         rewrite = max(candidates, key=len) if candidates else heard.content
-        if first_person(rewrite) or META_TALK.search(rewrite) or not heard.has_content or len(rewrite.split()) < 6 or re.match(
+        if first_person(rewrite) or META_TALK.search(rewrite) or not heard.has_content \
+                or len(rewrite.split()) < 6 or re.match(
                 r"^(?:yes|yeah|yep|ok|okay|sure|keep|fine|good|great|looks good|that works|perfect|thanks)\b",
                 rewrite, re.I):
             return ""

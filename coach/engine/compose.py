@@ -186,7 +186,8 @@ def outcome_sentence(who: str, behavior: str, moment: str, guardrail: str, limit
     guard = guard_phrase(guardrail) if guardrail else ""
     for parts in ([behavior, moment, guard], [behavior, moment, ""], [behavior, "", guard],
                   [behavior, "", ""]):
-        body = ", ".join(p for p in parts[:2] if p) if "," in parts[0] else " ".join(p for p in parts[:2] if p)
+        body = ", ".join(p for p in parts[:2] if p) if "," in parts[0] \
+            else " ".join(p for p in parts[:2] if p)
         sentence = f"More {who} {body}" + (f", {parts[2]}" if parts[2] else "") + "."
         if len(sentence.split()) <= limit:
             return sentence
@@ -197,7 +198,8 @@ def lower_first(text: str) -> str:
     """'Mid-market accounts' -> 'mid-market accounts' inside a sentence; 'SMB owners', 'iOS users' keep
     theirs."""
     first = text.split(" ", 1)[0] if text else ""
-    if len(first) > 1 and first[:1].isupper() and first[1:2].islower() and not any(ch.isupper() for ch in first[1:]):
+    if len(first) > 1 and first[:1].isupper() and first[1:2].islower() \
+            and not any(ch.isupper() for ch in first[1:]):
         return first[:1].lower() + text[1:]
     return text
 

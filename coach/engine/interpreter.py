@@ -115,7 +115,8 @@ class OfflineInterpreter:
             return Interpretation(intent="evasive")
         result = Interpretation(intent="answer", text=text)
         if slot is Slot.confidence:
-            result.outcome_type = "performance" if _PERFORMANCE.search(text) and not _LEARNING.search(text) else "learning"
+            result.outcome_type = "performance" if _PERFORMANCE.search(text) \
+                and not _LEARNING.search(text) else "learning"
             return result
         if slot in (Slot.value, Slot.success, Slot.behavior, Slot.metric, Slot.value_moment):
             verdict = classify(text)

@@ -53,9 +53,11 @@ LEXICON_FLAGS: list[tuple[str, re.Pattern[str]]] = [
     ("ratio", re.compile(r"\b(?:share|percentage|proportion|rate|ratio|%) of\b|%", re.I)),
     ("relative_clause", re.compile(r"\b(?:that|which|who|whose|where)\b", re.I)),
 ]
-FEATURE_NAMES = ([f"rule_kind={k}" for k in KINDS] + [f"rule_trap={t}" for t in TRAPS] + [f"cue={c}" for c in CUES]
+FEATURE_NAMES = ([f"rule_kind={k}" for k in KINDS] + [f"rule_trap={t}" for t in TRAPS]
+                 + [f"cue={c}" for c in CUES]
                  + ["has_bet", "starts_delivery", "clauses>1", "words/20"]
-                 + [f"family={name}" for name, _ in sh.FAMILIES] + [f"lex={name}" for name, _ in LEXICON_FLAGS])
+                 + [f"family={name}" for name, _ in sh.FAMILIES]
+                 + [f"lex={name}" for name, _ in LEXICON_FLAGS])
 
 
 def rule_features(text: str, reading: Any) -> np.ndarray:
@@ -103,7 +105,8 @@ def decode(kind_probs: np.ndarray, trap_probs: np.ndarray, combos: np.ndarray
     """Per row: the likeliest (kind, trap set) among `combos` (rows of kind index, then trap flags), and its
     probability P(kind) * prod P(each trap decision)."""
     kinds, traps = combos[:, 0].astype(int), combos[:, 1:].astype(bool)
-    score = (np.log(np.clip(kind_probs, 1e-12, 1.0))[:, kinds] + np.log(np.clip(trap_probs, 1e-12, 1.0)) @ traps.T
+    score = (np.log(np.clip(kind_probs, 1e-12, 1.0))[:, kinds]
+             + np.log(np.clip(trap_probs, 1e-12, 1.0)) @ traps.T
              + np.log(np.clip(1.0 - trap_probs, 1e-12, 1.0)) @ (~traps).T)
     best = score.argmax(axis=1)
     return kinds[best], traps[best], np.exp(score[np.arange(len(best)), best])

@@ -127,7 +127,8 @@ def parse_numbers(text: str) -> Numbers:
             qualifier = re.search(r"(under|below|above|over|at least|at most|less than|more than|no more "
                                   r"than)\s*(?:about|around|~)?\s*$", before, re.I)
             relative = re.search(r"\bby\s*$", before, re.I) and "%" in value
-            target = target or ((qualifier.group(1).lower() + " " if qualifier else "+" if relative else "") + value)
+            target = target \
+                or ((qualifier.group(1).lower() + " " if qualifier else "+" if relative else "") + value)
         elif not base:
             # a level said with no cue is where things stand: targets come with "want", "to", "by"
             base = value

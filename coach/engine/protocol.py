@@ -133,7 +133,8 @@ class Coach(CardTalk):
                                      r"skip|card|wrap (?:it )?up)\b", s)]
             rest = understand(" ".join(kept), slot)
             part = rest.parts.get(slot) or rest.content
-            if len(rest.content.split()) >= 8 and not compose.part_problem(slot, compose.clean_part(slot, part), part):
+            if len(rest.content.split()) >= 8 \
+                    and not compose.part_problem(slot, compose.clean_part(slot, part), part):
                 self._file(session, slot, rest, part)
             else:
                 self._file_parts(session, slot, rest)
@@ -179,7 +180,8 @@ class Coach(CardTalk):
             kind = Kind.product_outcome
         else:
             kind = c.kind
-        traps = [t for t in c.traps if kind is Kind.product_outcome or t is Trap.output_in_disguise and kind is Kind.output]
+        traps = [t for t in c.traps if kind is Kind.product_outcome or t is Trap.output_in_disguise
+                 and kind is Kind.output]
         session.classification = c.model_copy(update={"kind": kind, "traps": traps})
         session.slots.clear()
         self._prefill(session)
@@ -357,7 +359,8 @@ class Coach(CardTalk):
             trap = fresh[0]
             session.countered.append(f"{slot}:{trap}")
             if slot is Slot.metric and not heard.numbers.empty:
-                session.dropped = " to ".join(n for n in (heard.numbers.baseline, heard.numbers.target) if n) + \
+                session.dropped = " to ".join(n for n in (heard.numbers.baseline, heard.numbers.target)
+                                              if n) + \
                     f"{' ' + heard.numbers.time_frame if heard.numbers.time_frame else ''} on {compose.shorten(answer, 8)}"
             return self._say(session, Move(act="counter", slot=slot, trap=trap, answer=answer),
                              extra_notes=[TRAP_NOTES[trap]], prefix=prefix)
@@ -383,7 +386,8 @@ class Coach(CardTalk):
         """File the answer under the slot asked, and each other part where it belongs (never over the user's
         words)."""
         session.fill(slot, compose.clean_part(slot, answer))
-        if slot is Slot.who and (rest := compose.behaviour_after_segment(answer)) and Slot.behavior not in session.slots:
+        if slot is Slot.who and (rest := compose.behaviour_after_segment(answer)) \
+                and Slot.behavior not in session.slots:
             session.fill(Slot.behavior, compose.clean_part(Slot.behavior, rest))
         if slot is Slot.metric:
             session.numbers = session.numbers.merged(parse_numbers(answer))
@@ -481,7 +485,8 @@ class Coach(CardTalk):
     def _business_default(self, session: Session) -> str:
         if session.classification.kind is Kind.business_outcome:
             return session.statement.rstrip(".")
-        return compose.business_default(" ".join(f.text for f in session.slots.values()) + " " + session.statement)
+        return compose.business_default(" ".join(f.text for f in session.slots.values()) + " "
+                                        + session.statement)
 
     def _guardrail_default(self, session: Session) -> str:
         return "satisfaction (CSAT) of the same customers does not drop"

@@ -234,11 +234,13 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
                           flags=re.I)
         return f"Who gets value from each of the {_lower_first(made)}, and at what moment could you count that instead?"
     if trap is Trap.traction_metric:
-        used = f"{actor} {does}" if actor else "they " + _lower_first(cues.get("feature") or reading.measured or quoted)
+        used = f"{actor} {does}" if actor else "they " \
+            + _lower_first(cues.get("feature") or reading.measured or quoted)
         return (f"What are people trying to get done when {used}, and how would you see they "
                 "managed it, whichever feature they use?")
     if trap is Trap.wrong_moment:
-        step = f"{actor} {does}" if actor else "the " + _lower_first(cues.get("moment") or reading.measured or quoted)
+        step = f"{actor} {does}" if actor else "the " \
+            + _lower_first(cues.get("moment") or reading.measured or quoted)
         later = next((m for p, m in _LATER_MOMENT if p.search(step)), "the moment they actually get value")
         return (f"What happens after {step} that shows customers got value (say, {later}), "
                 "and can you count that instead?")
@@ -304,7 +306,8 @@ def row_card(statement: str, draft: str, who: str, does: str, reading: Reading) 
                     baseline=numbers.baseline or "unknown: instrument first",
                     target=numbers.target or "to agree",
                     time_frame=numbers.time_frame or "this quarter")
-    krs = [f"{metric.name} moves from {metric.baseline} to {metric.target}" if numbers.baseline and numbers.target
+    krs = [f"{metric.name} moves from {metric.baseline} to {metric.target}" if numbers.baseline
+           and numbers.target
            else f"Baseline of {metric.name} measured, and a target agreed",
            f"{guardrail[:1].upper() + guardrail[1:]}"]
     return OutcomeCard(

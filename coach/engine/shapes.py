@@ -48,7 +48,8 @@ TARGET_WORDS = {"by", "to", "from", "target", "in", "on", "per", "week", "month"
 LABEL = re.compile(r"^([^:]{1,45}):\s+(.{3,})$")
 USAGE_WORDS = lx.words(r"opens?", r"uses?", r"usage", r"views?", r"clicks?", r"sessions?", r"plays?",
                        r"launches", r"taps?")
-QUOTED_FEATURE = re.compile(lx.TRACTION_VERB.pattern + r"\s+(?:on\s+)?(?:the\s+)?[\"'\u2018\u201c][^\"'\u2019\u201d]{2,40}[\"'\u2019\u201d]", re.I)
+QUOTED_FEATURE = re.compile(lx.TRACTION_VERB.pattern
+                            + r"\s+(?:on\s+)?(?:the\s+)?[\"'\u2018\u201c][^\"'\u2019\u201d]{2,40}[\"'\u2019\u201d]", re.I)
 THE_FEATURE = re.compile(r"\b(?:the|our|a|this) (?:new )?(?:[\w-]+ ){0,3}(?:feature|widget|button|module|tab|"
                          r"mode)\b", re.I)
 EXPLICIT_CHANGE = lx.words(
@@ -90,7 +91,8 @@ CONSUMING = {"read", "reads", "view", "views", "watch", "watches", "buy", "buys"
               "receives", "get", "gets", "see", "sees", "find", "finds", "attend", "attends", "save", "saves",
               "keep", "keeps", "return", "returns", "renew", "renews", "pay", "pays", "visit", "visits"}
 ACTOR_AFTER_VERB = re.compile(
-    r"^\s*(?:make|get|help|enable|let|allow|bring)\s+(?:(?:our|the|more|all|every|each|new)\s+)*" + lx.ACTOR.pattern,
+    r"^\s*(?:make|get|help|enable|let|allow|bring)\s+(?:(?:our|the|more|all|every|each|new)\s+)*"
+    + lx.ACTOR.pattern,
     re.IGNORECASE,
 )
 GENERIC_BEHAVIOR = {"use", "uses", "used", "using", "do", "does", "get", "gets", "take", "takes", "taken",
@@ -126,7 +128,8 @@ FEATURE_SESSIONS = re.compile(
     r"opens?|clicks?|adoption|visits?|launches)\b", re.I)
 AND_NEW_GOAL = re.compile(r"\s+and\s+(?=(?:" + r"increas|reduc|improv|grow|rais|lift|decreas|cut|lower|boost|"
                                                r"doubl|halv|"
-                           r"maximi|minimi|drive|expand|get more|win|launch|ship|build|bring|make|keep" + r"))", re.I)
+                           r"maximi|minimi|drive|expand|get more|win|launch|ship|build|bring|make|keep"
+                           + r"))", re.I)
 PRODUCE_NEAR = re.compile(
     r"\b(?:creat|writ|wrote|post|publish|upload|add|submit|list|produc(?:e|es|ed|ing)\b|generat|contribut|"
     r"record|build|built|ship|send|sent|translat|author)\w*\s+(?P<frame>(?:(?:\d[\d.,]*[km]?\s*%?|(?:twice|"

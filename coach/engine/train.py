@@ -156,7 +156,8 @@ def vocabulary(statements: list[str]) -> dict[str, int]:
 def featurise(statements: list[str], speller: Speller | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Embeddings, rule features and lowercased canonical texts of the statements."""
     texts = [canonical(s, speller).lower() for s in statements]
-    rules = np.vstack([rule_features(t, read(t)) for t in texts]) if texts else np.zeros((0, len(FEATURE_NAMES)))
+    rules = np.vstack([rule_features(t, read(t)) for t in texts]) if texts \
+        else np.zeros((0, len(FEATURE_NAMES)))
     return encode(texts), rules, texts
 
 
@@ -303,7 +304,8 @@ def cross_validate(data: Data, vocab: dict[str, int], folds: int = FOLDS, seed: 
         verdicts = model.predict(data.embeddings[held], data.rules[held], [data.texts[i] for i in held])
         for i, v in zip(held, verdicts, strict=True):
             kind_ok[i] = KINDS.index(v.kind.value) == data.kinds[i]
-            traps_ok[i] = [t.value for t in v.traps] == [t for t, f in zip(TRAPS, data.traps[i], strict=True) if f]
+            traps_ok[i] = [t.value for t in v.traps] == [t
+                                                         for t, f in zip(TRAPS, data.traps[i], strict=True) if f]
             conf[i] = v.confidence
             second = [t for t, f in zip(TRAPS, data.alt_traps[i], strict=True) if f]
             either_ok[i] = (kind_ok[i] and traps_ok[i]) or (
@@ -361,7 +363,8 @@ def real_world_holdout(data: Data, vocab: dict[str, int], folds: int = 2, seed: 
         verdicts = model.predict(data.embeddings[held], data.rules[held], [data.texts[i] for i in held])
         for i, v in zip(held, verdicts, strict=True):
             kind_ok[i] = KINDS.index(v.kind.value) == data.kinds[i]
-            traps_ok[i] = [t.value for t in v.traps] == [t for t, f in zip(TRAPS, data.traps[i], strict=True) if f]
+            traps_ok[i] = [t.value for t in v.traps] == [t
+                                                         for t, f in zip(TRAPS, data.traps[i], strict=True) if f]
             conf[i] = v.confidence
     return figures(kind_ok[real], traps_ok[real], conf[real])
 
@@ -381,7 +384,8 @@ def score(path: Path, model: LearnedModel | None = None) -> dict:
         raise SystemExit(f"{path}: no labelled statements (each needs a kind and known traps)")
     verdicts = predict([e["statement"] for e in examples], model)
     kind_ok = np.array([v.kind.value == e["kind"] for v, e in zip(verdicts, examples, strict=True)])
-    traps_ok = np.array([[t.value for t in v.traps] == e["traps"] for v, e in zip(verdicts, examples, strict=True)])
+    traps_ok = np.array([[t.value for t in v.traps] == e["traps"]
+                         for v, e in zip(verdicts, examples, strict=True)])
     conf = np.array([min(v.confidence, FOREIGN_CAP) if language_of(e["statement"], model) else v.confidence
                      for v, e in zip(verdicts, examples, strict=True)])
     report = figures(kind_ok, traps_ok, conf)
@@ -412,7 +416,8 @@ def main(argv: list[str] | None = None) -> int:
     doubly = [e for e in examples if "second" in e]
     agreement = None
     if doubly:
-        agree = sum(e["second"]["kind"] == e["kind"] and set(e["second"]["traps"]) == set(e["traps"]) for e in doubly)
+        agree = sum(e["second"]["kind"] == e["kind"] and set(e["second"]["traps"]) == set(e["traps"])
+                    for e in doubly)
         agreement = {"statements": len(doubly), "same_verdict": round(agree / len(doubly), 4)}
         print(f"{len(doubly)} statements labelled twice; the labellers agree on {agree / len(doubly):.3f} of "
               f"verdicts",

@@ -368,8 +368,10 @@ def pick_parts(kept: list[str], asked: Slot, questions: list[str] | None = None)
             if asked is Slot.behavior:
                 del parts[asked]
         first = strip_hedges(clauses[0])
-        if asked in parts and _VERBLESS.match(first) and not _PRONOUN_START.match(first) and parts.get(asked) != clauses[0] \
-                and valid_segment(segment(first)) and _PLURAL.search(segment(first)) and not _questioned(first, questions or []):
+        if asked in parts and _VERBLESS.match(first) and not _PRONOUN_START.match(first) \
+                and parts.get(asked) != clauses[0] \
+                and valid_segment(segment(first)) and _PLURAL.search(segment(first)) \
+                and not _questioned(first, questions or []):
             # "New runners, first 60 days. If sharing works, they'd keep logging runs"
             parts[Slot.who] = first
     elif asked is Slot.value_moment:

@@ -84,7 +84,8 @@ def _explanation(statement: str, verdict: Verdict, confidence: float, language: 
         parts.append(templates["nearest"].format(example=nearest["statement"],
                                                  label=_label(nearest["kind"], nearest["traps"])))
     if (reading.kind, reading.traps) == (verdict.kind, verdict.traps):
-        cues = [reading.cues[_CUE_OF_TRAP[t.value]] for t in verdict.traps if _CUE_OF_TRAP.get(t.value) in reading.cues]
+        cues = [reading.cues[_CUE_OF_TRAP[t.value]] for t in verdict.traps
+                if _CUE_OF_TRAP.get(t.value) in reading.cues]
         parts.append(templates["rules_agree"].format(cue=f' (cue: "{cues[0]}")' if cues else ""))
     else:
         parts.append(templates["rules_differ"].format(rules=_label(reading.kind, reading.traps)))

@@ -127,7 +127,8 @@ class OfflineWriter:
         intro = _pick(bank["card_intro"], session.id)
         assumed = card.assumed_slots
         names = bank["slot_names"]
-        note = " " + bank["card_assumed"].format(slots=", ".join(names[s.value] for s in assumed)) if assumed else ""
+        note = " " + bank["card_assumed"].format(slots=", ".join(names[s.value] for s in assumed)) \
+            if assumed else ""
         if session.read_back_done or session.outcome_text:
             return f"{intro} **Outcome:** {card.product_outcome}{note} {bank['card_done']}"
         read_back = bank["read_back_card"].format(sentence=card.product_outcome)

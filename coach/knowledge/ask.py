@@ -125,7 +125,8 @@ def is_follow_up(question: str, context: str) -> bool:
     if not context.strip():
         return False
     words = len(tokenize(question))
-    return bool(_FOLLOW_UP_CUE.match(question)) or (words <= FOLLOW_UP_WORDS and not _SELF_CONTAINED.match(question))
+    return bool(_FOLLOW_UP_CUE.match(question)) \
+            or (words <= FOLLOW_UP_WORDS and not _SELF_CONTAINED.match(question))
 
 
 def resolve(question: str, context: str = "") -> tuple[str, str]:
@@ -165,7 +166,8 @@ def _candidates(weights: dict[str, float], passages: list[Passage]) -> list[_Can
 def stands_alone(sentence: str) -> bool:
     """A sentence that reads on its own: it does not open by pointing back ("This...", "Both...")
     and does not end on an ellipsis of the sentence before ("...does not.")."""
-    return (not _LEANS_BACK.match(sentence) and not _ELLIPTIC_END.search(sentence) and len(sentence.split()) >= 8
+    return (not _LEANS_BACK.match(sentence) and not _ELLIPTIC_END.search(sentence)
+            and len(sentence.split()) >= 8
             and sentence.lstrip("\"'(")[:1].isupper() and sentence.rstrip()[-1:] in ".!\"'")
 
 
@@ -275,7 +277,8 @@ def answer_offline(kb: Searcher, question: str, k: int = 3, context: str = "",
     picked: list[_Candidate] = []
     total = sum(weights.values()) or 1.0
     for cand in _candidates(weights, passages):
-        if any(_similar(cand.sentence, s) for s in leads) or any(_similar(cand.sentence, c.sentence) for c in picked):
+        if any(_similar(cand.sentence, s) for s in leads) \
+                or any(_similar(cand.sentence, c.sentence) for c in picked):
             continue
         # Up to two facts from the answering note; one more from another note if it matches the question well.
         own = cand.note_id == lead_id
@@ -304,7 +307,8 @@ def _with_own_words(kb: Any, question: str, context: str, passages: list[Passage
     if not new_words or not passages:
         return passages
     for found in kb.search(f"{question} {passages[0].title}", k=POOL):
-        if not any(new_words & set(tokenize(s)) for s in sentences(found.text) if quotable(s) and stands_alone(s)):
+        if not any(new_words & set(tokenize(s)) for s in sentences(found.text) if quotable(s)
+                   and stands_alone(s)):
             continue
         if any(p.chunk_id == found.chunk_id for p in passages):
             return passages

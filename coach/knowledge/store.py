@@ -159,7 +159,8 @@ class IndexStore:
         indexed = {} if force else self.indexed(name)
         # A document is stale when gone, changed, or only partly indexed (e.g. an interrupted build).
         stale = {doc_id for doc_id, (hashes, ids) in indexed.items()
-                 if doc_id not in docs or hashes != {docs[doc_id][0]} or ids != {c.chunk_id for c in docs[doc_id][1]}}
+                 if doc_id not in docs or hashes != {docs[doc_id][0]}
+                 or ids != {c.chunk_id for c in docs[doc_id][1]}}
         for doc_id in stale:
             self._delete_where(coll, doc_id)
         fresh = [chunk for doc_id, (_, chunks) in docs.items() if doc_id in stale or doc_id not in indexed

@@ -95,7 +95,8 @@ class UserDocStore:
             rows = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return []
-        docs = [UserDoc(**row) for row in rows if isinstance(row, dict) and set(row) == {"doc_id", "title", "path", "hash"}]
+        docs = [UserDoc(**row) for row in rows if isinstance(row, dict)
+                and set(row) == {"doc_id", "title", "path", "hash"}]
         return [d for d in docs if self.copy_path(d).is_file()]
 
     def save(self, docs: list[UserDoc]) -> None:

@@ -296,7 +296,8 @@ class SessionStore(RoomsMixin):
             if row is None:
                 raise StoreError(f"There is no saved session {session_id}.")
             session = Session.model_validate_json(row[0])
-            if not 0 <= turn_index < len(session.transcript) or session.transcript[turn_index].role is not Role.coach:
+            if not 0 <= turn_index < len(session.transcript) \
+                    or session.transcript[turn_index].role is not Role.coach:
                 raise StoreError("Feedback can only be given on a coach message.")
             turn = session.transcript[turn_index]
             turn.feedback = feedback
@@ -329,7 +330,8 @@ class SessionStore(RoomsMixin):
                 stmts.append(self._upsert(table, keys | {"trap": trap} | counts, [*keys, "trap"],
                                           lambda ex, tb=table: {"attempts": tb.c.attempts + 1,
                                                                 "misses": tb.c.misses + ex.misses,
-                                                                "false_alarms": tb.c.false_alarms + ex.false_alarms}))
+                                                                "false_alarms": tb.c.false_alarms
+                                                                + ex.false_alarms}))
         with self._db(write=True) as db:
             for stmt in stmts:
                 db.execute(stmt)

@@ -103,7 +103,8 @@ def _show_turn(index: int, turn: dict) -> None:
             st.caption(plain(f"Read as a follow-up to: {answer.follow_up_of}"))
         st.markdown(_answer_markdown(answer.answer))
         titles = {p.id: p.title for p in [*answer.sources, *answer.nearest]}
-        cited = [i for i in dict.fromkeys(_CITED.findall(answer.answer)) if i in titles] or [p.id for p in answer.nearest]
+        cited = [i for i in dict.fromkeys(_CITED.findall(answer.answer)) if i in titles] \
+            or [p.id for p in answer.nearest]
         label = "Sources" if answer.covered else "Nearest notes"
         if cited:
             st.caption(f"{label}: open a note to read it whole.")

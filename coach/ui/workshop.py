@@ -83,7 +83,8 @@ def _row(row: Row) -> None:
         line.markdown(f"**{row.line}**")
         statement.markdown(plain(row.statement))
         if advice.duplicate_of is not None:
-            what = "Duplicate" if advice.similarity >= 1.0 else f"Near-duplicate ({advice.similarity:.0%} alike)"
+            what = "Duplicate" if advice.similarity >= 1.0 \
+                else f"Near-duplicate ({advice.similarity:.0%} alike)"
             statement.warning(f"{what} of line {advice.duplicate_of}", icon=":material/content_copy:")
         trap.markdown(f"**{plain(advice.trap)}**" + (" (unsure)" if row.unsure else ""))
         trap.caption(plain(advice.why))
