@@ -11,7 +11,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 MESSAGES = '[data-testid="stChatMessage"]'
 CHAT_BOX = '[data-testid="stChatInputTextArea"]'
-_IDLE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === 'notRunning'"
+_IDLE = ("document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === "
+         "'notRunning'")
 
 
 def launch(playwright: Any) -> Any:

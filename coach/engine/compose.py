@@ -16,11 +16,13 @@ __all__ = ["GUARD", "business_default", "clean_part", "guard_limit", "outcome_se
            "split_outcome"]
 from coach.models import Slot
 
-_HARM_UP = r"(?:rise|rises|go up|goes up|increase|increases|spike|spikes|climb|climbs|creep up|grow|grows|balloon)"
+_HARM_UP = (r"(?:rise|rises|go up|goes up|increase|increases|spike|spikes|climb|climbs|creep up|grow|grows|"
+            r"balloon)")
 _HARM_DOWN = (r"(?:drop|drops|fall|falls|tank|tanks|suffer|suffers|go down|goes down|decrease|decreases|"
               r"decline|declines|get worse|gets worse|worsen|worsens|dip|dips|hurt|slip|slips|take a hit|"
               r"crater)")
-_NEG = r"(?:shouldn'?t|should not|must ?n'?t|must not|can'?t|cannot|won'?t|will not|doesn'?t|does not|don'?t|do not|mustn'?t)"
+_NEG = (r"(?:shouldn'?t|should not|must ?n'?t|must not|can'?t|cannot|won'?t|will not|doesn'?t|does not|"
+        r"don'?t|do not|mustn'?t)")
 
 
 GUARD_START = re.compile(r"^\W*(?:\w+\s+){0,4}?(?:shouldn'?t|should not|must ?n'?t|must not|can'?t|without|"

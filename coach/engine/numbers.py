@@ -12,7 +12,8 @@ import re
 
 from pydantic import BaseModel
 
-_NUM = r"(?:~|about |around |roughly |approx\.? |nearly |almost )?[£$€]?\d+(?:[.,]\d+)*(?:\s?(?:k|m|bn|%|pp|x|pts?))?"
+_NUM = (r"(?:~|about |around |roughly |approx\.? |nearly |almost )?[£$€]?\d+(?:[.,]\d+)*(?:\s?(?:k|m|bn|%|pp|"
+        r"x|pts?))?")
 NUMBER = re.compile(
     r"(?<![\w.\-/])(?P<num>[£$€]?\d+(?:[.,]\d+)*)(?P<unit>\s?(?:k|m|bn|%|pp|x|pts?|percent|per ?cent)\b|%)?"
     r"(?P<noun>\s(?:days?|weeks?|hours?|hrs?|minutes?|mins?|seconds?|secs?|months?|stars?|points?|orders?|"

@@ -201,7 +201,8 @@ def _draft(reading: Reading, c: Classification) -> tuple[str, str, str, str]:
     if does:
         base = f"More {who} {does}"
         if not numbers.empty and numbers.baseline and numbers.target:
-            base += f" (from {numbers.baseline} to {numbers.target}{' ' + numbers.time_frame if numbers.time_frame else ''})"
+            base += (f" (from {numbers.baseline} to "
+                     f"{numbers.target}{' ' + numbers.time_frame if numbers.time_frame else ''})")
     else:
         base = cards.polished_statement(reading.main or reading.text).rstrip(".")
     return _with_guardrail(base, guardrail), who or "customers", does, ""
@@ -232,7 +233,8 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
         elif len(made.split()) < 2 and not made.endswith("s"):  # 'sent': name the things, not the verb
             made = re.sub(r"^(?:the\s+)?(?:number|count|amount)\s+of\s+", "", metric_phrase(statement),
                           flags=re.I)
-        return f"Who gets value from each of the {_lower_first(made)}, and at what moment could you count that instead?"
+        return (f"Who gets value from each of the {_lower_first(made)}, and at what moment could you count "
+                f"that instead?")
     if trap is Trap.traction_metric:
         used = f"{actor} {does}" if actor else "they " \
             + _lower_first(cues.get("feature") or reading.measured or quoted)
@@ -246,13 +248,16 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
                 "and can you count that instead?")
     if trap is Trap.sentiment_only:
         score = reading.measured or cues.get("sentiment") or "the score"
-        return f"If {score} went up, what would customers be doing differently in the product that you could count?"
+        return (f"If {score} went up, what would customers be doing differently in the product that you "
+                f"could count?")
     if trap is Trap.vanity_metric:
         reach = cues.get("vanity") or reading.measured or quoted
-        return f"What action should the {_lower_first(reach)} lead to, that would show the attention was worth something?"
+        return (f"What action should the {_lower_first(reach)} lead to, that would show the attention was "
+                f"worth something?")
     if trap is Trap.no_guardrail:
         pushed = metric_phrase(statement) or reading.measured or quoted
-        return f"What must not get worse while you push {_lower_first(pushed)} up, and what limit would you set on it?"
+        return (f"What must not get worse while you push {_lower_first(pushed)} up, and what limit would you "
+                f"set on it?")
     if c.kind is Kind.output:
         return (f"Once {thing_of(reading.main or statement)} is live, who will do what differently that they "
                 f"cannot "
@@ -260,14 +265,16 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
     if c.kind is Kind.business_outcome:
         measured = reading.measured or quoted
         if re.search(r"churn|retention|renew|cancel", statement, re.I):
-            return "What do the customers who stay do in the product that those who leave do not, and how often?"
+            return ("What do the customers who stay do in the product that those who leave do not, and how "
+                    "often?")
         return f"Which customers would have to do what more often in the product for {measured} to move?"
     numbers, who = parse_numbers(statement), who or "customers"
     if not (numbers.baseline and numbers.target):
         doing = f"{who} {does}" if does else f"{who} show up in {_lower_first(metric_phrase(statement))}"
         return f"How many {doing} today, and what number by when would show a real change?"
     if does:
-        return f"Is it when {who} {does} that they get value, or later, and does the metric count that moment?"
+        return (f"Is it when {who} {does} that they get value, or later, and does the metric count that "
+                f"moment?")
     measured = metric_phrase(statement)
     measured = measured if re.match(r"(?i)(?:the|a|an)\b", measured) else "the " + measured
     return (f"Does {measured} end at the moment {who} get value, or before it, "
