@@ -61,7 +61,8 @@ def test_a_citation_opens_the_note_it_cites(app_library_dir: Path) -> None:
     assert "The Meta lesson: engagement at all costs" not in shown(at)
 
 
-def test_a_question_the_library_does_not_cover_says_so_and_offers_the_nearest_notes(app_library_dir: Path) -> None:
+def test_a_question_the_library_does_not_cover_says_so_and_offers_the_nearest_notes(
+        app_library_dir: Path) -> None:
     at = goto(ok(app().run()), "Ask the library")
     ask(at, "How do I set up a Jira board?")
     assert NOT_COVERED in shown(at) and "Nearest notes" in shown(at)

@@ -67,7 +67,8 @@ def test_every_shipped_note_has_a_curated_answer_and_its_questions() -> None:
         assert all(q.rstrip().endswith("?") for q in note.questions), note.id
         assert not INTERNAL_NAME.search(note.in_short), note.id
         assert not INTERNAL_NAME.search(note.body.replace("alert_actioned", "").replace("alert_id", "")
-                                        .replace("seconds_since_alert", "").replace("dashboard_filter_changed", "")), note.id
+                                        .replace("seconds_since_alert", "")
+                                        .replace("dashboard_filter_changed", "")), note.id
         ids = [c.chunk_id for c in note.chunks()]
         assert f"{note.id}#in-short" in ids and sum("#question-" in i for i in ids) == len(note.questions)
 
@@ -153,7 +154,8 @@ def test_the_first_sentence_answers_from_the_right_note(real_kb, question: str, 
 @pytest.mark.parametrize("question",
                          ["How do I set up a Jira board?", "What's a good recipe for banana bread?",
                                       "Do we need a lawyer to review our terms of service?"])
-def test_questions_the_library_does_not_answer_say_so_and_offer_the_nearest_notes(real_kb, question: str) -> None:
+def test_questions_the_library_does_not_answer_say_so_and_offer_the_nearest_notes(real_kb,
+                                                                                  question: str) -> None:
     answer = answer_offline(real_kb, question)
     assert not answer.covered and answer.sources == [] and answer.answer.startswith(NOT_COVERED)
     assert len(answer.nearest) == 3
@@ -172,7 +174,8 @@ def test_a_follow_up_is_read_with_the_earlier_question(real_kb) -> None:
     market = answer_offline(real_kb, "what about a marketplace?", context="What guardrail should we use?")
     first, note_id = answer_sentences(market.answer)[0]
     assert note_id == "guardrails" and first.startswith("Marketplace")
-    assert "Marketplace" not in answer_sentences(answer_offline(real_kb, "What guardrail should we use?").answer)[0][0]
+    assert "Marketplace" not in answer_sentences(
+        answer_offline(real_kb, "What guardrail should we use?").answer)[0][0]
     # A question that stands on its own is not bent towards the earlier one.
     fresh = answer_offline(real_kb, "What is a vanity metric?", context=earlier)
     assert fresh.follow_up_of == "" and fresh.sources[0].id == "vanity-metrics"

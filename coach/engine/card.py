@@ -188,8 +188,8 @@ def metric_of(session: Session, who: str, behavior: str) -> Metric:
     definition = f"{name}, counted among {who}" + (f" ({', '.join(defining)})" if defining else "") + \
         ("" if _WINDOW.search(name) else ", each week")
     if session.dropped and name != head:
-        definition += f". Earlier figures, {session.dropped}, measured a step away from value: set a new target " \
-                      "once this baseline is measured"
+        definition += f". Earlier figures, {session.dropped}, measured a step away from value: set a new " \
+                      "target once this baseline is measured"
     return Metric(name=name, definition=definition, baseline=nums.baseline or "unknown: instrument first",
                   target=nums.target or "set once the baseline is measured",
                   time_frame=nums.time_frame or "this quarter")

@@ -239,8 +239,9 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
     produced_head = produced_head \
         or bool(sh.PRODUCED_THEN_VERB.search(measured or "") and not lx.ACTOR.match(measured))
     participle = lx.PRODUCED.search(main) and lx.PRODUCE_PARTICIPLE.search(main)
-    count_frame = (bool(lx.COUNT_FRAME.search(main)) or bool(re.search(r"\bper (?:week|month|sprint|quarter|"
-                                                                       r"day)\b|/(?:week|wk|month|mo|day)\b", main))
+    count_frame = (bool(lx.COUNT_FRAME.search(main))
+                   or bool(re.search(r"\bper (?:week|month|sprint|quarter|day)\b"
+                                     r"|/(?:week|wk|month|mo|day)\b", main))
                    or bool(sh.TARGET.search(main)))
 
     actor_head = bool(measured) and bool(lx.ACTOR.search(measured.split()[-1]))

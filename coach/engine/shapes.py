@@ -49,7 +49,8 @@ LABEL = re.compile(r"^([^:]{1,45}):\s+(.{3,})$")
 USAGE_WORDS = lx.words(r"opens?", r"uses?", r"usage", r"views?", r"clicks?", r"sessions?", r"plays?",
                        r"launches", r"taps?")
 QUOTED_FEATURE = re.compile(lx.TRACTION_VERB.pattern
-                            + r"\s+(?:on\s+)?(?:the\s+)?[\"'\u2018\u201c][^\"'\u2019\u201d]{2,40}[\"'\u2019\u201d]", re.I)
+                            + r"\s+(?:on\s+)?(?:the\s+)?[\"'\u2018\u201c]"
+                              r"[^\"'\u2019\u201d]{2,40}[\"'\u2019\u201d]", re.I)
 THE_FEATURE = re.compile(r"\b(?:the|our|a|this) (?:new )?(?:[\w-]+ ){0,3}(?:feature|widget|button|module|tab|"
                          r"mode)\b", re.I)
 EXPLICIT_CHANGE = lx.words(

@@ -304,8 +304,8 @@ def cross_validate(data: Data, vocab: dict[str, int], folds: int = FOLDS, seed: 
         verdicts = model.predict(data.embeddings[held], data.rules[held], [data.texts[i] for i in held])
         for i, v in zip(held, verdicts, strict=True):
             kind_ok[i] = KINDS.index(v.kind.value) == data.kinds[i]
-            traps_ok[i] = [t.value for t in v.traps] == [t
-                                                         for t, f in zip(TRAPS, data.traps[i], strict=True) if f]
+            traps_ok[i] = ([t.value for t in v.traps]
+                           == [t for t, f in zip(TRAPS, data.traps[i], strict=True) if f])
             conf[i] = v.confidence
             second = [t for t, f in zip(TRAPS, data.alt_traps[i], strict=True) if f]
             either_ok[i] = (kind_ok[i] and traps_ok[i]) or (
@@ -363,8 +363,8 @@ def real_world_holdout(data: Data, vocab: dict[str, int], folds: int = 2, seed: 
         verdicts = model.predict(data.embeddings[held], data.rules[held], [data.texts[i] for i in held])
         for i, v in zip(held, verdicts, strict=True):
             kind_ok[i] = KINDS.index(v.kind.value) == data.kinds[i]
-            traps_ok[i] = [t.value for t in v.traps] == [t
-                                                         for t, f in zip(TRAPS, data.traps[i], strict=True) if f]
+            traps_ok[i] = ([t.value for t in v.traps]
+                           == [t for t, f in zip(TRAPS, data.traps[i], strict=True) if f])
             conf[i] = v.confidence
     return figures(kind_ok[real], traps_ok[real], conf[real])
 

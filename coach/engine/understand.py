@@ -212,7 +212,8 @@ def segment(text: str) -> str:
     text = re.sub(r"(?i)^(?:the )?(?:customers?|users?|segment|target|who) (?:are|is|would be)\s+", "",
                   strip_hedges(text))
     text = strip_hedges(sentences(text)[0] if sentences(text) else text)
-    text = re.split(r",|\s+(?:but|because|since|so|and (?:they|we|i|it)|who (?:are|is) (?:already|mostly))\s+",
+    text = re.split(r",|\s+(?:but|because|since|so|and (?:they|we|i|it)|"
+                    r"who (?:are|is) (?:already|mostly))\s+",
                     text, maxsplit=1)[0]
     text = re.sub(r"^(?:it |this |that )?(?:matters?|is|would be|helps?) (?:most |mostly |mainly )?(?:for|"
                   r"to) ", "", text,

@@ -62,7 +62,8 @@ def parse_url(url: str) -> URL:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
         raise StoreError("COACH_DATABASE_URL is not a database URL; expected e.g. "
-                         "postgresql://user:password@host:5432/coach or sqlite:///path/to/sessions.db.") from None
+                         "postgresql://user:password@host:5432/coach or "
+                         "sqlite:///path/to/sessions.db.") from None
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise StoreError(f"COACH_DATABASE_URL names the database '{backend}'; only sqlite and postgresql are "
@@ -188,7 +189,8 @@ def open_engine(url: str, busy_timeout: float = 10.0) -> Engine:
         engine.dispose()
         if is_damage(err):
             raise
-        raise StoreError(f"The database at {safe_url(parsed)} cannot be reached or opened: {first_line(err)}") from None
+        raise StoreError(f"The database at {safe_url(parsed)} cannot be reached or opened: "
+                         f"{first_line(err)}") from None
     except SQLAlchemyError as err:
         engine.dispose()
         raise StoreError(f"The database at {safe_url(parsed)} cannot be used: {first_line(err)}") from None

@@ -117,7 +117,8 @@ class RoomsMixin:
             return None
         m, u, p, s = t.room_members.c, t.users.c, t.room_practice.c, t.sessions.c
         with self._db() as db:
-            members = db.execute(select(m.member, func.coalesce(u.name, m.member)).outerjoin(t.users, u.id == m.member)
+            members = db.execute(select(m.member, func.coalesce(u.name, m.member))
+                                 .outerjoin(t.users, u.id == m.member)
                                  .where(m.room == room.code).order_by(m.joined)).all()
             scores = {r[0]: (r[1], r[2]) for r in db.execute(
                 select(p.learner, p.drills, p.correct).where(p.room == room.code))}

@@ -137,8 +137,8 @@ class SessionStore(RoomsMixin):
         except (DBAPIError, sqlite3.DatabaseError, OSError) as err:
             if self.path is not None and is_damage(err):
                 raise self._damaged(err) from None
-            raise StoreError(f"The sessions database at {safe_url(url)} cannot be opened ({first_line(err)}).") \
-                from None
+            raise StoreError(f"The sessions database at {safe_url(url)} cannot be opened "
+                             f"({first_line(err)}).") from None
         self.dialect = self.engine.dialect.name
 
     @classmethod
@@ -178,7 +178,8 @@ class SessionStore(RoomsMixin):
             except DBAPIError as err:
                 raise self._error(err) from None
             except SQLAlchemyError as err:
-                raise StoreError(f"The sessions database failed ({first_line(err)}); please try again.") from None
+                raise StoreError(f"The sessions database failed ({first_line(err)}); "
+                                 "please try again.") from None
             finally:
                 conn.close()
 
@@ -236,7 +237,8 @@ class SessionStore(RoomsMixin):
         """The saved session, exactly as saved; None when there is none with this id for this owner."""
         c = t.sessions.c
         with self._db() as db:
-            row = db.execute(select(c.json).where(c.id == session_id, owned(c.owner, owner, include_unowned))).first()
+            row = db.execute(select(c.json)
+                             .where(c.id == session_id, owned(c.owner, owner, include_unowned))).first()
         if row is None:
             return None
         try:
@@ -268,7 +270,8 @@ class SessionStore(RoomsMixin):
         c = t.sessions.c
         name = " ".join(title.split())[:120] or None
         with self._db(write=True) as db:
-            done = db.execute(update(t.sessions).where(c.id == session_id, owned(c.owner, owner, include_unowned))
+            done = db.execute(update(t.sessions)
+                              .where(c.id == session_id, owned(c.owner, owner, include_unowned))
                               .values(label=name))
             return done.rowcount > 0
 
@@ -276,7 +279,8 @@ class SessionStore(RoomsMixin):
         """Delete a session of this owner; True when there was one."""
         c = t.sessions.c
         with self._db(write=True) as db:
-            done = db.execute(delete(t.sessions).where(c.id == session_id, owned(c.owner, owner, include_unowned)))
+            done = db.execute(delete(t.sessions)
+                              .where(c.id == session_id, owned(c.owner, owner, include_unowned)))
             return done.rowcount > 0
 
     def export_json(self, session_id: str, owner: Any = ANY, include_unowned: bool = False) -> str:
