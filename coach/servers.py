@@ -20,6 +20,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parent.parent
 _PROVIDER_VARS = ("OPENAI_API_KEY", "COACH_API_KEY", "OPENAI_BASE_URL", "COACH_BASE_URL", "COACH_CHROMA_HOST",
@@ -116,7 +117,7 @@ def start_postgres(timeout: float = 60) -> Postgres:
     why = postgres_unavailable()
     if why:
         raise RuntimeError(why)
-    bindir = postgres_bin()
+    bindir = cast(Path, postgres_bin())  # not None: checked by postgres_unavailable()
     folder = Path(tempfile.mkdtemp(prefix="coach-pg-"))
     as_user: list[str] = []
     if os.geteuid() == 0:

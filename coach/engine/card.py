@@ -272,7 +272,8 @@ def draft_card(session: Session, business_default: str, guardrail_default: str, 
     ]
     output = session.statement
     fill = session.slots.get(Slot.guardrail)
-    checks = self_checks(product_outcome, guardrail, guardrail_agreed=bool(fill) and fill.origin != "assumed")
+    checks = self_checks(product_outcome, guardrail,
+                         guardrail_agreed=fill is not None and fill.origin != "assumed")
     return OutcomeCard(
         output=output,
         product_outcome=product_outcome,

@@ -4,6 +4,7 @@ editing fields by hand, and undoing the last answer. A mixin of `Coach` (coach.e
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from coach.engine import card as cards
 from coach.engine import compose
@@ -14,6 +15,9 @@ from coach.engine.session import Session
 from coach.engine.understand import corrections, first_person, understand
 from coach.models import Kind, Role, Slot, Turn
 from coach.textinput import InputError, clean_text
+
+if TYPE_CHECKING:
+    from coach.engine.writer import OfflineWriter, Writer
 
 # Talk about the card, not a new outcome sentence: never taken as the user's rewrite.
 META_TALK = re.compile(r"\b(?:wrong|garbled|gibberish|broken|nonsense|mistake|the card|fix|not what i|"
@@ -38,6 +42,14 @@ def heard_question(text: str) -> bool:
 
 class CardTalk:
     """Read-back, rewrites, corrections, edits and undo; the protocol class supplies the rest."""
+
+    if TYPE_CHECKING:  # supplied by Coach (coach.engine.protocol)
+        writer: Writer
+        offline_writer: OfflineWriter
+
+        def finish(self, session: Session) -> Turn: ...
+        def _compose(self, session: Session) -> str: ...
+        def _say_plain(self, session: Session, text: str, slot: Slot) -> Turn: ...
 
     def undo(self, session: Session) -> bool:
         """Take back the user's last answer and the coach's reply to it (the Coach page's undo button)."""

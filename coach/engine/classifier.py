@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from coach.engine import lexicon as lx
 from coach.engine import shapes as sh
@@ -264,10 +264,10 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
     strong_vanity = re.search(r"\b(?:charts?|top \d+|rank\w*|followers|subscribers|members|impressions|page "
                               r"?views|product hunt|#\s?1|email list|mailing list|trending|"
                               r"reach)\b", main, re.I)
-    business_head = bool(lx.BUSINESS.search(measured) or lx.CURRENCY.search(measured)) if measured \
-        and not qualified else False
+    business_head = (bool(lx.BUSINESS.search(measured) or lx.CURRENCY.search(measured))
+                     if measured and not qualified else False)
     if lx.THROUGHPUT.search(main) and (lx.PRODUCED.search(main) or participle) and not feature_use:
-        r.cues["produced"] = lx.THROUGHPUT.search(main).group(0)
+        r.cues["produced"] = cast(re.Match[str], lx.THROUGHPUT.search(main)).group(0)
         return Kind.output, [Trap.output_in_disguise]
     duration = _DURATION.search(main)
     sentimental = lx.SENTIMENT.search(main) or lx.FREQUENCY.search(main) or duration or qualified
@@ -292,7 +292,8 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
     sentiment = lx.SENTIMENT.search(main)
     if business_head \
             or (lx.BUSINESS.search(main) and not behaviour and not sentiment and not lx.VANITY.search(main)):
-        r.cues["business"] = (lx.BUSINESS.search(main) or lx.BUSINESS.search(measured)).group(0)
+        r.cues["business"] = cast(re.Match[str],
+                                  lx.BUSINESS.search(main) or lx.BUSINESS.search(measured)).group(0)
         return Kind.business_outcome, []
 
     looks_outcome = has_change or lx.METRIC_START.match(main) or _has_behavior(main) or sentiment \

@@ -288,7 +288,7 @@ class Coach(CardTalk):
         card = self.writer.polish(session, draft, evidence)
         fill = session.slots.get(Slot.guardrail)
         card.checks = cards.self_checks(card.product_outcome, card.guardrail,
-                                        bool(fill) and fill.origin != "assumed")
+                                        fill is not None and fill.origin != "assumed")
         session.card, session.status, session.pending = card, "done", None
         text = getattr(self.writer, "card_message", self.offline_writer.card_message)(session, card)
         turn = Turn(role=Role.coach, text=text, sources=card.sources[:4], engine=self.writer.name,

@@ -17,6 +17,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -99,7 +100,7 @@ def second_labels(files: list[Path]) -> dict[str, dict]:
     return labels
 
 
-def _items(data: object) -> list[dict]:
+def _items(data: Any) -> list[dict]:
     if isinstance(data, dict):  # a file may hold {"items": [...]} or a bare list
         data = data.get("items") or data.get("cases") or []
     return [d for d in data or [] if isinstance(d, dict)]
@@ -110,11 +111,13 @@ def load_examples(files: list[Path], second: dict[str, dict] | None = None) -> t
 
     `second` (item id -> {kind, traps}) adds another labeller's verdict as `second` on each example.
     """
-    examples, seen, skipped = [], set(), Counter()
+    examples: list[dict] = []
+    seen: set[str] = set()
+    skipped: Counter[str] = Counter()
     second = second if second is not None else second_labels(second_label_files())
     for path in files:
         for item in _items(yaml.safe_load(path.read_text(encoding="utf-8"))):
-            label = item.get("expect") if isinstance(item.get("expect"), dict) else item
+            label = expect if isinstance(expect := item.get("expect"), dict) else item
             statement, kind, traps = item.get("statement"), label.get("kind"), label.get("traps") or []
             if not isinstance(statement, str) or kind not in KINDS or not set(traps) <= set(TRAPS):
                 skipped["unlabelled or unknown label"] += 1

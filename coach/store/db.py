@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
@@ -199,11 +199,12 @@ def open_engine(url: str, busy_timeout: float = 10.0) -> Engine:
 
 def _check_sqlite(engine: Engine) -> None:
     """WAL mode and a quick integrity check; damage raises the driver's error for the caller to report."""
-    Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+    Path(cast(str, engine.url.database)).parent.mkdir(parents=True, exist_ok=True)
     raw = engine.raw_connection()  # outside any transaction: journal_mode cannot change inside one
     try:
-        raw.driver_connection.execute("PRAGMA journal_mode = WAL")  # persistent: set once per file
-        check = raw.driver_connection.execute("PRAGMA quick_check").fetchone()
+        driver = cast(sqlite3.Connection, raw.driver_connection)
+        driver.execute("PRAGMA journal_mode = WAL")  # persistent: set once per file
+        check = driver.execute("PRAGMA quick_check").fetchone()
         if not check or check[0] != "ok":
             raise sqlite3.DatabaseError(f"database disk image is malformed ({check[0] if check else '?'})")
     finally:

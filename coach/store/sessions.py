@@ -130,10 +130,11 @@ class SessionStore(RoomsMixin):
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             url = f"sqlite:///{self.path.resolve()}"
+        assert url is not None  # given, or made from the path above
         self.url = url
         self.clock = clock
         try:
-            self.engine = open_engine(url, busy_timeout)  # type: ignore[arg-type]
+            self.engine = open_engine(url, busy_timeout)
         except (DBAPIError, sqlite3.DatabaseError, OSError) as err:
             if self.path is not None and is_damage(err):
                 raise self._damaged(err) from None
@@ -211,7 +212,7 @@ class SessionStore(RoomsMixin):
         return cls(path, **kwargs), copy
 
     def _upsert(self, table: Any, values: dict[str, Any], keys: list[str],
-                set_: Callable[[Any], dict]) -> Any:
+                set_: Callable[..., dict]) -> Any:
         insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         stmt = insert(table).values(**values)
         return stmt.on_conflict_do_update(index_elements=keys, set_=set_(stmt.excluded))
