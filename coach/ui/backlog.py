@@ -200,7 +200,7 @@ def flag_duplicates(rows: list[Row]) -> None:
             advice.reason = f"Duplicate of line {first.line}."
 
 
-def review(backlog: Backlog, coach: Coach | None = None, progress: Callable[[int, int], None] | None = None,
+def review(backlog: Backlog, coach: Coach | None = None, progress: Callable[[int, int], object] | None = None,
            drafter: RowDrafter | None = None) -> list[Row]:
     """Kind, traps, the question and a draft where there is enough, per statement; duplicates flagged.
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import cast
 
 import streamlit as st
 
 from coach.engine.session import SLOT_ORDER, Session
 from coach.identity import User
-from coach.models import Role, Turn
+from coach.models import OutcomeCard, Role, Turn
 from coach.settings import MAX_INPUT_CHARS
-from coach.store import ANY, SessionStore, StoreError
+from coach.store import ANY, Feedback, SessionStore, StoreError
 from coach.textinput import InputError
 from coach.ui import identity, services
 from coach.ui.export import card_json, card_markdown
@@ -35,7 +36,7 @@ log = logging.getLogger("coach.ui")
 
 PARAM = "session"
 _VALID_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_THUMBS = {0: "down", 1: "up"}
+_THUMBS: dict[int | None, Feedback] = {0: "down", 1: "up"}
 
 
 def remember(session_id: str | None) -> None:
@@ -153,7 +154,7 @@ EDITABLE = [("product_outcome", "Product outcome"), ("who", "Who"), ("behavior",
 
 
 def _card_value(session: Session, key: str) -> str:
-    card = session.card
+    card = cast(OutcomeCard, session.card)  # the form shows only with a card
     metric = {"metric_name": "name", "definition": "definition", "baseline": "baseline", "target": "target",
               "time_frame": "time_frame"}
     return getattr(card.metric, metric[key]) if key in metric else getattr(card, key)
@@ -161,11 +162,12 @@ def _card_value(session: Session, key: str) -> str:
 
 def edit_card_form(store: SessionStore, session: Session) -> None:
     """Every card field editable by hand; the self-checks run again on the new wording."""
+    card = cast(OutcomeCard, session.card)  # the form shows only with a card
     with st.expander("Edit the card"), st.form(f"edit-{session.id}"):
         values = {key: st.text_area(label, value=_card_value(session, key), max_chars=MAX_INPUT_CHARS,
                                     key=f"edit-{key}", height=68) for key, label in EDITABLE}
         values["outcome_type"] = st.selectbox("Outcome type", ["learning", "performance"],
-                                              index=0 if session.card.outcome_type == "learning" else 1,
+                                              index=0 if card.outcome_type == "learning" else 1,
                                               key="edit-outcome_type")
         if not st.form_submit_button("Save changes"):
             return

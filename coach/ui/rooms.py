@@ -107,7 +107,7 @@ def _facilitate(store: SessionStore, user: User) -> None:
     if st.session_state.get("room-pick") not in codes:
         st.session_state["room-pick"] = codes[0]
     names = {r.code: f"{r.code} - {r.name}" + (" (closed)" if r.closed else "") for r in rooms}
-    code = st.selectbox("Your rooms", codes, format_func=names.get, key="room-pick")
+    code: str = st.selectbox("Your rooms", codes, format_func=names.__getitem__, key="room-pick")
     _live_view(code, user.id)
     room = next(r for r in rooms if r.code == code)
     if not room.closed and st.button("Close this room to new trainees", key=f"close-{code}"):

@@ -37,8 +37,8 @@ def _run(backlog: Backlog) -> None:
     rows = []
     if backlog.statements:
         bar = st.progress(0.0, text="Reading each row...")
-        rows = review(backlog, progress=lambda done,
-                      total: bar.progress(done / total, text=f"Read {done} of {total}"),
+        rows = review(backlog, progress=lambda done, total: bar.progress(done / total,
+                                                                          text=f"Read {done} of {total}"),
                       drafter=_drafter())
         bar.empty()
     st.session_state["workshop"] = (backlog, rows)
