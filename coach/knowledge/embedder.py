@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 from langchain_core.embeddings import Embeddings as LangChainEmbeddings
 
@@ -68,7 +68,7 @@ class _DualInterface:
     def embed(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def default_space(self) -> str:
+    def default_space(self) -> Space:
         """Vectors are L2-normalised, so cosine distance is the natural space."""
         return "cosine"
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import chromadb
 import numpy as np
@@ -209,10 +209,12 @@ class IndexStore:
             size = self.count(name)
             if not size:
                 continue
-            res = self.collection(name).query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
-                                              n_results=min(n, size), include=["distances"])
-            hits.extend(DenseHit(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0],
-                                                                        strict=False))
+            query: Any = [np.asarray(vector, dtype=np.float32)]  # chromadb's union type wants int32 too
+            res = self.collection(name).query(query_embeddings=query, n_results=min(n, size),
+                                              include=["distances"])
+            distances = cast(list[list[float]], res["distances"])  # asked for in `include`
+            hits.extend(DenseHit(cid, 1.0 - float(d))
+                        for cid, d in zip(res["ids"][0], distances[0], strict=False))
         return sorted(hits, key=lambda h: -h.score)[:n]
 
     def close(self) -> None:
@@ -240,7 +242,7 @@ def _metadata(chunk: Chunk, order: int) -> dict[str, Any]:
             "source": chunk.source, "doc_hash": chunk.doc_hash, "order": order}
 
 
-def _chunk(chunk_id: str, document: str | None, meta: dict[str, Any] | None) -> Chunk:
+def _chunk(chunk_id: str, document: str | None, meta: Mapping[str, Any] | None) -> Chunk:
     meta = meta or {}
     return Chunk(chunk_id, str(meta.get("doc_id", chunk_id.split("#")[0])), str(meta.get("title", "")),
                  str(meta.get("section", "")), document or "", str(meta.get("source", "corpus")),
