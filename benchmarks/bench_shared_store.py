@@ -206,8 +206,7 @@ def main(argv: list[str] | None = None) -> int:
                                  ("1 app server, one SQLite file",
                                   f"sqlite:///{folder / 'sqlite' / 'sessions.db'}", 1)):
                 line = run(name, url, n, folder / name.split(",")[0].replace(" ", "-"), chroma.port,
-                           args.sessions,
-                           args.think_ms)
+                           args.sessions, args.think_ms)
                 failed |= "PROBLEMS" in line
                 print("  " + line, flush=True)
                 lines.append(line)

@@ -106,9 +106,8 @@ def report_markdown(report: RoomReport) -> str:
     """The room's results as a Markdown document."""
     room = report.room
     lines = [f"# Room {room.code}: {_cell(room.name)}", "",
-             f"Opened {room.created[:16].replace('T', ' ')} UTC.", "",
-             "## Trainees", "", "| trainee | drills | all right | cards reached |",
-             "| --- | ---: | ---: | ---: |"]
+             f"Opened {room.created[:16].replace('T', ' ')} UTC.", "", "## Trainees", "",
+             "| trainee | drills | all right | cards reached |", "| --- | ---: | ---: | ---: |"]
     lines += [f"| {_cell(r.name)} | {r.drills} | {_pct(r.score)} | {len(r.cards)} |" for r in report.trainees]
     if not report.trainees:
         lines.append("| (nobody has joined yet) | | | |")

@@ -178,8 +178,8 @@ def _cli(tmp_path: Path, *args: str, **env: str):
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "OPENAI_", "CHROMA_"))}
     environ |= {"COACH_DATA_DIR": str(tmp_path / "data")} | env
     return subprocess.run([sys.executable, "-c", "from coach.cli import run; run()", *args],
-                          capture_output=True,
-                          text=True, env=environ, cwd=tmp_path, timeout=120, stdin=subprocess.DEVNULL)
+                          capture_output=True, text=True, env=environ, cwd=tmp_path, timeout=120,
+                          stdin=subprocess.DEVNULL)
 
 
 def test_the_cli_says_where_the_store_is_or_one_line_why_not(tmp_path: Path) -> None:

@@ -115,8 +115,7 @@ def self_checks(product_outcome: str, guardrail: str, guardrail_agreed: bool = T
     behaviour = verdict.kind is Kind.product_outcome and Trap.sentiment_only not in traps and not debris
     if debris:
         return _checks(False, f"The outcome still has a gap or answer words to fix: \"{debris.group(0)}\".",
-                       traps,
-                       guardrail, guardrail_agreed)
+                       traps, guardrail, guardrail_agreed)
     return _checks(behaviour, "Measures what customers do." if behaviour
                    else f"Reads as {verdict.kind.value}, not a behaviour change.", traps, guardrail,
                    guardrail_agreed)

@@ -62,8 +62,7 @@ class CardTalk:
         if card is None:
             raise InputError("There is no card to edit yet.")
         metric_fields = {"metric_name": "name", "definition": "definition", "baseline": "baseline",
-                         "target": "target",
-                         "time_frame": "time_frame"}
+                         "target": "target", "time_frame": "time_frame"}
         changed = []
         for key, value in fields.items():
             value = clean_text(value, what=key.replace("_", " "),
@@ -103,8 +102,7 @@ class CardTalk:
         sentence = self._compose(session)
         text = self.offline_writer.bank["read_back"].format(sentence=sentence)
         turn = Turn(role=Role.coach, text=f"{prefix} {text}".strip(), slot=Slot.behavior,
-                    engine=self.writer.name,
-                    sources=["outcome-statement-anatomy"])
+                    engine=self.writer.name, sources=["outcome-statement-anatomy"])
         session.transcript.append(turn)
         session.pending = Slot.behavior
         return turn

@@ -145,8 +145,7 @@ def _focus(text: str) -> str:
         return "; ".join(s.rstrip(".!? ") for s in goals)
     for s in reversed(sentences):
         if lx.SUCCESS_LEADIN.search(s):
-            return lx.SUCCESS_LEADIN.split(s,
-                                           maxsplit=1)[-1] \
+            return lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1] \
                                                if lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1].strip() else s
     outcome_like: list[str] = []
     for i, s in enumerate(sentences):
@@ -380,8 +379,7 @@ def explain(r: Reading) -> str:
         parts.append(templates["bet"].format(bet=r.bet))
     for trap in r.traps:
         cue = r.cues.get({"output_in_disguise": "produced", "traction_metric": "feature",
-                          "wrong_moment": "moment",
-                          "sentiment_only": "sentiment", "vanity_metric": "vanity",
+                          "wrong_moment": "moment", "sentiment_only": "sentiment", "vanity_metric": "vanity",
                           "no_guardrail": "push"}.get(trap.value, ""), "")
         parts.append(templates["trap"][trap.value].format(cue=cue or r.measured or "this"))
     if not r.traps and r.kind is Kind.product_outcome:

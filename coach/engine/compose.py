@@ -12,8 +12,7 @@ import re
 from coach.engine.understand import GUARD, segment, shorten, strip_hedges, verb_phrase
 
 __all__ = ["GUARD", "business_default", "clean_part", "guard_limit", "outcome_sentence", "part_problem",
-           "shorten",
-           "split_outcome"]
+           "shorten", "split_outcome"]
 from coach.models import Slot
 
 _HARM_UP = (r"(?:rise|rises|go up|goes up|increase|increases|spike|spikes|climb|climbs|creep up|grow|grows|"
@@ -220,8 +219,8 @@ def guard_phrase(limit: str) -> str:
     g = limit.strip().rstrip(".")
     g = g[:1].lower() + g[1:] if g[:2] != g[:2].upper() else g
     for verb, ing in (("does not drop", "dropping"), ("does not rise", "rising"),
-                      ("does not get worse", "getting worse"),
-                      ("do not drop", "dropping"), ("do not rise", "rising")):
+                      ("does not get worse", "getting worse"), ("do not drop", "dropping"),
+                      ("do not rise", "rising")):
         if g.lower().endswith(verb):
             return f"without {g[: -len(verb)].strip()} {ing}"
         if f" {verb} " in g.lower():

@@ -27,35 +27,29 @@ _SPACES = re.compile(r"\s+")
 
 # British spellings product people write, to the American form the bank mostly uses.
 _STEMS_ISE = ("organ", "optim", "maxim", "minim", "priorit", "personal", "custom", "standard", "monet",
-              "util",
-              "real", "recogn", "categor", "emphas", "summar", "visual", "central", "normal", "special",
-              "digit",
-              "modern", "local", "global", "capital", "final", "initial", "synchron", "famil", "stabil",
-              "mobil",
-              "incentiv", "operational", "commercial", "productiv", "productis", "author", "character",
-              "memor",
-              "rational", "general", "gamif", "democrat", "revolution", "critic", "apolog", "energ")
+              "util", "real", "recogn", "categor", "emphas", "summar", "visual", "central", "normal",
+              "special", "digit", "modern", "local", "global", "capital", "final", "initial", "synchron",
+              "famil", "stabil", "mobil", "incentiv", "operational", "commercial", "productiv", "productis",
+              "author", "character", "memor", "rational", "general", "gamif", "democrat", "revolution",
+              "critic", "apolog", "energ")
 _ISE = re.compile(r"\b(" + "|".join(_STEMS_ISE) + r")is(e|es|ed|er|ers|ing|ation|ations)\b", re.IGNORECASE)
 _WORDS_UK_US = {
     "behaviour": "behavior", "behaviours": "behaviors", "behavioural": "behavioral", "colour": "color",
     "colours": "colors", "favourite": "favorite", "favourites": "favorites", "favour": "favor",
-    "honour": "honor",
-    "labour": "labor", "neighbour": "neighbor", "neighbours": "neighbors", "centre": "center",
-    "centres": "centers",
-    "programme": "program", "programmes": "programs", "catalogue": "catalog", "catalogues": "catalogs",
-    "licence": "license", "licences": "licenses", "defence": "defense", "enrol": "enroll",
-    "enrols": "enrolls",
-    "enrolment": "enrollment", "enrolments": "enrollments", "travelled": "traveled", "traveller": "traveler",
-    "travellers": "travelers", "travelling": "traveling", "cancelled": "canceled", "cancelling": "canceling",
-    "modelling": "modeling", "labelled": "labeled", "labelling": "labeling", "fulfil": "fulfill",
-    "fulfilment": "fulfillment", "analyse": "analyze", "analyses": "analyzes", "analysed": "analyzed",
-    "analysing": "analyzing", "whilst": "while", "cheque": "check", "cheques": "checks", "tonne": "ton",
-    "tonnes": "tons", "grey": "gray", "judgement": "judgment", "ageing": "aging", "paediatric": "pediatric",
+    "honour": "honor", "labour": "labor", "neighbour": "neighbor", "neighbours": "neighbors",
+    "centre": "center", "centres": "centers", "programme": "program", "programmes": "programs",
+    "catalogue": "catalog", "catalogues": "catalogs", "licence": "license", "licences": "licenses",
+    "defence": "defense", "enrol": "enroll", "enrols": "enrolls", "enrolment": "enrollment",
+    "enrolments": "enrollments", "travelled": "traveled", "traveller": "traveler", "travellers": "travelers",
+    "travelling": "traveling", "cancelled": "canceled", "cancelling": "canceling", "modelling": "modeling",
+    "labelled": "labeled", "labelling": "labeling", "fulfil": "fulfill", "fulfilment": "fulfillment",
+    "analyse": "analyze", "analyses": "analyzes", "analysed": "analyzed", "analysing": "analyzing",
+    "whilst": "while", "cheque": "check", "cheques": "checks", "tonne": "ton", "tonnes": "tons",
+    "grey": "gray", "judgement": "judgment", "ageing": "aging", "paediatric": "pediatric",
     "orthopaedic": "orthopedic", "aluminium": "aluminum", "mum": "mom", "mums": "moms",
-    "jewellery": "jewelry",
-    "storey": "story", "tyre": "tire", "tyres": "tires", "practise": "practice", "learnt": "learned",
-    "metre": "meter", "metres": "meters", "kilometre": "kilometer", "kilometres": "kilometers",
-    "theatre": "theater",
+    "jewellery": "jewelry", "storey": "story", "tyre": "tire", "tyres": "tires", "practise": "practice",
+    "learnt": "learned", "metre": "meter", "metres": "meters", "kilometre": "kilometer",
+    "kilometres": "kilometers", "theatre": "theater",
 }
 _UK_WORD = re.compile(r"\b(" + "|".join(sorted(_WORDS_UK_US, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 # A closing guardrail clause ("..., without CSAT dropping", "while keeping refunds under 2%"). What it

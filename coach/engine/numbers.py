@@ -96,8 +96,8 @@ def parse_numbers(text: str) -> Numbers:
     text = text or ""
     frames = time_frames(text)
     time_frame = next((f for f in frames if f.lower().startswith(("by", "before", "until", "end", "in",
-                                                                  "within",
-                                                                   "over", "this", "next", "at the"))), "")
+                                                                  "within", "over", "this", "next",
+                                                                  "at the"))), "")
     time_frame = time_frame or (f"by {frames[0]}" if frames else "")
     spans = [m.span() for m in TIME_FRAME.finditer(text) if m.group(0).strip() in frames]
     base = target = ""

@@ -431,8 +431,7 @@ class Coach(CardTalk):
             # Nothing said yet about what customers do: an honest draft shows the gaps, not an invented
             # behaviour.
             return compose.outcome_sentence(s(Slot.who) or "customers", GAP_BEHAVIOUR,
-                                            s(Slot.value_moment) or GAP_MOMENT,
-                                            s(Slot.guardrail))
+                                            s(Slot.value_moment) or GAP_MOMENT, s(Slot.guardrail))
         if session.good_outcome and not session.outcome_text:
             return cards.polished_statement(session.statement, cards.agreed_guardrail(session))
         behavior = cards.said_behaviour(session) or GAP_BEHAVIOUR

@@ -36,10 +36,8 @@ _FUNCTION_WORDS = {"the", "a", "an", "more", "new", "our", "better", "faster", "
                    "every", "each"}
 _THIN_WORDS = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _STOP = {"the", "a", "an", "and", "or", "of", "for", "to", "in", "on", "our", "q1", "q2", "q3", "q4", "stuff",
-         "things",
-         "misc", "various", "etc", "tbd", "todo", "more", "new", "v2", "improvements", "improvement",
-         "updates", "update",
-         "fixes", "work", "tasks"}
+         "things", "misc", "various", "etc", "tbd", "todo", "more", "new", "v2", "improvements",
+         "improvement", "updates", "update", "fixes", "work", "tasks"}
 # What the value moment usually is, for the step a wrong-moment metric counts.
 _LATER_MOMENT = [
     (re.compile(r"click|view|open|visit", re.I), "using what they opened to get something done"),
@@ -296,8 +294,8 @@ def advise(statement: str, classification: Classification) -> RowAdvice:
     if is_thin(statement) and not draft:
         reason = "Too thin to draft from: it does not say who, or what they would do."
     advice = RowAdvice(trap=trap, why=why[:1].upper() + why[1:],
-                       question=_question(statement, reading, c, who, does),
-                       draft=draft, reason=reason, traps=[t.value for t in c.traps])
+                       question=_question(statement, reading, c, who, does), draft=draft, reason=reason,
+                       traps=[t.value for t in c.traps])
     if draft:
         advice.card = row_card(statement, draft, who, does, reading)
     return advice
@@ -311,8 +309,7 @@ def row_card(statement: str, draft: str, who: str, does: str, reading: Reading) 
     metric = Metric(name=_clip(measured, 14),
                     definition=f"{measured}, counted {numbers.time_frame or 'each month'}",
                     baseline=numbers.baseline or "unknown: instrument first",
-                    target=numbers.target or "to agree",
-                    time_frame=numbers.time_frame or "this quarter")
+                    target=numbers.target or "to agree", time_frame=numbers.time_frame or "this quarter")
     krs = [f"{metric.name} moves from {metric.baseline} to {metric.target}" if numbers.baseline
            and numbers.target
            else f"Baseline of {metric.name} measured, and a target agreed",

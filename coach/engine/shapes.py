@@ -41,10 +41,8 @@ NAMED_FEATURE = re.compile(
     r"uptake)\b",
 )
 TARGET_WORDS = {"by", "to", "from", "target", "in", "on", "per", "week", "month", "year", "quarter", "end",
-                "of",
-                 "the", "today", "now", "this", "next", "peak", "season", "day", "at", "least", "up", "down",
-                 "mom",
-                 "qoq", "yoy", "wow", "pts", "pp", "k", "m", "h1", "h2", "q1", "q2", "q3", "q4"}
+                "of", "the", "today", "now", "this", "next", "peak", "season", "day", "at", "least", "up",
+                "down", "mom", "qoq", "yoy", "wow", "pts", "pp", "k", "m", "h1", "h2", "q1", "q2", "q3", "q4"}
 LABEL = re.compile(r"^([^:]{1,45}):\s+(.{3,})$")
 USAGE_WORDS = lx.words(r"opens?", r"uses?", r"usage", r"views?", r"clicks?", r"sessions?", r"plays?",
                        r"launches", r"taps?")
@@ -56,15 +54,14 @@ THE_FEATURE = re.compile(r"\b(?:the|our|a|this) (?:new )?(?:[\w-]+ ){0,3}(?:feat
 EXPLICIT_CHANGE = lx.words(
     r"increas\w*", r"reduc\w*", r"improv\w*", r"grow\w*", r"rais\w*", r"lift\w*", r"decreas\w*", r"cut",
     r"lower", r"boost\w*", r"doubl\w*", r"halv\w*", r"shorten\w*", r"speed up", r"maximi[sz]\w*",
-    r"minimi[sz]\w*", r"drive", r"expand", r"accelerat\w*", r"get more", r"more", r"fewer", r"higher",
-    r"hit", r"reach", r"achieve", r"break into", r"get to", r"bring \w+(?: \w+){0,3} (?:down|up)", r"up \d+",
-    r"down \d+",
-    r"overtake", r"beat", r"bigger", r"smaller", r"longer", r"shorter",
+    r"minimi[sz]\w*", r"drive", r"expand", r"accelerat\w*", r"get more", r"more", r"fewer", r"higher", r"hit",
+    r"reach", r"achieve", r"break into", r"get to", r"bring \w+(?: \w+){0,3} (?:down|up)", r"up \d+",
+    r"down \d+", r"overtake", r"beat", r"bigger", r"smaller", r"longer", r"shorter",
 )
 VALUE_REACHED = lx.words(
     r"hires?", r"hired", r"first value", r"first (?!week|month|day|time)\w+", r"turn(?:s|ed)? up",
-    r"activat\w*", r"retained", r"complete (?:their|the|a) first \w+",
-    r"repeat", r"active use", r"actively", r"who go on to", r"that lead to", r"paid",
+    r"activat\w*", r"retained", r"complete (?:their|the|a) first \w+", r"repeat", r"active use", r"actively",
+    r"who go on to", r"that lead to", r"paid",
 )
 PRODUCED_BY = re.compile(
     r"^\s*(?:(?:that|which)\s+)?(?:(?:our|the|new|all)\s+)?(?:[\w-]+\s+){0,2}?(?:creat(?:e|es|ed|ing)|"
@@ -87,10 +84,10 @@ OBJECT_MADE_BY = re.compile(
     r"\b(?:number|count|amount) of (?P<obj>[\w -]{2,40}?) (?:that |which )?(?:we|they|our [\w-]+|"
     + lx.ACTOR.pattern + r") (?P<verb>[a-z]+)\b", re.IGNORECASE)
 CONSUMING = {"read", "reads", "view", "views", "watch", "watches", "buy", "buys", "book", "books", "complete",
-              "completes", "finish", "finishes", "use", "uses", "open", "opens", "redeem", "redeems",
-              "receive",
-              "receives", "get", "gets", "see", "sees", "find", "finds", "attend", "attends", "save", "saves",
-              "keep", "keeps", "return", "returns", "renew", "renews", "pay", "pays", "visit", "visits"}
+             "completes", "finish", "finishes", "use", "uses", "open", "opens", "redeem", "redeems",
+             "receive", "receives", "get", "gets", "see", "sees", "find", "finds", "attend", "attends",
+             "save", "saves", "keep", "keeps", "return", "returns", "renew", "renews", "pay", "pays", "visit",
+             "visits"}
 ACTOR_AFTER_VERB = re.compile(
     r"^\s*(?:make|get|help|enable|let|allow|bring)\s+(?:(?:our|the|more|all|every|each|new)\s+)*"
     + lx.ACTOR.pattern,
@@ -152,8 +149,8 @@ FAMILIES: list[tuple[str, re.Pattern[str]]] = [
                         r"deals")),
     ("retention", lx.words(r"churn\w*", r"retention", r"retain\w*", r"renew\w*")),
     ("cost", lx.words(r"(?:warehouse|cloud|infra\w*|aws|marketing|ad|hosting) spend", r"costs?",
-                      r"cost to serve", r"cac", r"tickets?", r"calls?", r"contacts?", r"returns",
-                      r"refunds?", r"fraud\w*", r"disputes?", r"grading", r"paperwork", r"admin")),
+                      r"cost to serve", r"cac", r"tickets?", r"calls?", r"contacts?", r"returns", r"refunds?",
+                      r"fraud\w*", r"disputes?", r"grading", r"paperwork", r"admin")),
     ("sentiment", lx.SENTIMENT),
     ("engagement", lx.words(r"engag\w*", r"active", r"dau", r"wau", r"mau", r"time spent", r"sessions?")),
     ("acquisition", lx.words(r"sign[- ]?ups?", r"new (?:users|customers)", r"downloads?", r"installs?",
@@ -161,8 +158,7 @@ FAMILIES: list[tuple[str, re.Pattern[str]]] = [
     ("activation", lx.words(r"activation", r"onboard\w*", r"first value", r"time[- ]to[- ]\w+", r"setup")),
     ("conversion", lx.words(r"conversion", r"convert\w*", r"checkout", r"purchases?")),
     ("reach", lx.words(r"page ?views", r"followers", r"impressions", r"reach", r"views", r"discord",
-                       r"community",
-                       r"members", r"audience")),
+                       r"community", r"members", r"audience")),
     ("learning", lx.words(r"pass\w*", r"exam", r"certif\w*", r"complet\w*", r"finish\w*")),
     ("quality", lx.words(r"errors?", r"bugs?", r"crash\w*", r"uptime", r"latency", r"incidents?")),
 ]

@@ -69,9 +69,9 @@ class Data:
 
     def subset(self, rows: np.ndarray) -> Data:
         return Data([self.statements[i] for i in rows], self.kinds[rows], self.traps[rows],
-                    self.embeddings[rows],
-                    self.rules[rows], [self.texts[i] for i in rows], [self.sources[i] for i in rows],
-                    self.alt_kinds[rows], self.alt_traps[rows], [self.groups[i] for i in rows])
+                    self.embeddings[rows], self.rules[rows], [self.texts[i] for i in rows],
+                    [self.sources[i] for i in rows], self.alt_kinds[rows], self.alt_traps[rows],
+                    [self.groups[i] for i in rows])
 
     @property
     def soft_labels(self) -> np.ndarray:
@@ -172,8 +172,8 @@ def build_data(examples: list[dict], speller: Speller | None) -> Data:
     alt_kinds = np.array([KINDS.index(a["kind"]) for a in alt])
     alt_traps = np.array([[int(t in a["traps"]) for t in TRAPS] for a in alt]).reshape(-1, len(TRAPS))
     return Data([e["statement"] for e in examples], kinds, traps, emb, rules, texts,
-                [e["source"] for e in examples],
-                alt_kinds, alt_traps, [e.get("group", e["source"]) for e in examples])
+                [e["source"] for e in examples], alt_kinds, alt_traps,
+                [e.get("group", e["source"]) for e in examples])
 
 
 def _linear(x: np.ndarray, y: np.ndarray, c: float, seed: int, weight: np.ndarray):
@@ -230,9 +230,8 @@ def _untrained(data: Data, vocab: dict[str, int], weights: dict[str, float]) -> 
     combos = np.unique(np.column_stack([data.kinds, data.traps]).astype(int), axis=0)
     return LearnedModel(np.zeros((len(KINDS), 1)), np.zeros(len(KINDS)), 1.0, np.zeros((len(TRAPS), 1)),
                         np.zeros(len(TRAPS)), np.tile([1.0, 0.0], (len(TRAPS), 1)), np.array([1.0, 0.0, 0.0]),
-                        combos,
-                        dict(weights), data.embeddings.astype(np.float32), data.soft_labels, examples, vocab,
-                        ngram_vocab, idf)
+                        combos, dict(weights), data.embeddings.astype(np.float32), data.soft_labels, examples,
+                        vocab, ngram_vocab, idf)
 
 
 def _training_design(model: LearnedModel, data: Data) -> np.ndarray:
@@ -281,8 +280,7 @@ def fit(data: Data, vocab: dict[str, int], seed: int = SEED, c_kind: float = C_K
     # weighted like training, so real-world statements steer the calibration most
     if len(np.unique(right)) == 2:
         m = LogisticRegression(C=100.0).fit(np.column_stack([np.log(joint / (1 - joint)), oof_cos]),
-                                            right.astype(int),
-                                            sample_weight=data.row_weight)
+                                            right.astype(int), sample_weight=data.row_weight)
         model.joint_calibration = np.array([m.coef_[0, 0], m.coef_[0, 1], m.intercept_[0]])
     model.kind_coef, model.kind_intercept, model.trap_coef, model.trap_intercept = _fit_raw(
         _training_design(model, data), data, seed, c_kind, c_trap)

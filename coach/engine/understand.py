@@ -227,8 +227,7 @@ def segment(text: str) -> str:
                     r"struggle|struggles|suffer|suffers|complain|complains)\b",
                     text, maxsplit=1, flags=re.I)[0]
     text = re.sub(r"\s+(?:mostly|mainly|probably|i guess|i think|maybe|really|basically|honestly|i'?d say)$",
-                  "", text,
-                  flags=re.I)
+                  "", text, flags=re.I)
     if (verb := _BEHAVIOUR_VERB.search(text)) and len(text[:verb.start()].split()) >= 1:
         text = text[:verb.start()]
     words = text.split()[:12]
@@ -420,10 +419,10 @@ _FIX = re.compile(r"\b(?P<field>target|baseline|time ?frame|segment|who|guardrai
                   r"behaviou?r|business (?:outcome|link))\b\s*(?:should (?:be|read|say)\s*:?|is\s*:?|=|:|"
                   r"to)\s+(?P<value>[^.;!?]+)", re.I)
 _FIELD_KEYS = {"target": "target", "baseline": "baseline", "time frame": "time_frame",
-               "timeframe": "time_frame",
-               "segment": "who", "who": "who", "guardrail": "guardrail", "metric": "metric_name",
-               "value moment": "value_moment", "behaviour": "behavior", "behavior": "behavior",
-               "business outcome": "business_outcome", "business link": "business_outcome"}
+               "timeframe": "time_frame", "segment": "who", "who": "who", "guardrail": "guardrail",
+               "metric": "metric_name", "value moment": "value_moment", "behaviour": "behavior",
+               "behavior": "behavior", "business outcome": "business_outcome",
+               "business link": "business_outcome"}
 
 
 _FIX_WRONG = re.compile(r"\b(?P<field>target|baseline|time ?frame|segment|who|guardrail|metric|value moment|"

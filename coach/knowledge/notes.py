@@ -85,8 +85,7 @@ def answer_chunks(note: Note) -> list[Chunk]:
     if not note.in_short:
         return []
     out = [Chunk(f"{note.id}#in-short", note.id, note.title, IN_SHORT,
-                 f"{note.title} - {IN_SHORT}\n{note.in_short}",
-                 "corpus", note.hash)]
+                 f"{note.title} - {IN_SHORT}\n{note.in_short}", "corpus", note.hash)]
     for n, question in enumerate(note.questions, start=1):
         out.append(Chunk(f"{note.id}#question-{n}", note.id, note.title, QUESTION, f"{QUESTION}: {question}",
                          "corpus", note.hash))

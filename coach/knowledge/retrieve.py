@@ -119,8 +119,7 @@ def _passages(ranked: list[tuple[str, float]], chunks: dict[str, Chunk], k: int)
             continue
         seen.add(chunk.doc_id)
         out.append(Passage(id=chunk.doc_id, title=chunk.title, section=chunk.section,
-                           text=passage_text(chunk, chunks),
-                           score=round(score, 6), chunk_id=chunk.chunk_id,
+                           text=passage_text(chunk, chunks), score=round(score, 6), chunk_id=chunk.chunk_id,
                            source="user" if chunk.source == "user" else "corpus"))
         if len(out) == k:
             break

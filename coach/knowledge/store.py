@@ -198,8 +198,7 @@ class IndexStore:
         """Every chunk stored in a collection, in a stable order."""
         got = self.collection(name).get(include=["documents", "metadatas"])
         found = [_chunk(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"] or [],
-                                                                  got["metadatas"] or [],
-                                                                 strict=False)]
+                                                                  got["metadatas"] or [], strict=False)]
         return sorted(found, key=lambda c: c.chunk_id)
 
     def dense(self, vector: Iterable[float], n: int) -> list[DenseHit]:

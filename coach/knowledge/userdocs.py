@@ -75,8 +75,7 @@ class UserDoc:
     def chunks(self, text: str) -> list[Chunk]:
         """Paragraph groups of ~150-250 words, each prefixed with the title."""
         return [Chunk(f"{self.doc_id}#p{n}", self.doc_id, self.title, f"Part {n}",
-                      f"{self.title} - Part {n}\n{piece}",
-                      "user", self.hash)
+                      f"{self.title} - Part {n}\n{piece}", "user", self.hash)
                 for n, piece in enumerate(group_paragraphs(text), start=1)]
 
 

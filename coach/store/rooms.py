@@ -46,8 +46,7 @@ class RoomsMixin:
             try:
                 with self._db(write=True) as db:
                     db.execute(t.rooms.insert().values(code=room.code, name=room.name,
-                                                       facilitator=facilitator,
-                                                       created=room.created))
+                                                       facilitator=facilitator, created=room.created))
                     db.execute(update(t.users).where(t.users.c.id == facilitator).values(role="facilitator"))
                 return room
             except StoreError as err:  # a taken code is drawn again; anything else is reported
@@ -135,8 +134,8 @@ class RoomsMixin:
                 if card.get("product_outcome"):
                     cards[owner].append(str(card["product_outcome"]))
         rows = [TraineeRow(member=mid, name=name, drills=scores.get(mid, (0, 0))[0],
-                           correct=scores.get(mid, (0, 0))[1],
-                           cards=cards.get(mid, []), sessions=counts.get(mid, 0)) for mid, name in members]
+                           correct=scores.get(mid, (0, 0))[1], cards=cards.get(mid, []),
+                           sessions=counts.get(mid, 0)) for mid, name in members]
         by_trap: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
         for _learner, trap, attempts, misses in traps:
             agg = by_trap[trap]

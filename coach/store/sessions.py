@@ -211,8 +211,7 @@ class SessionStore(RoomsMixin):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         return cls(path, **kwargs), copy
 
-    def _upsert(self, table: Any, values: dict[str, Any], keys: list[str],
-                set_: Callable[..., dict]) -> Any:
+    def _upsert(self, table: Any, values: dict[str, Any], keys: list[str], set_: Callable[..., dict]) -> Any:
         insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         stmt = insert(table).values(**values)
         return stmt.on_conflict_do_update(index_elements=keys, set_=set_(stmt.excluded))
@@ -248,8 +247,7 @@ class SessionStore(RoomsMixin):
             raise StoreError(f"The saved session {session_id} cannot be read; it is kept as it is.") from None
 
     def list(self, limit: int = 200, owner: Any = ANY, include_unowned: bool = False,
-             search: str | None = None,
-             room: str | None = None) -> list[SessionSummary]:
+             search: str | None = None, room: str | None = None) -> list[SessionSummary]:
         """Saved sessions, most recently updated first; `search` matches the title, name or statement."""
         c = t.sessions.c
         query = select(func.coalesce(c.label, c.title), c.id, c.statement, c.status, c.created, c.updated,

@@ -149,8 +149,7 @@ def show_transcript(store: SessionStore, session: Session) -> None:
 EDITABLE = [("product_outcome", "Product outcome"), ("who", "Who"), ("behavior", "Behaviour"),
             ("value_moment", "Value moment"), ("metric_name", "Metric"), ("definition", "Definition"),
             ("baseline", "Baseline"), ("target", "Target"), ("time_frame", "Time frame"),
-            ("guardrail", "Guardrail"),
-            ("business_outcome", "Business outcome")]
+            ("guardrail", "Guardrail"), ("business_outcome", "Business outcome")]
 
 
 def _card_value(session: Session, key: str) -> str:
@@ -204,8 +203,8 @@ def show_card_panel(store: SessionStore, session: Session) -> None:
     if card is not None:
         left, right = st.columns(2)
         left.download_button("Download Markdown", card_markdown(card),
-                             file_name=f"outcome-card-{session.id}.md",
-                             mime="text/markdown", on_click="ignore", key="dl-md")
+                             file_name=f"outcome-card-{session.id}.md", mime="text/markdown",
+                             on_click="ignore", key="dl-md")
         right.download_button("Download JSON", card_json(card), file_name=f"outcome-card-{session.id}.json",
                               mime="application/json", on_click="ignore", key="dl-json")
 

@@ -18,8 +18,7 @@ from coach.ui.backlog import Row
 __all__ = ["card_json", "card_markdown", "rows_csv", "rows_markdown", "session_markdown"]
 
 CSV_COLUMNS = ["line", "statement", "kind", "traps", "trap", "question", "draft", "duplicate_of",
-               "product_outcome",
-               "metric", "guardrail", "business_outcome", "outcome_type", "problem"]
+               "product_outcome", "metric", "guardrail", "business_outcome", "outcome_type", "problem"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -110,8 +110,7 @@ def _show_turn(index: int, turn: dict) -> None:
             st.caption(f"{label}: open a note to read it whole.")
             for note_id in cited:
                 st.button(f"{titles[note_id]} ({note_id})", key=f"cite-{index}-{note_id}",
-                          icon=":material/description:",
-                          on_click=open_note, args=(note_id,))
+                          icon=":material/description:", on_click=open_note, args=(note_id,))
         for passage in answer.sources:
             with st.expander(plain(f"{passage.title} ({passage.id})")):
                 show_passage(passage)

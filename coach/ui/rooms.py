@@ -73,8 +73,7 @@ def _show_report(report: RoomReport) -> None:
     left.download_button("Export Markdown", report_markdown(report), file_name=f"room-{room.code}.md",
                          mime="text/markdown", on_click="ignore", key=f"room-md-{room.code}")
     right.download_button("Export CSV", report_csv(report), file_name=f"room-{room.code}.csv",
-                          mime="text/csv",
-                          on_click="ignore", key=f"room-csv-{room.code}")
+                          mime="text/csv", on_click="ignore", key=f"room-csv-{room.code}")
 
 
 @st.fragment(run_every=REFRESH_S)

@@ -34,11 +34,9 @@ def _exports(store: SessionStore, summary: SessionSummary, user: User) -> None:
 
     left, right = st.columns(2)
     left.download_button("Export JSON", as_json, file_name=f"session-{summary.id}.json",
-                         mime="application/json",
-                         on_click="ignore", key=f"json-{summary.id}")
+                         mime="application/json", on_click="ignore", key=f"json-{summary.id}")
     right.download_button("Export Markdown", as_markdown, file_name=f"session-{summary.id}.md",
-                          mime="text/markdown",
-                          on_click="ignore", key=f"md-{summary.id}")
+                          mime="text/markdown", on_click="ignore", key=f"md-{summary.id}")
 
 
 def _rename(store: SessionStore, summary: SessionSummary, user: User) -> None:

@@ -82,8 +82,8 @@ def show_card(card: OutcomeCard) -> None:
     st.markdown(f"**Product outcome**  \n{plain(card.product_outcome)}")
     m = card.metric
     rows = [("Who", card.who), ("Behaviour", card.behavior),
-            ("Value moment", card.value_moment or "to confirm"),
-            ("Metric", m.name), ("Definition", m.definition), ("Baseline", m.baseline), ("Target", m.target),
+            ("Value moment", card.value_moment or "to confirm"), ("Metric", m.name),
+            ("Definition", m.definition), ("Baseline", m.baseline), ("Target", m.target),
             ("Time frame", m.time_frame), ("Guardrail", card.guardrail),
             ("Business outcome", card.business_outcome), ("Outcome type", card.outcome_type)]
     st.markdown("\n".join(f"- **{label}:** {plain(value)}" for label, value in rows))

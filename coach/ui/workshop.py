@@ -38,7 +38,7 @@ def _run(backlog: Backlog) -> None:
     if backlog.statements:
         bar = st.progress(0.0, text="Reading each row...")
         rows = review(backlog, progress=lambda done, total: bar.progress(done / total,
-                                                                          text=f"Read {done} of {total}"),
+                                                                         text=f"Read {done} of {total}"),
                       drafter=_drafter())
         bar.empty()
     st.session_state["workshop"] = (backlog, rows)
@@ -133,8 +133,8 @@ def _results() -> None:
     repeats = [r for r in good if r.advice.duplicate_of is not None]
     for column, (label, value) in zip(st.columns(5),
                                       [("Statements reviewed", len(good)), ("Drafted", len(drafted)),
-                                                      ("Need coaching", len(good) - len(drafted)),
-                                                      ("Duplicates", len(repeats)), ("Skipped", len(bad))],
+                                       ("Need coaching", len(good) - len(drafted)),
+                                       ("Duplicates", len(repeats)), ("Skipped", len(bad))],
                                                       strict=True):
         column.metric(label, value)
     if bad:
@@ -147,12 +147,10 @@ def _results() -> None:
     with st.expander("The whole table (sortable)"):
         st.dataframe([row_record(r) for r in good], hide_index=True, width="stretch",
                      column_config={"line": "Line", "statement": "Statement", "kind": "Kind",
-                                    "traps": "Traps",
-                                    "trap": "Trap", "question": "Question", "draft": "Draft outcome",
-                                    "duplicate_of": "Duplicate of", "product_outcome": None,
-                                    "metric": "Metric",
-                                    "guardrail": "Guardrail", "business_outcome": None, "outcome_type": None,
-                                    "problem": None})
+                                    "traps": "Traps", "trap": "Trap", "question": "Question",
+                                    "draft": "Draft outcome", "duplicate_of": "Duplicate of",
+                                    "product_outcome": None, "metric": "Metric", "guardrail": "Guardrail",
+                                    "business_outcome": None, "outcome_type": None, "problem": None})
     left, right, _ = st.columns([1, 1, 2])
     left.download_button("Download CSV", rows_csv(rows), file_name="backlog-review.csv", mime="text/csv",
                          on_click="ignore")

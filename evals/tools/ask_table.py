@@ -107,8 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         want = "covered" if case.get("covered", True) else "not covered"
         said = "covered" if record["covered"] else "not covered"
         expect = case.get("expect_ids_any") or []
-        hit = "" if not expect or not case.get("covered",
-                                               True) \
+        hit = "" if not expect or not case.get("covered", True) \
                                                    else ("yes" if set(offered(record)) & set(expect)
                                                          else "NO")
         flag = "" if want == said else " (wrong)"
