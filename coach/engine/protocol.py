@@ -359,10 +359,10 @@ class Coach(CardTalk):
             trap = fresh[0]
             session.countered.append(f"{slot}:{trap}")
             if slot is Slot.metric and not heard.numbers.empty:
-                session.dropped = " to ".join(n for n in (heard.numbers.baseline, heard.numbers.target)
-                                              if n) + \
-                    (f"{' ' + heard.numbers.time_frame if heard.numbers.time_frame else ''} on "
-                     f"{compose.shorten(answer, 8)}")
+                session.dropped = (
+                    " to ".join(n for n in (heard.numbers.baseline, heard.numbers.target) if n)
+                    + f"{' ' + heard.numbers.time_frame if heard.numbers.time_frame else ''} on "
+                    f"{compose.shorten(answer, 8)}")
             return self._say(session, Move(act="counter", slot=slot, trap=trap, answer=answer),
                              extra_notes=[TRAP_NOTES[trap]], prefix=prefix)
         if traps:

@@ -213,8 +213,7 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
     trap = c.traps[0] if c.traps else None
     if is_thin(statement):
         return (f"\u201c{quoted}\u201d is too short to reframe: what should change for customers once it is "
-                f"done, "
-                "and for which customers?")
+                f"done, and for which customers?")
     if trap is Trap.multiple_outcomes:
         parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*",
                                              reading.main or statement) if p.strip()]
@@ -258,8 +257,7 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
                 f"set on it?")
     if c.kind is Kind.output:
         return (f"Once {thing_of(reading.main or statement)} is live, who will do what differently that they "
-                f"cannot "
-                "do today?")
+                f"cannot do today?")
     if c.kind is Kind.business_outcome:
         measured = reading.measured or quoted
         if re.search(r"churn|retention|renew|cancel", statement, re.I):
