@@ -57,7 +57,8 @@ class User:
 
 
 async def _rerun(ws, query: str, chat: tuple[str, str] | None = None) -> tuple[str | None, str]:
-    """One rerun of the page (with the chat box's value, if any); returns the chat box id and the new query."""
+    """One rerun of the page (with the chat box's value, if any); returns the chat box id and the new
+    query."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -98,7 +99,8 @@ async def _user(user: User, store, think_ms: float, start: asyncio.Event) -> Non
                 chat, query = await _rerun(ws, query, (chat, text))
                 user.turn_ms.append((time.perf_counter() - began) * 1000)
                 user.sent += 1
-                user.session_id = user.session_id or dict(p.split("=", 1) for p in query.split("&")).get("session", "")
+                user.session_id = user.session_id \
+                    or dict(p.split("=", 1) for p in query.split("&")).get("session", "")
                 session = await asyncio.to_thread(store.load, user.session_id)
                 if session is None or session.status == "done" or chat is None:
                     break
@@ -140,7 +142,8 @@ async def _load(servers: list[str], store, sessions: int, think_ms: float) -> tu
     return users, time.perf_counter() - began
 
 
-def run(name: str, url: str, n_servers: int, folder: Path, chroma_port: int, sessions: int, think_ms: float) -> str:
+def run(name: str, url: str, n_servers: int, folder: Path, chroma_port: int, sessions: int,
+        think_ms: float) -> str:
     """Start the app servers on this database, warm them, load them, check the database, summarise."""
     from coach.servers import start_app
     from coach.store import SessionStore
@@ -175,7 +178,8 @@ def _set(event: asyncio.Event) -> asyncio.Event:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=100)
-    parser.add_argument("--think-ms", type=float, default=5000.0, help="a user's pause before each message (+-50%%)")
+    parser.add_argument("--think-ms", type=float, default=5000.0,
+                        help="a user's pause before each message (+-50%%)")
     args = parser.parse_args(argv)
 
     from coach.knowledge import KnowledgeBase
@@ -186,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"shared-store benchmark skipped: {postgres_unavailable()}")
         return 0
     print(f"Shared store: {args.sessions} users coaching at once through real app servers (offline engine; "
-          f"users pause ~{args.think_ms / 1000:.0f} s before each message); ms from message to reply on screen")
+          f"users pause ~{args.think_ms / 1000:.0f} s before each message); ms from message to reply on "
+          f"screen")
     lines, failed = [], False
     with tempfile.TemporaryDirectory(prefix="coach-bench-store-") as tmp:
         folder = Path(tmp)
@@ -198,9 +203,10 @@ def main(argv: list[str] | None = None) -> int:
                 kb.build()
             pg = start_postgres()
             for name, url, n in (("2 app servers, one PostgreSQL", pg.database("bench"), 2),
-                                 ("1 app server, one SQLite file", f"sqlite:///{folder / 'sqlite' / 'sessions.db'}", 1)):
-                line = run(name, url, n, folder / name.split(",")[0].replace(" ", "-"), chroma.port, args.sessions,
-                           args.think_ms)
+                                 ("1 app server, one SQLite file",
+                                  f"sqlite:///{folder / 'sqlite' / 'sessions.db'}", 1)):
+                line = run(name, url, n, folder / name.split(",")[0].replace(" ", "-"), chroma.port,
+                           args.sessions, args.think_ms)
                 failed |= "PROBLEMS" in line
                 print("  " + line, flush=True)
                 lines.append(line)

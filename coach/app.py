@@ -22,7 +22,8 @@ def main() -> None:
     from coach.ui.view import BUTTON_LABELS_WRAP, error_boundary
 
     st.set_page_config(page_title="Outcome Coach", page_icon=":dart:", layout="wide")
-    st.html(BUTTON_LABELS_WRAP)  # a static style, no user text: long button labels wrap instead of being cut off
+    # a static style, no user text: long button labels wrap instead of being cut off
+    st.html(BUTTON_LABELS_WRAP)
     current = st.navigation([
         st.Page(str(PACKAGE_ROOT / p.script), title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0)
         for i, p in enumerate(PAGES)

@@ -95,7 +95,8 @@ def ask(question: str, json_out: JsonOpt = False, engine: EngineOpt = None,
         after: Annotated[str | None, typer.Option("--after", help="The earlier question, when this one "
                                                                   "follows it "
                                                    "(\"and for a B2B team?\").")] = None) -> None:
-    """Answer a question from the knowledge library, with citations; says so when the library does not cover it."""
+    """Answer a question from the knowledge library, with citations; says so when the library does not cover
+    it."""
     from coach.knowledge.ask import answer_json
     from coach.service import ask_library
 

@@ -1,4 +1,5 @@
-"""Who is using the coach: a signed-in user (OpenID Connect), a chosen name, or this computer. No Streamlit here.
+"""Who is using the coach: a signed-in user (OpenID Connect), a chosen name, or this computer. No Streamlit
+here.
 
 With sign-in configured (`[auth]` in `.streamlit/secrets.toml`, Streamlit's `st.login`), a user
 is their e-mail (or subject) from the identity provider. On a single-user install without sign-in,

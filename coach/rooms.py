@@ -105,15 +105,17 @@ def _cell(text: str) -> str:
 def report_markdown(report: RoomReport) -> str:
     """The room's results as a Markdown document."""
     room = report.room
-    lines = [f"# Room {room.code}: {_cell(room.name)}", "", f"Opened {room.created[:16].replace('T', ' ')} UTC.", "",
-             "## Trainees", "", "| trainee | drills | all right | cards reached |", "| --- | ---: | ---: | ---: |"]
+    lines = [f"# Room {room.code}: {_cell(room.name)}", "",
+             f"Opened {room.created[:16].replace('T', ' ')} UTC.", "", "## Trainees", "",
+             "| trainee | drills | all right | cards reached |", "| --- | ---: | ---: | ---: |"]
     lines += [f"| {_cell(r.name)} | {r.drills} | {_pct(r.score)} | {len(r.cards)} |" for r in report.trainees]
     if not report.trainees:
         lines.append("| (nobody has joined yet) | | | |")
     lines += ["", "## Traps the room keeps missing", ""]
     missed = [t for t in report.traps if t.misses]
     lines += [f"- {_label(t.trap)}: missed {t.misses} of {t.attempts} ({_pct(t.miss_rate)}), "
-              f"by {t.missed_by} trainee{'s' if t.missed_by != 1 else ''}" for t in missed] or ["- none so far"]
+              f"by {t.missed_by} trainee{'s' if t.missed_by != 1 else ''}" for t in missed] or ["- none so "
+                                                                                                "far"]
     lines += ["", "## Cards reached", ""]
     cards = [(r.name, c) for r in report.trainees for c in r.cards]
     lines += [f"- {_cell(name)}: {_cell(card)}" for name, card in cards] or ["- none yet"]

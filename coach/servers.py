@@ -20,6 +20,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parent.parent
 _PROVIDER_VARS = ("OPENAI_API_KEY", "COACH_API_KEY", "OPENAI_BASE_URL", "COACH_BASE_URL", "COACH_CHROMA_HOST",
@@ -33,7 +34,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait(check, timeout: float, what: str, proc: subprocess.Popen | None = None, log: Path | None = None) -> None:
+def _wait(check, timeout: float, what: str, proc: subprocess.Popen | None = None,
+          log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         if proc is not None and proc.poll() is not None:
@@ -100,7 +102,8 @@ class Postgres:
         """Create an empty database and return its URL."""
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=coach dbname=postgres", autocommit=True) as conn:
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=coach dbname=postgres",
+                             autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql://coach@127.0.0.1:{self.port}/{name}"
 
@@ -114,7 +117,7 @@ def start_postgres(timeout: float = 60) -> Postgres:
     why = postgres_unavailable()
     if why:
         raise RuntimeError(why)
-    bindir = postgres_bin()
+    bindir = cast(Path, postgres_bin())  # not None: checked by postgres_unavailable()
     folder = Path(tempfile.mkdtemp(prefix="coach-pg-"))
     as_user: list[str] = []
     if os.geteuid() == 0:
@@ -136,7 +139,8 @@ def start_postgres(timeout: float = 60) -> Postgres:
         _wait(lambda: _pg_ready(port), timeout, "postgres", proc, log)
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={port} user=coach dbname=postgres", autocommit=True) as conn:
+        with psycopg.connect(f"host=127.0.0.1 port={port} user=coach dbname=postgres",
+                             autocommit=True) as conn:
             conn.execute("CREATE DATABASE coach")
     except BaseException:
         server.stop()
@@ -201,7 +205,8 @@ def _ok(url: str) -> bool:
 def app_env(data_dir: Path, **settings: str) -> dict[str, str]:
     """The app's environment: its own data dir, the offline engine, no provider settings, plus `settings`."""
     env = {k: v for k, v in os.environ.items() if k not in _PROVIDER_VARS}
-    return env | {"COACH_DATA_DIR": str(data_dir), "COACH_ENGINE": "offline", "PYTHONUNBUFFERED": "1"} | settings
+    return env | {"COACH_DATA_DIR": str(data_dir), "COACH_ENGINE": "offline",
+                  "PYTHONUNBUFFERED": "1"} | settings
 
 
 @dataclass

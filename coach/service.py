@@ -26,7 +26,8 @@ def _knowledge_base(data_dir: str, knowledge_dir: str, chroma_host: str | None, 
 
 def knowledge_base(settings: Settings):
     """The knowledge base for these settings, opened once per process."""
-    return _knowledge_base(str(settings.data_dir), str(settings.knowledge_dir), settings.chroma_host, settings.chroma_port)
+    return _knowledge_base(str(settings.data_dir), str(settings.knowledge_dir), settings.chroma_host,
+                           settings.chroma_port)
 
 
 def classifier_prior(question: str) -> list[str]:
@@ -108,11 +109,13 @@ def ask_library(settings: Settings, question: str, k: int = 3, context: str = ""
     llm = _llm()
     if settings.engine == "llm" and llm is not None:
         query, follows = resolve(question, context)
-        if not coverage(kb, query):  # the same rule as offline: no model call for what the library does not cover
+        if not coverage(kb,
+                        query):  # the same rule as offline: no model call for what the library does not cover
             answer = not_covered(kb.search(query, k=k))
         else:
             asked = f'{question} (a follow-up to the earlier question "{follows}")' if follows else question
-            answer, note = llm.ask_with(settings, kb, asked, k=k, breaker=_breaker(settings.base_url, settings.model))
+            answer, note = llm.ask_with(settings, kb, asked, k=k,
+                                        breaker=_breaker(settings.base_url, settings.model))
             answer.follow_up_of = follows
             return answer, note
         answer.follow_up_of = follows
@@ -130,7 +133,8 @@ def make_coach(settings: Settings, grounded: bool = True) -> tuple[Coach, str]:
     retriever = make_retriever(knowledge_base(settings)) if grounded else None
     llm = _llm()
     if settings.engine == "llm" and llm is not None:
-        return llm.build_coach(settings, retriever=retriever, breaker=_breaker(settings.base_url, settings.model))
+        return llm.build_coach(settings, retriever=retriever,
+                               breaker=_breaker(settings.base_url, settings.model))
     return Coach(retriever=retriever), ""
 
 

@@ -61,11 +61,13 @@ class Settings(BaseSettings):
     chroma_port: int = Field(default=8000, validation_alias=AliasChoices("COACH_CHROMA_PORT", "CHROMA_PORT"))
     database_url: str | None = Field(
         default=None,
-        description="The shared store: e.g. postgresql://user:pw@host:5432/coach; unset means SQLite in data_dir.",
+        description="The shared store: e.g. postgresql://user:pw@host:5432/coach; unset means SQLite in "
+                    "data_dir.",
     )
     facilitators: str = Field(
         default="",
-        description="Comma-separated user ids (names or sign-in e-mails) allowed to open rooms; empty: anyone.",
+        description="Comma-separated user ids (names or sign-in e-mails) allowed to open rooms; empty: "
+                    "anyone.",
     )
     top_k: int = Field(default=3, ge=1, le=20, description="Passages retrieved per question.")
 

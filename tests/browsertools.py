@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 MESSAGES = '[data-testid="stChatMessage"]'
 CHAT_BOX = '[data-testid="stChatInputTextArea"]'
-_IDLE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === 'notRunning'"
+_IDLE = ("document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === "
+         "'notRunning'")
 
 
 def launch(playwright: Any) -> Any:
@@ -34,7 +35,8 @@ def send(page: Any, text: str, timeout_ms: float = 60_000) -> None:
     box = page.locator(CHAT_BOX)
     box.fill(text)
     box.press("Enter")
-    page.wait_for_function(f"document.querySelectorAll('{MESSAGES}').length >= {before + 2}", timeout=timeout_ms)
+    page.wait_for_function(f"document.querySelectorAll('{MESSAGES}').length >= {before + 2}",
+                           timeout=timeout_ms)
     idle(page, timeout_ms)
 
 

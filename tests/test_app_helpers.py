@@ -90,7 +90,8 @@ def test_backlog_csv_defuses_formulas_and_keeps_problems() -> None:
     assert records[1]["kind"] == "business_outcome" and records[2]["problem"].startswith("The statement is "
                                                                                          "too long")
     md = rows_markdown(rows)
-    assert "## Skipped lines" in md and "Line 3:" in md and md.count("### Outcome card") == 1  # the drafted row
+    # the drafted row
+    assert "## Skipped lines" in md and "Line 3:" in md and md.count("### Outcome card") == 1
     assert md.count("**Needs coaching.**") == 2 and md.count("**Ask:**") == 3
     assert records[3]["draft"].startswith("More hosts reply") and records[1]["draft"] == "needs coaching"
 

@@ -1,4 +1,5 @@
-"""AppTest of the "Ask the library" conversation: history, follow-ups, "not covered", and citations that open notes."""
+"""AppTest of the "Ask the library" conversation: history, follow-ups, "not covered", and citations that open
+notes."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def test_the_conversation_keeps_every_answer_and_reads_a_follow_up(app_library_d
     assert users == ["How many outcomes should a team have per quarter?", "and for a B2B team?"]
     text = shown(at)
     assert "Read as a follow-up to: How many outcomes should a team have per quarter?" in text
-    assert text.count("A product team should work on one outcome at a time") == 2  # both answers stay on the page
+    # both answers stay on the page
+    assert text.count("A product team should work on one outcome at a time") == 2
     assert history[1]["answer"].follow_up_of == history[0]["question"]
     # A question that stands on its own starts afresh, even inside the conversation.
     ask(at, "What is a vanity metric?")
@@ -48,7 +50,8 @@ def test_the_conversation_keeps_every_answer_and_reads_a_follow_up(app_library_d
 def test_a_citation_opens_the_note_it_cites(app_library_dir: Path) -> None:
     at = goto(ok(app().run()), "Ask the library")
     ask(at, "Is NPS a good key result?")
-    assert "`sentiment-pairing`" in "\n".join(m.value for m in at.markdown)  # the citation, tagged in the answer
+    # the citation, tagged in the answer
+    assert "`sentiment-pairing`" in "\n".join(m.value for m in at.markdown)
     ok(button(at, "Sentiment metrics").click().run())
     assert at.subheader[0].value.startswith("Sentiment metrics (NPS, CSAT, satisfaction)")
     assert "The Meta lesson: engagement at all costs" in shown(at)  # the whole note, not the passage
@@ -58,7 +61,8 @@ def test_a_citation_opens_the_note_it_cites(app_library_dir: Path) -> None:
     assert "The Meta lesson: engagement at all costs" not in shown(at)
 
 
-def test_a_question_the_library_does_not_cover_says_so_and_offers_the_nearest_notes(app_library_dir: Path) -> None:
+def test_a_question_the_library_does_not_cover_says_so_and_offers_the_nearest_notes(
+        app_library_dir: Path) -> None:
     at = goto(ok(app().run()), "Ask the library")
     ask(at, "How do I set up a Jira board?")
     assert NOT_COVERED in shown(at) and "Nearest notes" in shown(at)

@@ -97,7 +97,8 @@ def test_a_room_from_opening_to_the_facilitators_view(app_library_dir: Path) -> 
 
     ok(fay.run())  # the facilitator's view, redrawn
     table = fay.table[0].value
-    assert list(table["trainee"]) == ["Ana"] and list(table["drills"]) == [1] and list(table["sessions"]) == [1]
+    assert list(table["trainee"]) == ["Ana"] and list(table["drills"]) == [1] \
+            and list(table["sessions"]) == [1]
     worst = sorted(drill.traps)[0].value.replace("_", " ")
     assert any(m.value.startswith("**Most missed trap:") for m in fay.markdown)
     assert worst in _texts(fay) or any(worst in str(v) for v in fay.table[1].value["trap"])

@@ -108,7 +108,8 @@ def test_a_whole_coaching_dialogue_in_chromium(tmp_path: Path) -> None:
             page.get_by_label("Your question").fill("Is NPS enough as a metric?")
             page.get_by_role("button", name="Ask").click()
             page.get_by_text("sentiment-pairing").first.wait_for()
-            page.get_by_label("Your question").fill("and for a B2B team?")  # a follow-up, read with the question
+            # a follow-up, read with the question
+            page.get_by_label("Your question").fill("and for a B2B team?")
             page.get_by_role("button", name="Ask").click()
             page.get_by_text("Read as a follow-up to: Is NPS enough as a metric?").wait_for()
             assert page.get_by_text("Is NPS enough as a metric?",

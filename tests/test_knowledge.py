@@ -465,7 +465,8 @@ def test_answer_offline_says_plainly_when_nothing_fits(kb_settings) -> None:
             answer = answer_offline(kb, question)
             assert answer.sources == [] and not answer.covered and answer.answer.startswith(NOT_COVERED)
         assert "try, for example" in answer_offline(kb,
-                                                    "   ").answer  # nothing to offer: example questions instead
+                                                    # nothing to offer: example questions instead
+                                                    "   ").answer
         answer = answer_offline(kb, "Should we count job applications?", k=2)
         assert "[value-creation-moment]" in answer.answer and len(answer.sources) <= 2
 

@@ -45,7 +45,8 @@ def answer_sentences(text: str) -> list[tuple[str, str]]:
 
 
 def assert_well_formed(answer: Answer) -> None:
-    """Every piece is whole sentences ending in . ! ? or a closing quote, cites a source, shows no field name."""
+    """Every piece is whole sentences ending in . ! ? or a closing quote, cites a source, shows no field
+    name."""
     pieces = answer_sentences(answer.answer)
     assert pieces
     for text, note_id in pieces:
@@ -66,7 +67,8 @@ def test_every_shipped_note_has_a_curated_answer_and_its_questions() -> None:
         assert all(q.rstrip().endswith("?") for q in note.questions), note.id
         assert not INTERNAL_NAME.search(note.in_short), note.id
         assert not INTERNAL_NAME.search(note.body.replace("alert_actioned", "").replace("alert_id", "")
-                                        .replace("seconds_since_alert", "").replace("dashboard_filter_changed", "")), note.id
+                                        .replace("seconds_since_alert", "")
+                                        .replace("dashboard_filter_changed", "")), note.id
         ids = [c.chunk_id for c in note.chunks()]
         assert f"{note.id}#in-short" in ids and sum("#question-" in i for i in ids) == len(note.questions)
 
@@ -152,7 +154,8 @@ def test_the_first_sentence_answers_from_the_right_note(real_kb, question: str, 
 @pytest.mark.parametrize("question",
                          ["How do I set up a Jira board?", "What's a good recipe for banana bread?",
                                       "Do we need a lawyer to review our terms of service?"])
-def test_questions_the_library_does_not_answer_say_so_and_offer_the_nearest_notes(real_kb, question: str) -> None:
+def test_questions_the_library_does_not_answer_say_so_and_offer_the_nearest_notes(real_kb,
+                                                                                  question: str) -> None:
     answer = answer_offline(real_kb, question)
     assert not answer.covered and answer.sources == [] and answer.answer.startswith(NOT_COVERED)
     assert len(answer.nearest) == 3
@@ -171,7 +174,8 @@ def test_a_follow_up_is_read_with_the_earlier_question(real_kb) -> None:
     market = answer_offline(real_kb, "what about a marketplace?", context="What guardrail should we use?")
     first, note_id = answer_sentences(market.answer)[0]
     assert note_id == "guardrails" and first.startswith("Marketplace")
-    assert "Marketplace" not in answer_sentences(answer_offline(real_kb, "What guardrail should we use?").answer)[0][0]
+    assert "Marketplace" not in answer_sentences(
+        answer_offline(real_kb, "What guardrail should we use?").answer)[0][0]
     # A question that stands on its own is not bent towards the earlier one.
     fresh = answer_offline(real_kb, "What is a vanity metric?", context=earlier)
     assert fresh.follow_up_of == "" and fresh.sources[0].id == "vanity-metrics"
@@ -209,7 +213,8 @@ def test_ask_json_extends_the_contract(app_library_dir: Path) -> None:
 
 def test_ask_refuses_an_empty_earlier_question(app_library_dir: Path) -> None:
     result = CliRunner().invoke(app, ["ask", "and for a B2B team?", "--after", "   "])
-    assert result.exit_code == 2 and "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert result.exit_code == 2 and "Traceback" not in result.output \
+            and len(result.output.strip().splitlines()) == 1
 
 
 def test_answer_json_lists_citations_in_order() -> None:
@@ -250,7 +255,8 @@ def test_ask_table_runs_on_a_question_file(app_library_dir: Path, tmp_path: Path
     assert ask_table.main([str(bad)]) == 2
 
 
-# --- the LLM engine: the same "not covered" rule, and follow-ups reach the model with their context ----------
+# --- the LLM engine: the same "not covered" rule, and follow-ups reach the model with their context
+# ----------
 
 
 def test_llm_engine_uses_the_same_coverage_rule(fake_openai, app_library_dir: Path) -> None:

@@ -58,7 +58,8 @@ def test_sessions_resume_exactly_and_stay_private_on_postgres(pg_url: str) -> No
     assert other.delete(session.id, owner="ben") is False
     store.set_feedback(session.id, 1, "down", "vague")
     assert other.load(session.id).transcript[1].feedback_reason == "vague"
-    assert other.rename(session.id, "Mobile", owner="ana") and store.list(owner="ana", search="mob")[0].title == "Mobile"
+    assert other.rename(session.id, "Mobile",
+                        owner="ana") and store.list(owner="ana", search="mob")[0].title == "Mobile"
     store.close()
     other.close()
 

@@ -105,7 +105,8 @@ def test_users_from_names_and_sign_in_claims() -> None:
     assert from_claims({"sub": "42", "iss": "https://idp"}).id == "https://idp#42"
     assert from_claims({}) is None
     assert may_open_rooms(from_name("Fay"), "") and not may_open_rooms(LOCAL, "")
-    assert may_open_rooms(user, "ana@example.com, bo@x.org") and not may_open_rooms(from_name("Fay"), "bo@x.org")
+    assert may_open_rooms(user,
+                          "ana@example.com, bo@x.org") and not may_open_rooms(from_name("Fay"), "bo@x.org")
 
 
 def test_a_name_typed_as_a_formula_is_not_run_by_a_spreadsheet(store: SessionStore) -> None:

@@ -76,7 +76,8 @@ def test_a_fresh_database_has_the_whole_schema(tmp_path: Path) -> None:
     store = SessionStore.for_data_dir(tmp_path)
     found = inspect(store.engine)
     for table in metadata.sorted_tables:
-        assert {c["name"] for c in found.get_columns(table.name)} == {c.name for c in table.columns}, table.name
+        assert {c["name"] for c in found.get_columns(table.name)} == {c.name
+                                                                      for c in table.columns}, table.name
 
 
 @pytest.mark.parametrize("url, words", [
@@ -176,8 +177,9 @@ def _cli(tmp_path: Path, *args: str, **env: str):
 
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "OPENAI_", "CHROMA_"))}
     environ |= {"COACH_DATA_DIR": str(tmp_path / "data")} | env
-    return subprocess.run([sys.executable, "-c", "from coach.cli import run; run()", *args], capture_output=True,
-                          text=True, env=environ, cwd=tmp_path, timeout=120, stdin=subprocess.DEVNULL)
+    return subprocess.run([sys.executable, "-c", "from coach.cli import run; run()", *args],
+                          capture_output=True, text=True, env=environ, cwd=tmp_path, timeout=120,
+                          stdin=subprocess.DEVNULL)
 
 
 def test_the_cli_says_where_the_store_is_or_one_line_why_not(tmp_path: Path) -> None:
@@ -186,7 +188,8 @@ def test_the_cli_says_where_the_store_is_or_one_line_why_not(tmp_path: Path) -> 
     for url in ("postgres//nope", "postgresql://coach:pw@127.0.0.1:1/coach"):
         done = _cli(tmp_path, "db", COACH_DATABASE_URL=url)
         assert done.returncode == 2, done.stderr
-        assert done.stderr.count("\n") == 1 and done.stderr.startswith("coach: ") and "Traceback" not in done.stderr
+        assert done.stderr.count("\n") == 1 and done.stderr.startswith("coach: ") \
+                and "Traceback" not in done.stderr
         assert "pw@" not in done.stderr
     done = _cli(tmp_path, "reframe", "Deliver an Android app", "--json", COACH_DATABASE_URL="mysql://x/y")
     assert done.returncode == 2 and "only sqlite and postgresql" in done.stderr and done.stdout == ""

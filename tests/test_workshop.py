@@ -131,10 +131,12 @@ def test_the_llm_drafter_uses_a_valid_model_draft_and_falls_back_per_row() -> No
                   "More hosts update their calendar every week"]
     rows = review(Backlog(statements=list(enumerate(statements, 1))), drafter=drafter)
     assert rows[0].advice.draft == good["product_outcome"] and rows[0].card.who == "hosts"
-    assert rows[1].advice.needs_coaching and "not used" in rows[1].advice.notice  # the model's draft kept the trap
+    # the model's draft kept the trap
+    assert rows[1].advice.needs_coaching and "not used" in rows[1].advice.notice
     assert rows[2].advice.draft != invented["product_outcome"] and "not the row's" in rows[2].advice.notice
     assert rows[2].advice.draft.startswith("More hosts update their calendar every week")  # the offline draft
-    assert len(chat.history) == 3 and "More hosts reply to guest messages within a day" in chat.history[0][1][1]
+    assert len(chat.history) == 3 \
+            and "More hosts reply to guest messages within a day" in chat.history[0][1][1]
 
 
 def test_a_dead_provider_costs_one_call_and_every_row_keeps_its_offline_advice() -> None:
@@ -256,6 +258,7 @@ def test_the_llm_engine_drafts_rows_through_the_real_client_and_keeps_offline_ad
     rows = at.session_state["workshop"][1]
     assert len(fake_openai.requests) == 3  # one call per row, through the real OpenAI client
     assert rows[0].advice.draft == model_draft and rows[0].card.product_outcome == model_draft
-    assert rows[1].advice.needs_coaching and "not used" in rows[1].advice.notice  # invented customers: offline kept
+    # invented customers: offline kept
+    assert rows[1].advice.needs_coaching and "not used" in rows[1].advice.notice
     assert rows[2].advice.needs_coaching and not rows[2].advice.notice  # the model agreed it is not enough
     assert any(model_draft in m.value.replace("\\", "") for m in at.markdown)

@@ -21,11 +21,12 @@ pytestmark = [
 ]
 
 # Every visible button whose label is wider than the room it has (clipped, or an ellipsis), by its text.
-CUT_LABELS = """() => [...document.querySelectorAll('button')].filter(b => b.offsetParent !== null).flatMap(b => {
+CUT_LABELS = ("() => [...document.querySelectorAll('button')]"
+              """.filter(b => b.offsetParent !== null).flatMap(b => {
   const label = b.querySelector('[data-testid="stMarkdownContainer"], p') || b;
   const cut = label.scrollWidth > label.clientWidth + 1 || b.scrollWidth > b.clientWidth + 1;
   return cut && b.innerText.trim() ? [b.innerText.trim()] : [];
-})"""
+})""")
 # The Workshop grid's column headers and whether each ends inside the window.
 HEADERS = """() => [...document.querySelectorAll('[data-testid="stMarkdownContainer"] strong')]
   .filter(e => ['Line', 'Statement', 'Trap', 'The question to ask', 'Draft outcome'].includes(e.innerText))

@@ -17,19 +17,24 @@ _SUBJECT = re.compile(
     r"(?:\s+(?:will|would|could|can|should|might|may|'ll|do|does))?\s+|(?:more|fewer) (?:of them )?)",
     re.IGNORECASE,
 )
-_WINDOW = re.compile(r"\b(?:each|every|per|a) (?:day|week|month)\b|\bweekly\b|\bmonthly\b|\bdaily\b", re.IGNORECASE)
+_WINDOW = re.compile(r"\b(?:each|every|per|a) (?:day|week|month)\b|\bweekly\b|\bmonthly\b|\bdaily\b",
+                     re.IGNORECASE)
 
 THEME_ALTERNATIVES: list[tuple[re.Pattern[str], list[str]]] = [
     (re.compile(r"\b(?:mobile|phone|android|ios)\b", re.I),
-     ["a responsive mobile web version of the key screens", "alerts by push or email that open straight on the action"]),
-    (re.compile(r"\b(?:onboard\w*|sign[- ]?up|activation|first (?:week|value)|setup|new (?:users|teams|customers))\b", re.I),
+     ["a responsive mobile web version of the key screens",
+      "alerts by push or email that open straight on the action"]),
+    (re.compile(r"\b(?:onboard\w*|sign[- ]?up|activation|first (?:week|value)|setup|new (?:users|teams|"
+                r"customers))\b", re.I),
      ["a guided first task with a ready-made template", "a concierge onboarding call for new accounts"]),
     (re.compile(r"\b(?:search|find|discover\w*|browse)\b", re.I),
      ["better default sorting and filters", "recommendations based on what similar customers chose"]),
     (re.compile(r"\b(?:reviews?|ratings?|articles?)\b", re.I),
-     ["showing existing reviews or answers where the decision is made", "a prompt to ask for help at the moment of doubt"]),
+     ["showing existing reviews or answers where the decision is made",
+      "a prompt to ask for help at the moment of doubt"]),
     (re.compile(r"\b(?:support|tickets?|calls?|contact\w*)\b", re.I),
-     ["fixing the top cause of contacts at its source", "in-context help on the screen where people get stuck"]),
+     ["fixing the top cause of contacts at its source",
+      "in-context help on the screen where people get stuck"]),
     (re.compile(r"\b(?:checkout|cart|basket)\b", re.I),
      ["removing a step or a form field from checkout", "saved payment details for returning customers"]),
     (re.compile(r"\b(?:invite\w*|collaborat\w*|teammates?)\b", re.I),
@@ -46,7 +51,8 @@ GENERIC_ALTERNATIVES = [
 ]
 
 
-_MODAL_SUBJECT = re.compile(r"^(?:[\w'-]+\s+){1,5}?(?:can|could|will|would|should|might|may|are able to|get to)\s+", re.I)
+_MODAL_SUBJECT = re.compile(r"^(?:[\w'-]+\s+){1,5}?(?:can|could|will|would|should|might|may|are able to|get "
+                            r"to)\s+", re.I)
 
 
 def predicate(text: str) -> str:
@@ -58,7 +64,8 @@ def predicate(text: str) -> str:
 
 
 def output_object(statement: str) -> str:
-    """What the output is, without its delivery verb: 'Ship the bulk import tool' -> 'the bulk import tool'."""
+    """What the output is, without its delivery verb: 'Ship the bulk import tool' -> 'the bulk import
+    tool'."""
     from coach.engine.classifier import read
     from coach.engine.lexicon import DELIVERY_VERB
 
@@ -87,13 +94,15 @@ def alternatives(session: Session) -> list[str]:
     from coach.engine.classifier import read
 
     bet = (read(session.statement).main or session.statement).rstrip(".")
-    first = [f"{bet[:1].upper()}{bet[1:]} (the original bet)"] if session.classification.kind is Kind.output else []
+    first = [f"{bet[:1].upper()}{bet[1:]} (the original bet)"] \
+        if session.classification.kind is Kind.output else []
     return first + list(dict.fromkeys(options))[: 4 - len(first)]
 
 
-_DEBRIS = re.compile(r"\[[^\]]*to confirm\]|\?|\.\.\.|\b(?:i|me|my|we|us|i'm|we're|honestly|i guess|i think|maybe|"
-                     r"probably|not sure|don'?t know|no idea)\b", re.I)
-_LIMIT = re.compile(r"\b(?:not|no|never|stays?|remains?|holds?|under|below|above|at least|at most|within|without)\b",
+_DEBRIS = re.compile(r"\[[^\]]*to confirm\]|\?|\.\.\.|\b(?:i|me|my|we|us|i'm|we're|honestly|i guess|i think|"
+                     r"maybe|probably|not sure|don'?t know|no idea)\b", re.I)
+_LIMIT = re.compile(r"\b(?:not|no|never|stays?|remains?|holds?|under|below|above|at least|at most|within|"
+                    r"without)\b",
                     re.I)
 
 
@@ -105,10 +114,11 @@ def self_checks(product_outcome: str, guardrail: str, guardrail_agreed: bool = T
     debris = _DEBRIS.search(product_outcome)
     behaviour = verdict.kind is Kind.product_outcome and Trap.sentiment_only not in traps and not debris
     if debris:
-        return _checks(False, f"The outcome still has a gap or answer words to fix: \"{debris.group(0)}\".", traps,
-                       guardrail, guardrail_agreed)
+        return _checks(False, f"The outcome still has a gap or answer words to fix: \"{debris.group(0)}\".",
+                       traps, guardrail, guardrail_agreed)
     return _checks(behaviour, "Measures what customers do." if behaviour
-                   else f"Reads as {verdict.kind.value}, not a behaviour change.", traps, guardrail, guardrail_agreed)
+                   else f"Reads as {verdict.kind.value}, not a behaviour change.", traps, guardrail,
+                   guardrail_agreed)
 
 
 def _checks(behaviour: bool, reason: str, traps: set[Trap], guardrail: str, agreed: bool) -> list[Check]:
@@ -123,16 +133,17 @@ def _checks(behaviour: bool, reason: str, traps: set[Trap], guardrail: str, agre
               reason="Can't rise without customers getting value." if not value_traps
               else "Could rise without value: " + ", ".join(t.value for t in value_traps)),
         Check(name="not_single_feature", passed=Trap.traction_metric not in traps,
-              reason="Not tied to one feature." if Trap.traction_metric not in traps else "Measures use of one feature."),
+              reason="Not tied to one feature." if Trap.traction_metric not in traps else "Measures use of "
+                                                                                          "one feature."),
         Check(name="has_counter_metric", passed=limit, reason=guard_reason),
     ]
 
 
-_PERFORMANCE = re.compile(r"\b(?:we know|we'?ve (?:seen|done|proven|tested)|proven|worked before|it worked|pilot\w*|"
-                          r"a/b test\w*|already (?:know|tested|works|moved)|last (?:time|quarter|year)|moved it|"
-                          r"halved|doubled|reminders? moved|evidence)\b", re.I)
-_LEARNING = re.compile(r"\b(?:never (?:tried|done)|no idea|not sure|haven'?t|have not|first time|new to|don'?t know|"
-                       r"no data|guess|untested|not tried)\b", re.I)
+_PERFORMANCE = re.compile(r"\b(?:we know|we'?ve (?:seen|done|proven|tested)|proven|worked before|it worked|"
+                          r"pilot\w*|a/b test\w*|already (?:know|tested|works|moved)|last (?:time|quarter|"
+                          r"year)|moved it|halved|doubled|reminders? moved|evidence)\b", re.I)
+_LEARNING = re.compile(r"\b(?:never (?:tried|done)|no idea|not sure|haven'?t|have not|first time|new to|"
+                       r"don'?t know|no data|guess|untested|not tried)\b", re.I)
 
 
 def outcome_type_of(session: Session) -> str:
@@ -141,13 +152,15 @@ def outcome_type_of(session: Session) -> str:
         t.text for t in session.transcript if t.role.value == "user")
     if session.filled(Slot.confidence) == "performance":
         return "performance"
-    return "performance" if _PERFORMANCE.search(said) and not _LEARNING.search(session.filled(Slot.confidence)) \
+    return "performance" if _PERFORMANCE.search(said) \
+            and not _LEARNING.search(session.filled(Slot.confidence)) \
         else "learning"
 
 
-_METRIC_NOUN = re.compile(r"\b(?:share|percentage|percent|proportion|%|number|count|rate|ratio|time|median|average|mean|"
-                          r"days?|hours?|minutes?|weekly|monthly|daily|per|score|frequency|volume|value|conversion|"
-                          r"retention|completion|users|customers|accounts|sessions|orders)\b", re.I)
+_METRIC_NOUN = re.compile(r"\b(?:share|percentage|percent|proportion|%|number|count|rate|ratio|time|median|"
+                          r"average|mean|days?|hours?|minutes?|weekly|monthly|daily|per|score|frequency|"
+                          r"volume|value|conversion|retention|completion|users|customers|accounts|sessions|"
+                          r"orders)\b", re.I)
 
 
 def metric_of(session: Session, who: str, behavior: str) -> Metric:
@@ -156,14 +169,16 @@ def metric_of(session: Session, who: str, behavior: str) -> Metric:
 
     nums = session.numbers
     said = session.filled(Slot.metric) if Slot.metric not in session.unresolved_traps else ""
-    head = re.split(r",|;|\.\s|\s+(?:from(?=\s+(?:about |around |~)?\d)|we'?re|currently|today|now|baseline|target|want|"
-                    r"to get|and want|aiming|is|are|sits|hovers|at(?=\s+(?:about |around |roughly |~)?\d))\b",
+    head = re.split(r",|;|\.\s|\s+(?:from(?=\s+(?:about |around |~)?\d)|we'?re|currently|today|now|baseline|"
+                    r"target|want|to get|and want|aiming|is|are|sits|hovers|at(?=\s+(?:about |around |"
+                    r"roughly |~)?\d))\b",
                     strip_hedges(said), maxsplit=1)[0] if said else ""
     # A number that defines the metric ('within 30 days', '3 of 4 weeks') stays; one that is a level goes.
     if level := re.search(r"(?<![\w-])(?<!within )(?<!in )(?<!of )(?<!after )(?<!first )(?<!per )(?<!least )"
                           r"(?:about |around |roughly |~)?\d[\d.,]*\s*%", head):
         head = head[:level.start()]
-    head = re.sub(r"(?i)^(?:increase|raise|grow|reduce|lower|improve|get|double|lift|boost|cut|halve)\s+(?:the\s+)?",
+    head = re.sub(r"(?i)^(?:increase|raise|grow|reduce|lower|improve|get|double|lift|boost|cut|"
+                  r"halve)\s+(?:the\s+)?",
                   "", shorten(head, 20))
     usable = len(head.split()) >= 2 and not first_person(head) and bool(_METRIC_NOUN.search(head)) \
         and not classify(head).traps
@@ -172,8 +187,8 @@ def metric_of(session: Session, who: str, behavior: str) -> Metric:
     definition = f"{name}, counted among {who}" + (f" ({', '.join(defining)})" if defining else "") + \
         ("" if _WINDOW.search(name) else ", each week")
     if session.dropped and name != head:
-        definition += f". Earlier figures, {session.dropped}, measured a step away from value: set a new target " \
-                      "once this baseline is measured"
+        definition += f". Earlier figures, {session.dropped}, measured a step away from value: set a new " \
+                      "target once this baseline is measured"
     return Metric(name=name, definition=definition, baseline=nums.baseline or "unknown: instrument first",
                   target=nums.target or "set once the baseline is measured",
                   time_frame=nums.time_frame or "this quarter")
@@ -181,8 +196,8 @@ def metric_of(session: Session, who: str, behavior: str) -> Metric:
 
 def polished_statement(statement: str, guardrail: str = "") -> str:
     """The PM's own outcome, polished: no 'KR2:' label, written as who does what ('Increase the share of new
-    teams that invite a teammate from 20% to 30%' -> 'More new teams invite a teammate'), the numbers left to the
-    metric, and the agreed guardrail added when the sentence has none."""
+    teams that invite a teammate from 20% to 30%' -> 'More new teams invite a teammate'), the numbers left to
+    the metric, and the agreed guardrail added when the sentence has none."""
     from coach.engine import compose
 
     main = re.sub(r"^(?:[\w ]{1,30}\d?\s*[:\-–]\s+)", "", statement.strip().rstrip("."))
@@ -190,11 +205,14 @@ def polished_statement(statement: str, guardrail: str = "") -> str:
         who, behavior = compose.split_outcome(main)
         if who and behavior and not compose.part_problem(Slot.behavior, behavior):
             own = re.search(r"(?i)\b(?:without|while)\s.+$", main)  # the PM's own limit stays in their words
-            if own and not re.search(r"(?i)\b(?:ris\w*|dropp\w*|fall\w*|increas\w*|getting worse|going (?:up|down)|"
-                                     r"suffer\w*|stays?|remains?|does not|doesn'?t|below|above|under)\b", own.group(0)):
+            if own and not re.search(r"(?i)\b(?:ris\w*|dropp\w*|fall\w*|increas\w*|getting worse|going (?:up|"
+                                     r"down)|suffer\w*|stays?|remains?|does not|doesn'?t|below|above|"
+                                     r"under)\b",
+                                     own.group(0)):
                 return main[:1].upper() + main[1:] + "."  # 'without a ticket' is how they do it, not a limit
             if own:
-                return compose.outcome_sentence(who, behavior, "", "").rstrip(".") + f", {own.group(0).rstrip('.')}."
+                return compose.outcome_sentence(who, behavior, "",
+                                                "").rstrip(".") + f", {own.group(0).rstrip('.')}."
             return compose.outcome_sentence(who, behavior, "", guardrail)
     return main[:1].upper() + main[1:] + "."
 
@@ -206,7 +224,8 @@ def said_behaviour(session: Session) -> str:
     statement = session.statement.lower()
     for key in (Slot.behavior, Slot.success, Slot.value):
         fill = session.slots.get(key)
-        if fill and fill.text and fill.origin != "statement" and fill.text.strip().rstrip(".").lower() not in statement \
+        if fill and fill.text and fill.origin != "statement" \
+                and fill.text.strip().rstrip(".").lower() not in statement \
                 and not compose.part_problem(Slot.behavior, fill.text):
             return fill.text
     return ""
@@ -226,7 +245,8 @@ def draft_card(session: Session, business_default: str, guardrail_default: str, 
     who = s(Slot.who) or "customers"
     behavior = said_behaviour(session) or "[do what differently: to confirm]"
     guardrail = s(Slot.guardrail) or guardrail_default
-    guardrail = guardrail if session.slots.get(Slot.guardrail) and session.slots[Slot.guardrail].origin != "user" \
+    guardrail = guardrail if session.slots.get(Slot.guardrail) \
+        and session.slots[Slot.guardrail].origin != "user" \
         else guard_limit(guardrail)
     moment = s(Slot.value_moment) if session.slots.get(Slot.value_moment, None) and \
         session.slots[Slot.value_moment].origin != "statement" else ""
@@ -246,11 +266,13 @@ def draft_card(session: Session, business_default: str, guardrail_default: str, 
     krs = [
         first,
         f"Guardrail: {guardrail[:1].lower()}{guardrail[1:]}, checked every week",
-        f"{business[:1].upper()}{business[1:]}: moves with it for {who}, checked monthly as the lagging result",
+        f"{business[:1].upper()}{business[1:]}: moves with it for {who}, checked monthly as the lagging "
+        f"result",
     ]
     output = session.statement
     fill = session.slots.get(Slot.guardrail)
-    checks = self_checks(product_outcome, guardrail, guardrail_agreed=bool(fill) and fill.origin != "assumed")
+    checks = self_checks(product_outcome, guardrail,
+                         guardrail_agreed=fill is not None and fill.origin != "assumed")
     return OutcomeCard(
         output=output,
         product_outcome=product_outcome,
@@ -268,11 +290,14 @@ def draft_card(session: Session, business_default: str, guardrail_default: str, 
         alternatives=alternatives(session),
         assumptions=[
             Assumption(assumption=f"{who} want to {predicate(behavior)} more than they do today",
-                       test=f"Pull the current baseline and ask five {who} when they last tried and what stopped them."),
+                       test=f"Pull the current baseline and ask five {who} when they last tried and what "
+                            f"stopped them."),
             Assumption(assumption=f"{_clause(output, 80)} is what helps them do it",
-                       test="Show a clickable prototype or a fake door to 5-10 of them and count who tries to act."),
+                       test="Show a clickable prototype or a fake door to 5-10 of them and count who tries "
+                            "to act."),
             Assumption(assumption=f"More of this leads to {business}",
-                       test=f"Compare {business} for customers who already do this with those who don't (a data slice)."),
+                       test=f"Compare {business} for customers who already do this with those who don't (a "
+                            f"data slice)."),
         ],
         checks=checks,
         sources=[],

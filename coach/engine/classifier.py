@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from coach.engine import lexicon as lx
 from coach.engine import shapes as sh
@@ -39,10 +39,10 @@ class Reading:
     cues: dict[str, str] = field(default_factory=dict)
 
 
-_ANCHOR = re.compile(r"\s+(?:within|in under|inside|after|before) (?:the first )?(?:\d+|one|two|three|a) \w+ (?:of|after|from) "
-                     r"[^,;.]+", re.IGNORECASE)
-_DURATION = re.compile(r"\b(?:time|hours|days|minutes|weeks) (?:from|between|it takes)\b|\btime[- ]to[- ]\w+|\bcycle time\b|"
-                       r"\blead time\b", re.IGNORECASE)
+_ANCHOR = re.compile(r"\s+(?:within|in under|inside|after|before) (?:the first )?(?:\d+|one|two|three|a) \w+ "
+                     r"(?:of|after|from) [^,;.]+", re.IGNORECASE)
+_DURATION = re.compile(r"\b(?:time|hours|days|minutes|weeks) (?:from|between|it takes)\b|\btime[- ]to[- ]\w+|"
+                       r"\bcycle time\b|\blead time\b", re.IGNORECASE)
 
 
 def _strip_lead_in(text: str) -> str:
@@ -88,13 +88,14 @@ def _families(text: str) -> set[str]:
 
 
 _CONTINUATION = re.compile(
-    r"^(?:so|even|from|to|by|which|that|where|measured|i\.e\.|e\.g\.|with|without|while|because|as|in|on|at|for|"
-    r"up|down|this|next|per|each|every|starting|currently|today|now)\b|^\d", re.IGNORECASE)
+    r"^(?:so|even|from|to|by|which|that|where|measured|i\.e\.|e\.g\.|with|without|while|because|as|in|on|at|"
+    r"for|up|down|this|next|per|each|every|starting|currently|today|now)\b|^\d", re.IGNORECASE)
 
 
 def _outcome_clauses(main: str) -> list[str]:
     """The clauses of a statement that each set a goal of their own."""
-    pieces = [c.strip() for part in lx.CLAUSE_SPLIT.split(main) if part for c in sh.AND_NEW_GOAL.split(part) if c.strip()]
+    pieces = [c.strip() for part in lx.CLAUSE_SPLIT.split(main) if part
+              for c in sh.AND_NEW_GOAL.split(part) if c.strip()]
     clauses: list[str] = []
     for piece in pieces:  # ", so the target is ...", ", from 1.3 to 2.5" continue the clause before
         if clauses and _CONTINUATION.match(piece):
@@ -105,9 +106,11 @@ def _outcome_clauses(main: str) -> list[str]:
     goals: list[str] = []
     for clause in clauses:
         acting = bool(lx.ACTOR.search(clause)) and _has_behavior(clause) and len(clause.split()) >= 3
-        changes = bool(sh.EXPLICIT_CHANGE.search(clause) or sh.MOVES.search(clause) or sh.TARGET.search(clause))
+        changes = bool(sh.EXPLICIT_CHANGE.search(clause) or sh.MOVES.search(clause)
+                       or sh.TARGET.search(clause))
         listed = bool(_families(clause)) and family_clauses >= 3
-        if changes or listed or (acting and len(clauses) >= 3) or (goals and _families(clause) and len(clause.split()) <= 6) \
+        if changes or listed or (acting and len(clauses) >= 3) \
+                or (goals and _families(clause) and len(clause.split()) <= 6) \
                 or (goals and lx.DELIVERY_VERB.match(clause)):
             goals.append(clause)
     return goals
@@ -132,20 +135,25 @@ def _focus(text: str) -> str:
         outside = text[: quoted.start()] + text[quoted.end():]
         if sh.ASKS_ABOUT_QUOTE.search(outside) or len(quoted.group(1)) > 0.6 * len(text):
             text = quoted.group(1)
-    sentences = [s.strip() for s in lx.SENTENCE_SPLIT.split(text) if s.strip() and not sh.NOT_THE_GOAL.search(s)]
+    sentences = [s.strip() for s in lx.SENTENCE_SPLIT.split(text) if s.strip()
+                 and not sh.NOT_THE_GOAL.search(s)]
     if len(sentences) <= 1:
         return sentences[0] if sentences else text
-    goals = [s for s in sentences if _families(s) and (sh.EXPLICIT_CHANGE.search(s) or sh.MOVES.search(s) or sh.TARGET.search(s))]
+    goals = [s for s in sentences if _families(s)
+             and (sh.EXPLICIT_CHANGE.search(s) or sh.MOVES.search(s) or sh.TARGET.search(s))]
     if len(goals) >= 2:
         return "; ".join(s.rstrip(".!? ") for s in goals)
     for s in reversed(sentences):
         if lx.SUCCESS_LEADIN.search(s):
-            return lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1] if lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1].strip() else s
+            return lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1] \
+                                               if lx.SUCCESS_LEADIN.split(s, maxsplit=1)[-1].strip() else s
     outcome_like: list[str] = []
     for i, s in enumerate(sentences):
         if sh.EXPLICIT_CHANGE.search(s) or sh.MOVES.search(s) or sh.TARGET.search(s) or lx.BUSINESS.search(s):
-            if len(re.findall(r"[^\W\d_]{3,}", s)) < 3 and i > 0 and sentences[i - 1].rstrip(".!? ") not in outcome_like:
-                outcome_like.append(sentences[i - 1].rstrip(".!? "))  # "Target: 2x." belongs to the sentence before
+            if len(re.findall(r"[^\W\d_]{3,}", s)) < 3 and i > 0 \
+                    and sentences[i - 1].rstrip(".!? ") not in outcome_like:
+                # "Target: 2x." belongs to the sentence before
+                outcome_like.append(sentences[i - 1].rstrip(".!? "))
             outcome_like.append(s.rstrip(".!? "))
     return "; ".join(outcome_like) if outcome_like else " ".join(sentences)
 
@@ -163,12 +171,16 @@ def read(statement: str) -> Reading:
     label = sh.LABEL.match(text)
     if label and len(label.group(1).split()) <= 5 and not sh.TARGET.search(label.group(1)):
         r.cues["label"] = label.group(1)
-        words_after = [w for w in re.findall(r"[^\W\d_]{2,}", label.group(2)) if w.lower() not in sh.TARGET_WORDS]
-        names_metric = lx.BUSINESS.search(label.group(1)) or lx.VANITY.search(label.group(1)) or lx.SENTIMENT.search(label.group(1))
+        words_after = [w for w in re.findall(r"[^\W\d_]{2,}", label.group(2))
+                       if w.lower() not in sh.TARGET_WORDS]
+        names_metric = lx.BUSINESS.search(label.group(1)) or lx.VANITY.search(label.group(1)) \
+            or lx.SENTIMENT.search(label.group(1))
         if len(words_after) >= 3 and not names_metric and not lx.DELIVERY_VERB.match(label.group(1)):
-            text = _strip_lead_in(label.group(2))  # "Data platform H1: analysts self-serve ..." -> the goal itself
+            # "Data platform H1: analysts self-serve ..." -> the goal itself
+            text = _strip_lead_in(label.group(2))
         else:
-            text = f"{label.group(1)} {label.group(2)}"  # "Courier sign-ups: 10k by May" -> the label is the metric
+            # "Courier sign-ups: 10k by May" -> the label is the metric
+            text = f"{label.group(1)} {label.group(2)}"
     guard = lx.GUARD_CLAUSE.search(text)
     if guard and guard.start() > 0:
         r.guarded = True
@@ -177,13 +189,19 @@ def read(statement: str) -> Reading:
         r.cues["guardrail"] = guard_text
         text = (text[: guard.start()].strip(" ,") + ("; " + rest if rest else "")).strip()
     bet = lx.BET_CLAUSE.search(text)
-    if bet and bet.start() > 0 and (sh.EXPLICIT_CHANGE.search(text[: bet.start()]) or lx.BUSINESS.search(text[: bet.start()])):
+    if bet and bet.start() > 0 \
+            and (sh.EXPLICIT_CHANGE.search(text[: bet.start()]) or lx.BUSINESS.search(text[: bet.start()])):
         r.bet = bet.group(0).strip(" ,")
         text = text[: bet.start()]
-    starts_delivery = ((bool(lx.DELIVERY_VERB.match(text)) or bool(re.match(r"^\s*(?:an?\s+|the\s+)?new\s+(?!(?:users|customers|teams|members|accounts|signups|hires|sellers|buyers)\b)", text, re.I)))
+    starts_delivery = ((bool(lx.DELIVERY_VERB.match(text)) or bool(re.match(r"^\s*(?:an?\s+|"
+                                                                            r"the\s+)?new\s+(?!(?:users|"
+                                                                            r"customers|teams|members|"
+                                                                            r"accounts|signups|hires|sellers|"
+                                                                            r"buyers)\b)", text, re.I)))
                        and not sh.ACTOR_AFTER_VERB.match(text)
                        and not (lx.CURRENCY.search(text[:40]) and lx.BUSINESS.search(text[:80]))
-                       and not re.match(r"^\s*make\b.{0,60}\b(?:feel|seem|less|more|easier|faster)\b", text, re.I))
+                       and not re.match(r"^\s*make\b.{0,60}\b(?:feel|seem|less|more|easier|faster)\b", text,
+                                        re.I))
     purpose = lx.PURPOSE_CLAUSE.search(text)
     if starts_delivery and purpose:
         after = text[purpose.end():]
@@ -207,15 +225,22 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
         return kind, [Trap.multiple_outcomes]
     measured, qualified, tail = _measured_phrase(main)
     r.measured = measured
-    if qualified:  # "views that include a review": a count narrowed to the valuable ones (a learned-model feature)
+    # "views that include a review": a count narrowed to the valuable ones (a learned-model feature)
+    if qualified:
         r.cues["qualified"] = tail.strip()
-    has_change = bool(sh.EXPLICIT_CHANGE.search(main)) or bool(sh.TARGET.search(main)) or bool(sh.MOVES.search(main))
-    feature_use = bool(sh.FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main) or sh.NAMED_FEATURE.search(main)
+    has_change = bool(sh.EXPLICIT_CHANGE.search(main)) or bool(sh.TARGET.search(main)) \
+        or bool(sh.MOVES.search(main))
+    feature_use = bool(sh.FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main)
+                       or sh.NAMED_FEATURE.search(main)
                        or sh.QUOTED_FEATURE.search(main))
-    produced_head = bool(measured) and bool(lx.PRODUCED.search(measured.split()[-1] if measured.split() else ""))
-    produced_head = produced_head or bool(sh.PRODUCED_THEN_VERB.search(measured or "") and not lx.ACTOR.match(measured))
+    produced_head = bool(measured) \
+        and bool(lx.PRODUCED.search(measured.split()[-1] if measured.split() else ""))
+    produced_head = produced_head \
+        or bool(sh.PRODUCED_THEN_VERB.search(measured or "") and not lx.ACTOR.match(measured))
     participle = lx.PRODUCED.search(main) and lx.PRODUCE_PARTICIPLE.search(main)
-    count_frame = (bool(lx.COUNT_FRAME.search(main)) or bool(re.search(r"\bper (?:week|month|sprint|quarter|day)\b|/(?:week|wk|month|mo|day)\b", main))
+    count_frame = (bool(lx.COUNT_FRAME.search(main))
+                   or bool(re.search(r"\bper (?:week|month|sprint|quarter|day)\b"
+                                     r"|/(?:week|wk|month|mo|day)\b", main))
                    or bool(sh.TARGET.search(main)))
 
     actor_head = bool(measured) and bool(lx.ACTOR.search(measured.split()[-1]))
@@ -224,20 +249,24 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
         near = None  # "publish their first listing" is an activation milestone, not a count of things
     made = sh.OBJECT_MADE_BY.search(main) if not (qualified or _DURATION.search(main)) else None
     obj = made.group("obj") if made else ""
-    if made and made.group("verb").lower() not in sh.CONSUMING and lx.PRODUCED.search(obj) and not lx.ACTOR.search(obj) \
+    if made and made.group("verb").lower() not in sh.CONSUMING and lx.PRODUCED.search(obj) \
+            and not lx.ACTOR.search(obj) \
             and not (lx.WRONG_MOMENT.search(obj) or lx.VANITY.search(obj) or lx.ENGAGEMENT_PUSH.search(obj)) \
             and not feature_use and not lx.SENTIMENT.search(main) and not lx.FREQUENCY.search(main):
         r.cues["produced"] = made.group("obj")
         return Kind.output, [Trap.output_in_disguise]
-    to_count = re.search(r"\bto [\d.,]+[km]?\s+(?:new\s+)?(?:" + lx.PRODUCED.pattern + ")", main, re.IGNORECASE)
+    to_count = re.search(r"\bto [\d.,]+[km]?\s+(?:new\s+)?(?:" + lx.PRODUCED.pattern + ")", main,
+                         re.IGNORECASE)
     if to_count and not starts_delivery and not lx.SENTIMENT.search(main) and not lx.VANITY.search(main):
         r.cues["produced"] = to_count.group(0)
         return Kind.output, [Trap.output_in_disguise]
-    strong_vanity = re.search(r"\b(?:charts?|top \d+|rank\w*|followers|subscribers|members|impressions|page ?views|"
-                              r"product hunt|#\s?1|email list|mailing list|trending|reach)\b", main, re.I)
-    business_head = bool(lx.BUSINESS.search(measured) or lx.CURRENCY.search(measured)) if measured and not qualified else False
+    strong_vanity = re.search(r"\b(?:charts?|top \d+|rank\w*|followers|subscribers|members|impressions|page "
+                              r"?views|product hunt|#\s?1|email list|mailing list|trending|"
+                              r"reach)\b", main, re.I)
+    business_head = (bool(lx.BUSINESS.search(measured) or lx.CURRENCY.search(measured))
+                     if measured and not qualified else False)
     if lx.THROUGHPUT.search(main) and (lx.PRODUCED.search(main) or participle) and not feature_use:
-        r.cues["produced"] = lx.THROUGHPUT.search(main).group(0)
+        r.cues["produced"] = cast(re.Match[str], lx.THROUGHPUT.search(main)).group(0)
         return Kind.output, [Trap.output_in_disguise]
     duration = _DURATION.search(main)
     sentimental = lx.SENTIMENT.search(main) or lx.FREQUENCY.search(main) or duration or qualified
@@ -250,7 +279,8 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
         if near and (count_frame or has_change or counts_things) and (not actor_head or counts_things):
             r.cues["produced"] = near.group(0)
             return Kind.output, [Trap.output_in_disguise]
-    if participle and count_frame and not starts_delivery and not feature_use and not business_head and not sentimental \
+    if participle and count_frame and not starts_delivery and not feature_use and not business_head \
+            and not sentimental \
             and not lx.ACTOR.search(re.sub(r"[\w]+-[\w-]+", "", measured or "")):
         r.cues["produced"] = participle.group(0)
         return Kind.output, [Trap.output_in_disguise]
@@ -259,11 +289,14 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
 
     behaviour = _has_behavior(main) and lx.ACTOR.search(main)
     sentiment = lx.SENTIMENT.search(main)
-    if business_head or (lx.BUSINESS.search(main) and not behaviour and not sentiment and not lx.VANITY.search(main)):
-        r.cues["business"] = (lx.BUSINESS.search(main) or lx.BUSINESS.search(measured)).group(0)
+    if business_head \
+            or (lx.BUSINESS.search(main) and not behaviour and not sentiment and not lx.VANITY.search(main)):
+        r.cues["business"] = cast(re.Match[str],
+                                  lx.BUSINESS.search(main) or lx.BUSINESS.search(measured)).group(0)
         return Kind.business_outcome, []
 
-    looks_outcome = has_change or lx.METRIC_START.match(main) or _has_behavior(main) or sentiment or lx.VANITY.search(main) or lx.WRONG_MOMENT.search(main)
+    looks_outcome = has_change or lx.METRIC_START.match(main) or _has_behavior(main) or sentiment \
+        or lx.VANITY.search(main) or lx.WRONG_MOMENT.search(main)
     if not looks_outcome:
         return Kind.output, []
     return Kind.product_outcome, _product_traps(r, main, measured, qualified)
@@ -272,9 +305,11 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
 def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> list[Trap]:
     traps: list[Trap] = []
     feature = (sh.FEATURE_USE.search(main) or lx.FEATURE_ADOPTION.search(main) or sh.SEARCHES.search(main)
-               or sh.FEATURE_SESSIONS.search(main) or sh.NAMED_FEATURE.search(main) or sh.NEW_THING_USE.search(main)
+               or sh.FEATURE_SESSIONS.search(main) or sh.NAMED_FEATURE.search(main)
+               or sh.NEW_THING_USE.search(main)
                or sh.BARE_FEATURE_USE.search(main)
-               or sh.QUOTED_FEATURE.search(main) or (sh.THE_FEATURE.search(main) if _has_behavior(main) else None))
+               or sh.QUOTED_FEATURE.search(main)
+               or (sh.THE_FEATURE.search(main) if _has_behavior(main) else None))
     label = r.cues.get("label", "")
     if not feature and label and lx.FEATURE_NOUN.search(label) and sh.USAGE_WORDS.search(main):
         feature = lx.FEATURE_NOUN.search(label)
@@ -289,7 +324,8 @@ def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> lis
         r.cues["feature"] = feature.group(0)
         traps.append(Trap.traction_metric)
     moment = next((m for m in lx.WRONG_MOMENT.finditer(main)
-                   if not re.search(r"\b(?:from|after|since|following|before|days? of|weeks? of)\s+(?:\w+\s+)?$",
+                   if not re.search(r"\b(?:from|after|since|following|before|days? of|weeks? "
+                                    r"of)\s+(?:\w+\s+)?$",
                                     main[: m.start()], re.I)), None)
     rank = re.search(r"\b(?:rank|ranking|chart)\b", main, re.IGNORECASE)
     head_end = main.find(measured) + len(measured) if measured and measured in main else -1
@@ -299,7 +335,8 @@ def _product_traps(r: Reading, main: str, measured: str, qualified: bool) -> lis
             and not re.search(r"time[- ]to[- ]value|first value", main, re.IGNORECASE):
         r.cues["moment"] = moment.group(0)
         traps.append(Trap.wrong_moment)
-    vanity = lx.VANITY.search(measured if measured else main) or (lx.VANITY.search(main) if not qualified else None)
+    vanity = lx.VANITY.search(measured if measured else main) \
+        or (lx.VANITY.search(main) if not qualified else None)
     if vanity and Trap.wrong_moment not in traps and not feature and not qualified:
         if not re.fullmatch(r"clicks?|click[- ]through|ctr", vanity.group(0), re.IGNORECASE) or not feature:
             r.cues["vanity"] = vanity.group(0)
@@ -341,8 +378,9 @@ def explain(r: Reading) -> str:
     if r.bet and r.kind is not Kind.output:
         parts.append(templates["bet"].format(bet=r.bet))
     for trap in r.traps:
-        cue = r.cues.get({"output_in_disguise": "produced", "traction_metric": "feature", "wrong_moment": "moment",
-                          "sentiment_only": "sentiment", "vanity_metric": "vanity", "no_guardrail": "push"}.get(trap.value, ""), "")
+        cue = r.cues.get({"output_in_disguise": "produced", "traction_metric": "feature",
+                          "wrong_moment": "moment", "sentiment_only": "sentiment", "vanity_metric": "vanity",
+                          "no_guardrail": "push"}.get(trap.value, ""), "")
         parts.append(templates["trap"][trap.value].format(cue=cue or r.measured or "this"))
     if not r.traps and r.kind is Kind.product_outcome:
         parts.append(templates["clean"])

@@ -18,8 +18,8 @@ Intent = Literal["answer", "dont_know", "draft", "approve", "evasive", "restart"
 
 
 _BUILD_TALK = re.compile(
-    r"^\s*(?:we\s+(?:will|would|could|can|should|'ll)?\s*)?(?:ship|build|launch|add|release|deliver|create|make|"
-    r"develop|implement|integrate|publish|roll out|redesign)\b|\bwe(?:'ll| will| would| can| could)? "
+    r"^\s*(?:we\s+(?:will|would|could|can|should|'ll)?\s*)?(?:ship|build|launch|add|release|deliver|create|"
+    r"make|develop|implement|integrate|publish|roll out|redesign)\b|\bwe(?:'ll| will| would| can| could)? "
     r"(?:ship|build|launch|add|release|deliver|create|develop|implement|integrate|roll out)\b",
     re.IGNORECASE,
 )
@@ -33,7 +33,8 @@ class Interpretation(BaseModel):
     kind: Kind | None = Field(default=None, description="The kind of the answer, when it is a statement.")
     traps: list[Trap] = Field(default_factory=list, description="Traps in the answer, when it is a metric.")
     outcome_type: Literal["learning", "performance"] | None = None
-    still_output: bool = Field(default=False, description="The answer describes more work to build, not its value.")
+    still_output: bool = Field(default=False,
+                               description="The answer describes more work to build, not its value.")
 
 
 class Interpreter(Protocol):
@@ -60,15 +61,16 @@ _DONT_KNOW = re.compile(
 )
 _RESTART = re.compile(r"^\s*(?:start over|restart|start again|new statement)\s*[.!]*\s*$", re.IGNORECASE)
 _EVASIVE = re.compile(
-    r"^\s*(?:ok(?:ay)?|yes|no|yeah|yep|nope|sure|maybe|whatever|fine|k|hmm+|meh|idc|n/?a|-+|\.+|"
-    r"it depends|depends|everything|all of them|everyone|stuff|things|more|better|growth|success|value)\s*[.!]*\s*$",
+    r"^\s*(?:ok(?:ay)?|yes|no|yeah|yep|nope|sure|maybe|whatever|fine|k|hmm+|meh|idc|n/?a|-+|\.+|it depends|"
+    r"depends|everything|all of them|everyone|stuff|things|more|better|growth|success|value)\s*[.!]*\s*$",
     re.IGNORECASE,
 )
-_NO_GUARD = re.compile(r"^\s*(?:none|nothing|no guardrail|n/?a|no)\b|\bnothing (?:would|really|much|i can think)\b|\b(?:don'?t|do not) (?:really )?have (?:one|any)\b",
+_NO_GUARD = re.compile(r"^\s*(?:none|nothing|no guardrail|n/?a|no)\b|\bnothing (?:would|really|much|i can "
+                       r"think)\b|\b(?:don'?t|do not) (?:really )?have (?:one|any)\b",
                        re.IGNORECASE)
 _PERFORMANCE = re.compile(
-    r"\b(?:we know|we'?ve (?:seen|done|proven|tested)|proven|has worked|worked before|it worked|"
-    r"already (?:know|tested|works|moved)|evidence shows|last (?:time|quarter) .{0,30}(?:moved|worked|lifted)|"
+    r"\b(?:we know|we'?ve (?:seen|done|proven|tested)|proven|has worked|worked before|it worked|already "
+    r"(?:know|tested|works|moved)|evidence shows|last (?:time|quarter) .{0,30}(?:moved|worked|lifted)|"
     r"confident|performance)\b",
     re.IGNORECASE,
 )
@@ -113,7 +115,8 @@ class OfflineInterpreter:
             return Interpretation(intent="evasive")
         result = Interpretation(intent="answer", text=text)
         if slot is Slot.confidence:
-            result.outcome_type = "performance" if _PERFORMANCE.search(text) and not _LEARNING.search(text) else "learning"
+            result.outcome_type = "performance" if _PERFORMANCE.search(text) \
+                and not _LEARNING.search(text) else "learning"
             return result
         if slot in (Slot.value, Slot.success, Slot.behavior, Slot.metric, Slot.value_moment):
             verdict = classify(text)

@@ -29,16 +29,16 @@ _FOREIGN = {
                   "aumentar reduzir melhorar lançar criar número taxa vendas usuários clientes semana mês "
                   "receita equipe nova novo entregar atingir",
     "Italian": "il lo gli della delle dei per con una un nostri nostro è sono ogni nel nella al "
-               "aumentare ridurre migliorare lanciare creare numero tasso vendite utenti clienti settimana mese "
-               "fatturato squadra nuova nuovo",
+               "aumentare ridurre migliorare lanciare creare numero tasso vendite utenti clienti settimana "
+               "mese fatturato squadra nuova nuovo",
     "Dutch": "het een van voor met en onze ons zijn elke bij naar "
              "verhogen verminderen verbeteren lanceren klanten gebruikers aantal omzet week maand nieuwe",
 }
 _ENGLISH = set(
-    "the a an of to and in for on with our we by from is are be that who which their this these those per each "
-    "more less at as into than it its they them have has will can should so or not no all any every new how "
-    "increase reduce grow improve build launch ship deliver users customers team share number rate get make "
-    "what when where why do does rather first after before within week month".split()
+    "the a an of to and in for on with our we by from is are be that who which their this these those per "
+    "each more less at as into than it its they them have has will can should so or not no all any every new "
+    "how increase reduce grow improve build launch ship deliver users customers team share number rate get "
+    "make what when where why do does rather first after before within week month".split()
 )
 _FOREIGN_SETS = {lang: set(words.split()) - _ENGLISH for lang, words in _FOREIGN.items()}
 _ACCENTED = re.compile(r"[áéíóúñãõçàèìòùâêîôûäöüßœ¿¡]", re.IGNORECASE)

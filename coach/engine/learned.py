@@ -40,20 +40,24 @@ MANIFEST_FILE = "manifest.json"
 EXAMPLES_FILE = "examples.json"
 KINDS = [k.value for k in Kind]
 TRAPS = [t.value for t in Trap]
-CUES = ["label", "guardrail", "produced", "feature", "moment", "vanity", "sentiment", "push", "business", "qualified"]
+CUES = ["label", "guardrail", "produced", "feature", "moment", "vanity", "sentiment", "push", "business",
+        "qualified"]
 LEXICON_FLAGS: list[tuple[str, re.Pattern[str]]] = [
     ("actor", lx.ACTOR), ("behavior", lx.BEHAVIOR), ("business", lx.BUSINESS), ("sentiment", lx.SENTIMENT),
     ("vanity", lx.VANITY), ("wrong_moment", lx.WRONG_MOMENT), ("produced", lx.PRODUCED),
-    ("feature_noun", lx.FEATURE_NOUN), ("traction_verb", lx.TRACTION_VERB), ("engagement", lx.ENGAGEMENT_PUSH),
+    ("feature_noun", lx.FEATURE_NOUN), ("traction_verb", lx.TRACTION_VERB),
+    ("engagement", lx.ENGAGEMENT_PUSH),
     ("frequency", lx.FREQUENCY), ("change", lx.CHANGE_VERB), ("target", sh.TARGET), ("currency", lx.CURRENCY),
     ("guard_clause", lx.GUARD_CLAUSE), ("throughput", lx.THROUGHPUT), ("digit", lx.NUMBERS),
     # A ratio or a qualified count ("share of views that include a review") is how outcomes are usually put.
     ("ratio", re.compile(r"\b(?:share|percentage|proportion|rate|ratio|%) of\b|%", re.I)),
     ("relative_clause", re.compile(r"\b(?:that|which|who|whose|where)\b", re.I)),
 ]
-FEATURE_NAMES = ([f"rule_kind={k}" for k in KINDS] + [f"rule_trap={t}" for t in TRAPS] + [f"cue={c}" for c in CUES]
+FEATURE_NAMES = ([f"rule_kind={k}" for k in KINDS] + [f"rule_trap={t}" for t in TRAPS]
+                 + [f"cue={c}" for c in CUES]
                  + ["has_bet", "starts_delivery", "clauses>1", "words/20"]
-                 + [f"family={name}" for name, _ in sh.FAMILIES] + [f"lex={name}" for name, _ in LEXICON_FLAGS])
+                 + [f"family={name}" for name, _ in sh.FAMILIES]
+                 + [f"lex={name}" for name, _ in LEXICON_FLAGS])
 
 
 def rule_features(text: str, reading: Any) -> np.ndarray:
@@ -101,7 +105,8 @@ def decode(kind_probs: np.ndarray, trap_probs: np.ndarray, combos: np.ndarray
     """Per row: the likeliest (kind, trap set) among `combos` (rows of kind index, then trap flags), and its
     probability P(kind) * prod P(each trap decision)."""
     kinds, traps = combos[:, 0].astype(int), combos[:, 1:].astype(bool)
-    score = (np.log(np.clip(kind_probs, 1e-12, 1.0))[:, kinds] + np.log(np.clip(trap_probs, 1e-12, 1.0)) @ traps.T
+    score = (np.log(np.clip(kind_probs, 1e-12, 1.0))[:, kinds]
+             + np.log(np.clip(trap_probs, 1e-12, 1.0)) @ traps.T
              + np.log(np.clip(1.0 - trap_probs, 1e-12, 1.0)) @ (~traps).T)
     best = score.argmax(axis=1)
     return kinds[best], traps[best], np.exp(score[np.arange(len(best)), best])
@@ -129,7 +134,8 @@ class LearnedModel:
     combos: np.ndarray  # (pairs, 1 + traps): the (kind, trap set) pairs seen in training
     weights: dict[str, float]  # how much each feature block counts: rules, knn, ngrams
     example_embeddings: np.ndarray  # (examples, 384), unit vectors
-    example_labels: np.ndarray  # (examples, kinds + traps): kind one-hot and trap flags, averaged over labellers
+    # (examples, kinds + traps): kind one-hot and trap flags, averaged over labellers
+    example_labels: np.ndarray
     examples: list[dict]
     vocabulary: dict[str, int]
     ngram_vocab: list[str]
@@ -139,8 +145,10 @@ class LearnedModel:
     def similarities(self, embeddings: np.ndarray) -> np.ndarray:
         return embeddings.astype(np.float32) @ self.example_embeddings.T
 
-    def design(self, embeddings: np.ndarray, rules: np.ndarray, texts: list[str], sims: np.ndarray) -> np.ndarray:
-        """The model's input: embedding, rule features, neighbours' labels and word n-grams, each block weighted."""
+    def design(self, embeddings: np.ndarray, rules: np.ndarray, texts: list[str],
+               sims: np.ndarray) -> np.ndarray:
+        """The model's input: embedding, rule features, neighbours' labels and word n-grams, each block
+        weighted."""
         w = self.weights
         return np.hstack([embeddings.astype(np.float32), w["rules"] * rules.astype(np.float32),
                           w["knn"] * knn_features(sims, self.example_labels),
@@ -188,32 +196,42 @@ class LearnedModel:
         folder.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(
             folder / WEIGHTS_FILE, kind_coef=self.kind_coef.astype(np.float32),
-            kind_intercept=self.kind_intercept.astype(np.float32), kind_temperature=np.float32(self.kind_temperature),
-            trap_coef=self.trap_coef.astype(np.float32), trap_intercept=self.trap_intercept.astype(np.float32),
-            trap_platt=self.trap_platt.astype(np.float32), joint_calibration=self.joint_calibration.astype(np.float32),
+            kind_intercept=self.kind_intercept.astype(np.float32),
+            kind_temperature=np.float32(self.kind_temperature),
+            trap_coef=self.trap_coef.astype(np.float32),
+            trap_intercept=self.trap_intercept.astype(np.float32),
+            trap_platt=self.trap_platt.astype(np.float32),
+            joint_calibration=self.joint_calibration.astype(np.float32),
             combos=self.combos.astype(np.int8),
-            ngram_idf=self.ngram_idf.astype(np.float32), example_embeddings=self.example_embeddings.astype(np.float16),
+            ngram_idf=self.ngram_idf.astype(np.float32),
+            example_embeddings=self.example_embeddings.astype(np.float16),
             example_labels=self.example_labels.astype(np.float16))
         payload = {"weights": self.weights, "examples": self.examples, "ngrams": self.ngram_vocab,
                    "vocabulary": dict(sorted(self.vocabulary.items()))}
-        (folder / EXAMPLES_FILE).write_text(json.dumps(payload, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-        manifest = {**self.manifest, "kinds": KINDS, "traps": TRAPS, "features": ["minilm[384]"] + FEATURE_NAMES
+        (folder / EXAMPLES_FILE).write_text(json.dumps(payload, ensure_ascii=False, indent=0) + "\n",
+                                            encoding="utf-8")
+        manifest = {**self.manifest, "kinds": KINDS, "traps": TRAPS,
+                    "features": ["minilm[384]"] + FEATURE_NAMES
                     + [f"knn={label}" for label in KINDS + TRAPS] + [f"ngrams[{len(self.ngram_vocab)}]"]}
-        (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                            encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path = MODEL_DIR) -> LearnedModel:
         """Read a saved model; raises FileNotFoundError when it was never trained."""
         manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-        if manifest.get("features", [])[1:1 + len(FEATURE_NAMES)] != FEATURE_NAMES or manifest.get("traps") != TRAPS:
-            raise FileNotFoundError(f"{folder} was trained on other features; retrain with python -m coach.engine.train")
+        if manifest.get("features",
+                        [])[1:1 + len(FEATURE_NAMES)] != FEATURE_NAMES or manifest.get("traps") != TRAPS:
+            raise FileNotFoundError(f"{folder} was trained on other features; retrain with python -m "
+                                    f"coach.engine.train")
         payload = json.loads((folder / EXAMPLES_FILE).read_text(encoding="utf-8"))
         with np.load(folder / WEIGHTS_FILE) as w:
             return cls(
                 kind_coef=w["kind_coef"], kind_intercept=w["kind_intercept"],
                 kind_temperature=float(w["kind_temperature"]), trap_coef=w["trap_coef"],
                 trap_intercept=w["trap_intercept"], trap_platt=w["trap_platt"],
-                joint_calibration=w["joint_calibration"], combos=w["combos"].astype(int), weights=payload["weights"],
+                joint_calibration=w["joint_calibration"], combos=w["combos"].astype(int),
+                weights=payload["weights"],
                 example_embeddings=w["example_embeddings"].astype(np.float32),
                 example_labels=w["example_labels"].astype(np.float32), examples=payload["examples"],
                 vocabulary=payload["vocabulary"], ngram_vocab=payload["ngrams"], ngram_idf=w["ngram_idf"],

@@ -17,8 +17,8 @@ from coach.engine import lexicon as lx
 
 # A label that only numbers or files the statement: "KR2:", "O1.3 -", "VP Eng KR:", "Web KR 4)".
 _PREFIX = re.compile(
-    r"^\s*(?:(?:[\w&/-]+\s+){0,3}?(?:kr|okr|key result|objective|goal|o)\s*#?\d*(?:\.\d+)*\s*[:.)\-\u2013\u2014]\s+"
-    r"|(?:kr|o)\s*#?\d+(?:\.\d+)*\s+(?=[a-z]))",
+    r"^\s*(?:(?:[\w&/-]+\s+){0,3}?(?:kr|okr|key result|objective|goal|"
+    r"o)\s*#?\d*(?:\.\d+)*\s*[:.)\-\u2013\u2014]\s+|(?:kr|o)\s*#?\d+(?:\.\d+)*\s+(?=[a-z]))",
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25cf>]+|\d+[.)])\s+")
@@ -26,37 +26,40 @@ _EDGE_PUNCT = " \t\n.!?;,:\u2026"
 _SPACES = re.compile(r"\s+")
 
 # British spellings product people write, to the American form the bank mostly uses.
-_STEMS_ISE = ("organ", "optim", "maxim", "minim", "priorit", "personal", "custom", "standard", "monet", "util",
-              "real", "recogn", "categor", "emphas", "summar", "visual", "central", "normal", "special", "digit",
-              "modern", "local", "global", "capital", "final", "initial", "synchron", "famil", "stabil", "mobil",
-              "incentiv", "operational", "commercial", "productiv", "productis", "author", "character", "memor",
-              "rational", "general", "gamif", "democrat", "revolution", "critic", "apolog", "energ")
+_STEMS_ISE = ("organ", "optim", "maxim", "minim", "priorit", "personal", "custom", "standard", "monet",
+              "util", "real", "recogn", "categor", "emphas", "summar", "visual", "central", "normal",
+              "special", "digit", "modern", "local", "global", "capital", "final", "initial", "synchron",
+              "famil", "stabil", "mobil", "incentiv", "operational", "commercial", "productiv", "productis",
+              "author", "character", "memor", "rational", "general", "gamif", "democrat", "revolution",
+              "critic", "apolog", "energ")
 _ISE = re.compile(r"\b(" + "|".join(_STEMS_ISE) + r")is(e|es|ed|er|ers|ing|ation|ations)\b", re.IGNORECASE)
 _WORDS_UK_US = {
     "behaviour": "behavior", "behaviours": "behaviors", "behavioural": "behavioral", "colour": "color",
-    "colours": "colors", "favourite": "favorite", "favourites": "favorites", "favour": "favor", "honour": "honor",
-    "labour": "labor", "neighbour": "neighbor", "neighbours": "neighbors", "centre": "center", "centres": "centers",
-    "programme": "program", "programmes": "programs", "catalogue": "catalog", "catalogues": "catalogs",
-    "licence": "license", "licences": "licenses", "defence": "defense", "enrol": "enroll", "enrols": "enrolls",
-    "enrolment": "enrollment", "enrolments": "enrollments", "travelled": "traveled", "traveller": "traveler",
-    "travellers": "travelers", "travelling": "traveling", "cancelled": "canceled", "cancelling": "canceling",
-    "modelling": "modeling", "labelled": "labeled", "labelling": "labeling", "fulfil": "fulfill",
-    "fulfilment": "fulfillment", "analyse": "analyze", "analyses": "analyzes", "analysed": "analyzed",
-    "analysing": "analyzing", "whilst": "while", "cheque": "check", "cheques": "checks", "tonne": "ton",
-    "tonnes": "tons", "grey": "gray", "judgement": "judgment", "ageing": "aging", "paediatric": "pediatric",
-    "orthopaedic": "orthopedic", "aluminium": "aluminum", "mum": "mom", "mums": "moms", "jewellery": "jewelry",
-    "storey": "story", "tyre": "tire", "tyres": "tires", "practise": "practice", "learnt": "learned",
-    "metre": "meter", "metres": "meters", "kilometre": "kilometer", "kilometres": "kilometers", "theatre": "theater",
+    "colours": "colors", "favourite": "favorite", "favourites": "favorites", "favour": "favor",
+    "honour": "honor", "labour": "labor", "neighbour": "neighbor", "neighbours": "neighbors",
+    "centre": "center", "centres": "centers", "programme": "program", "programmes": "programs",
+    "catalogue": "catalog", "catalogues": "catalogs", "licence": "license", "licences": "licenses",
+    "defence": "defense", "enrol": "enroll", "enrols": "enrolls", "enrolment": "enrollment",
+    "enrolments": "enrollments", "travelled": "traveled", "traveller": "traveler", "travellers": "travelers",
+    "travelling": "traveling", "cancelled": "canceled", "cancelling": "canceling", "modelling": "modeling",
+    "labelled": "labeled", "labelling": "labeling", "fulfil": "fulfill", "fulfilment": "fulfillment",
+    "analyse": "analyze", "analyses": "analyzes", "analysed": "analyzed", "analysing": "analyzing",
+    "whilst": "while", "cheque": "check", "cheques": "checks", "tonne": "ton", "tonnes": "tons",
+    "grey": "gray", "judgement": "judgment", "ageing": "aging", "paediatric": "pediatric",
+    "orthopaedic": "orthopedic", "aluminium": "aluminum", "mum": "mom", "mums": "moms",
+    "jewellery": "jewelry", "storey": "story", "tyre": "tire", "tyres": "tires", "practise": "practice",
+    "learnt": "learned", "metre": "meter", "metres": "meters", "kilometre": "kilometer",
+    "kilometres": "kilometers", "theatre": "theater",
 }
 _UK_WORD = re.compile(r"\b(" + "|".join(sorted(_WORDS_UK_US, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 # A closing guardrail clause ("..., without CSAT dropping", "while keeping refunds under 2%"). What it
 # guards does not change the kind or traps, only that a guardrail exists; its words, though, read like a
 # second goal to the embedding, so they are replaced by one fixed phrase.
 _GUARD_TAIL = re.compile(
-    r",?\s*\b(?:without|while keeping|while maintaining|while holding|while protecting|and keep(?:ing)?|"
-    r"but not at the expense of|not at the expense of|as long as)\b(?=[^.;]*\b(?:drop\w*|fall\w*|ris\w*|declin\w*|"
-    r"get(?:ting)? worse|go(?:ing)? (?:up|down)|increas\w*|decreas\w*|above|below|under|over|steady|flat|stable|"
-    r"hurt\w*|harm\w*|lower\w*|reduc\w*)\b)[^.;]*$",
+    r",?\s*\b(?:without|while keeping|while maintaining|while holding|while protecting|and keep(?:ing)?|but "
+    r"not at the expense of|not at the expense of|as long as)\b(?=[^.;]*\b(?:drop\w*|fall\w*|ris\w*|"
+    r"declin\w*|get(?:ting)? worse|go(?:ing)? (?:up|down)|increas\w*|decreas\w*|above|below|under|over|"
+    r"steady|flat|stable|hurt\w*|harm\w*|lower\w*|reduc\w*)\b)[^.;]*$",
     re.IGNORECASE,
 )
 GUARD_PHRASE = ", without harming the guardrail metric"

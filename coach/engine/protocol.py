@@ -39,9 +39,12 @@ SLOT_NOTES: dict[Slot, list[str]] = {
 }
 # Traps an answer may carry in each slot before the coach challenges it.
 CHALLENGED: dict[Slot, set[Trap]] = {
-    Slot.success: {Trap.output_in_disguise, Trap.traction_metric, Trap.wrong_moment, Trap.vanity_metric, Trap.sentiment_only},
-    Slot.behavior: {Trap.output_in_disguise, Trap.traction_metric, Trap.wrong_moment, Trap.vanity_metric, Trap.sentiment_only},
-    Slot.metric: {Trap.output_in_disguise, Trap.traction_metric, Trap.wrong_moment, Trap.vanity_metric, Trap.sentiment_only},
+    Slot.success: {Trap.output_in_disguise, Trap.traction_metric, Trap.wrong_moment, Trap.vanity_metric,
+                   Trap.sentiment_only},
+    Slot.behavior: {Trap.output_in_disguise, Trap.traction_metric, Trap.wrong_moment, Trap.vanity_metric,
+                    Trap.sentiment_only},
+    Slot.metric: {Trap.output_in_disguise, Trap.traction_metric, Trap.wrong_moment, Trap.vanity_metric,
+                  Trap.sentiment_only},
 }
 GAP_BEHAVIOUR = "[do what differently: to confirm]"
 GAP_MOMENT = "[at the moment they get value: to confirm]"
@@ -94,14 +97,16 @@ class Coach(CardTalk):
                 output=session.statement.rstrip("."))
             turn = self._read_back(session, prefix=opening.replace(" Let's make it complete.", ""))
         else:
-            turn = self._ask(session, Move(act="ask", slot=first, opening=True, variant=variant), extra_notes=c.sources)
+            turn = self._ask(session, Move(act="ask", slot=first, opening=True, variant=variant),
+                             extra_notes=c.sources)
         if not looks_english(statement):
             turn.notice = self.offline_writer.bank["not_english"]
             turn.text = f"{turn.notice} {turn.text}"
         return session
 
     def reply(self, session: Session, text: str) -> Turn:
-        """Take the user's answer and return the coach's next message (a question, a read-back or the card)."""
+        """Take the user's answer and return the coach's next message (a question, a read-back or the
+        card)."""
         session.snapshot()
         if session.status == "done":
             return self._after_card(session, text)
@@ -114,7 +119,9 @@ class Coach(CardTalk):
         meaning = self.interpreter.interpret(slot, text, session.statement)
         if meaning.intent == "restart":
             session.restart_requested = True
-            return self._say_plain(session, "Say the next statement you'd like to reframe and I'll start a new session.", slot)
+            return self._say_plain(session,
+                                   "Say the next statement you'd like to reframe and I'll start a new "
+                                   "session.", slot)
         if session.reading_back:
             return self._after_read_back(session, text, meaning)
         if session.asking_kind:
@@ -122,11 +129,12 @@ class Coach(CardTalk):
         heard = understand(text, slot)
         if meaning.intent in ("draft", "approve"):
             kept = [s for s in re.split(r"(?<=[.!?])\s+|,\s+", text)
-                    if not re.search(r"(?i)\b(?:draft|write (?:it|this) up|short on time|in a hurry|give me|skip|"
-                                     r"card|wrap (?:it )?up)\b", s)]
+                    if not re.search(r"(?i)\b(?:draft|write (?:it|this) up|short on time|in a hurry|give me|"
+                                     r"skip|card|wrap (?:it )?up)\b", s)]
             rest = understand(" ".join(kept), slot)
             part = rest.parts.get(slot) or rest.content
-            if len(rest.content.split()) >= 8 and not compose.part_problem(slot, compose.clean_part(slot, part), part):
+            if len(rest.content.split()) >= 8 \
+                    and not compose.part_problem(slot, compose.clean_part(slot, part), part):
                 self._file(session, slot, rest, part)
             else:
                 self._file_parts(session, slot, rest)
@@ -161,29 +169,36 @@ class Coach(CardTalk):
         session.asking_kind = False
         lowered = text.lower()
         c = session.classification
-        if re.search(r"\b(?:build|ship|launch|deliver|make|creat|we (?:will|'ll)|our team|the team|feature|project|"
-                     r"roadmap|output)", lowered):
+        if re.search(r"\b(?:build|ship|launch|deliver|make|creat|we (?:will|'ll)|our team|the team|feature|"
+                     r"project|roadmap|output)", lowered):
             kind = Kind.output
-        elif re.search(r"\b(?:revenue|churn|retention|money|cost|profit|business|sales|arr|margin)\b", lowered):
+        elif re.search(r"\b(?:revenue|churn|retention|money|cost|profit|business|sales|arr|margin)\b",
+                       lowered):
             kind = Kind.business_outcome
-        elif re.search(r"\b(?:customers?|users?|people|they|do|behaviou?r|patients|buyers|members)\b", lowered):
+        elif re.search(r"\b(?:customers?|users?|people|they|do|behaviou?r|patients|buyers|members)\b",
+                       lowered):
             kind = Kind.product_outcome
         else:
             kind = c.kind
-        traps = [t for t in c.traps if kind is Kind.product_outcome or t is Trap.output_in_disguise and kind is Kind.output]
+        traps = [t for t in c.traps if kind is Kind.product_outcome or t is Trap.output_in_disguise
+                 and kind is Kind.output]
         session.classification = c.model_copy(update={"kind": kind, "traps": traps})
         session.slots.clear()
         self._prefill(session)
         nxt = self._next_slot(session)
         if nxt is None:
             return self._read_back(session, self.offline_writer.bank["kind_settled"][kind.value])
-        return self._say(session, Move(act="ask", slot=nxt), prefix=self.offline_writer.bank["kind_settled"][kind.value])
+        return self._say(session, Move(act="ask", slot=nxt),
+                         prefix=self.offline_writer.bank["kind_settled"][kind.value])
 
-    def _non_answer(self, session: Session, slot: Slot, heard: Understanding, meaning: Interpretation) -> Turn:
-        """Pushback, a question back, 'I already said', off-topic or a vague reply: answer it as a coach would."""
+    def _non_answer(self, session: Session, slot: Slot, heard: Understanding,
+                    meaning: Interpretation) -> Turn:
+        """Pushback, a question back, 'I already said', off-topic or a vague reply: answer it as a coach
+        would."""
         acts = heard.acts
         if "question" in acts and not CATCH.search(heard.question):
-            return self._say(session, Move(act="evasive", slot=slot), prefix=self.offline_writer.bank["clarify"])
+            return self._say(session, Move(act="evasive", slot=slot),
+                             prefix=self.offline_writer.bank["clarify"])
         if "question" in acts:
             trap = self._live_trap(session)
             if session.bump(f"explain:{trap or session.classification.kind.value}") <= 1:
@@ -193,14 +208,17 @@ class Coach(CardTalk):
         if "already" in acts:
             self._recover_from_statement(session, slot)
             if slot in session.slots:
-                return self._advance(session, Move(act="ask", slot=slot), prefix=self.offline_writer.bank["fair_point"])
+                return self._advance(session, Move(act="ask", slot=slot),
+                                     prefix=self.offline_writer.bank["fair_point"])
             return self._say(session, Move(act="rephrase", slot=slot))
         if "pushback" in acts:
-            # It ships either way: ask how they will know it worked, which is the value question seen from after launch.
+            # It ships either way: ask how they will know it worked, which is the value question seen from
+            # after launch.
             ask = Slot.success if slot is Slot.value else slot
             return self._say(session, Move(act="rephrase", slot=ask), prefix=self._pushback_reply(slot))
         if "off_topic" in acts:
-            return self._say(session, Move(act="rephrase", slot=slot), prefix=self.offline_writer.bank["off_topic"])
+            return self._say(session, Move(act="rephrase", slot=slot),
+                             prefix=self.offline_writer.bank["off_topic"])
         if "vague" in acts and session.bump(f"vague:{slot}") <= 1:
             return self._say(session, Move(act="vague", slot=slot))
         if session.bump(f"nudge:{slot}") <= 1:
@@ -259,18 +277,22 @@ class Coach(CardTalk):
         for slot in SLOT_ORDER:
             if slot not in session.slots:
                 self._assume(session, slot)
-                if slot not in ASKED:  # never asked by design: inferred from the case, not a gap the user left
+                # never asked by design: inferred from the case, not a gap the user left
+                if slot not in ASKED:
                     session.slots[slot].origin = "inferred"
         draft = cards.draft_card(session, self._business_default(session), self._guardrail_default(session),
                                  self._compose(session))
         draft.sources = self._sources(session)
-        evidence = self._evidence("outcome card self-checks guardrail", ["four-self-checks", "outcome-statement-anatomy"])
+        evidence = self._evidence("outcome card self-checks guardrail",
+                                  ["four-self-checks", "outcome-statement-anatomy"])
         card = self.writer.polish(session, draft, evidence)
         fill = session.slots.get(Slot.guardrail)
-        card.checks = cards.self_checks(card.product_outcome, card.guardrail, bool(fill) and fill.origin != "assumed")
+        card.checks = cards.self_checks(card.product_outcome, card.guardrail,
+                                        fill is not None and fill.origin != "assumed")
         session.card, session.status, session.pending = card, "done", None
         text = getattr(self.writer, "card_message", self.offline_writer.card_message)(session, card)
-        turn = Turn(role=Role.coach, text=text, sources=card.sources[:4], engine=self.writer.name, evidence=evidence)
+        turn = Turn(role=Role.coach, text=text, sources=card.sources[:4], engine=self.writer.name,
+                    evidence=evidence)
         session.transcript.append(turn)
         return turn
 
@@ -331,21 +353,26 @@ class Coach(CardTalk):
         if moment and any(w in answer.lower() for w in moment.split()[1:4] if len(w) > 3):
             traps = [t for t in traps if t is not Trap.wrong_moment]
         fresh = [t for t in traps if f"{slot}:{t}" not in session.countered]
-        if fresh and slot in (Slot.metric, Slot.success) or (fresh and slot is Slot.behavior and heard.numbers.empty
+        if fresh and slot in (Slot.metric,
+                              Slot.success) or (fresh and slot is Slot.behavior and heard.numbers.empty
                                                               and Trap.sentiment_only not in fresh):
             trap = fresh[0]
             session.countered.append(f"{slot}:{trap}")
             if slot is Slot.metric and not heard.numbers.empty:
-                session.dropped = " to ".join(n for n in (heard.numbers.baseline, heard.numbers.target) if n) + \
-                    f"{' ' + heard.numbers.time_frame if heard.numbers.time_frame else ''} on {compose.shorten(answer, 8)}"
+                session.dropped = (
+                    " to ".join(n for n in (heard.numbers.baseline, heard.numbers.target) if n)
+                    + f"{' ' + heard.numbers.time_frame if heard.numbers.time_frame else ''} on "
+                    f"{compose.shorten(answer, 8)}")
             return self._say(session, Move(act="counter", slot=slot, trap=trap, answer=answer),
                              extra_notes=[TRAP_NOTES[trap]], prefix=prefix)
         if traps:
             session.unresolved_traps[slot] = [t.value for t in traps]
-        if slot in CONFIRMED and (problem := compose.part_problem(slot, compose.clean_part(slot, answer), answer)):
+        if slot in CONFIRMED and (problem := compose.part_problem(slot, compose.clean_part(slot, answer),
+                                                                  answer)):
             # The answer holds no clean behaviour or moment (the pain today, talk about the work, a remark):
             # ask once more in plainer words rather than put debris on the card; then go on without it.
-            others = Understanding(raw=heard.raw, parts={k: v for k, v in heard.parts.items() if k is not slot},
+            others = Understanding(raw=heard.raw,
+                                   parts={k: v for k, v in heard.parts.items() if k is not slot},
                                    numbers=heard.numbers)
             self._file_parts(session, slot, others)
             if session.bump(f"unclear:{slot}") <= 1:
@@ -357,9 +384,11 @@ class Coach(CardTalk):
         return self._advance(session, None, prefix=prefix)
 
     def _file(self, session: Session, slot: Slot, heard: Understanding, answer: str) -> None:
-        """File the answer under the slot asked, and each other part where it belongs (never over the user's words)."""
+        """File the answer under the slot asked, and each other part where it belongs (never over the user's
+        words)."""
         session.fill(slot, compose.clean_part(slot, answer))
-        if slot is Slot.who and (rest := compose.behaviour_after_segment(answer)) and Slot.behavior not in session.slots:
+        if slot is Slot.who and (rest := compose.behaviour_after_segment(answer)) \
+                and Slot.behavior not in session.slots:
             session.fill(Slot.behavior, compose.clean_part(Slot.behavior, rest))
         if slot is Slot.metric:
             session.numbers = session.numbers.merged(parse_numbers(answer))
@@ -385,21 +414,24 @@ class Coach(CardTalk):
         nxt = self._next_slot(session)
         # Keep one message in hand for the card.
         if session.coach_turns >= SOFT_BUDGET - 1:
-            return self.finish(session)  # the card is message eight at most; what is missing is marked as assumed
+            # the card is message eight at most; what is missing is marked as assumed
+            return self.finish(session)
         if nxt is None:
             return self._read_back(session, prefix)
         if move is None:
             move = Move(act="ask", slot=nxt)
         elif move.act == "dont_know":
             move = Move(act="dont_know", slot=nxt)
-        return self._say(session, move.model_copy(update={"slot": nxt}) if move.slot != nxt else move, prefix=prefix)
+        return self._say(session, move.model_copy(update={"slot": nxt}) if move.slot != nxt else move,
+                         prefix=prefix)
 
     def _compose(self, session: Session) -> str:
         s = session.filled
         if not (s(Slot.behavior) or s(Slot.success) or s(Slot.value)) and not session.good_outcome:
-            # Nothing said yet about what customers do: an honest draft shows the gaps, not an invented behaviour.
-            return compose.outcome_sentence(s(Slot.who) or "customers", GAP_BEHAVIOUR, s(Slot.value_moment) or GAP_MOMENT,
-                                            s(Slot.guardrail))
+            # Nothing said yet about what customers do: an honest draft shows the gaps, not an invented
+            # behaviour.
+            return compose.outcome_sentence(s(Slot.who) or "customers", GAP_BEHAVIOUR,
+                                            s(Slot.value_moment) or GAP_MOMENT, s(Slot.guardrail))
         if session.good_outcome and not session.outcome_text:
             return cards.polished_statement(session.statement, cards.agreed_guardrail(session))
         behavior = cards.said_behaviour(session) or GAP_BEHAVIOUR
@@ -409,12 +441,14 @@ class Coach(CardTalk):
         who = who if who and not compose.part_problem(Slot.who, who) else "customers"
         return compose.outcome_sentence(who, behavior, moment, s(Slot.guardrail))
 
-    def _say(self, session: Session, move: Move, extra_notes: list[str] | None = None, prefix: str = "") -> Turn:
+    def _say(self, session: Session, move: Move, extra_notes: list[str] | None = None,
+             prefix: str = "") -> Turn:
         if session.coach_turns >= SOFT_BUDGET - 1:
             return self.finish(session)
         return self._ask(session, move, extra_notes=extra_notes, prefix=prefix)
 
-    def _ask(self, session: Session, move: Move, extra_notes: list[str] | None = None, prefix: str = "") -> Turn:
+    def _ask(self, session: Session, move: Move, extra_notes: list[str] | None = None,
+             prefix: str = "") -> Turn:
         notes = list(dict.fromkeys((extra_notes or []) + SLOT_NOTES[move.slot]))
         evidence = self._evidence(f"{move.slot.value} {move.answer or session.statement}", notes)
         text = self.writer.phrase(session, move, evidence)
@@ -451,7 +485,8 @@ class Coach(CardTalk):
     def _business_default(self, session: Session) -> str:
         if session.classification.kind is Kind.business_outcome:
             return session.statement.rstrip(".")
-        return compose.business_default(" ".join(f.text for f in session.slots.values()) + " " + session.statement)
+        return compose.business_default(" ".join(f.text for f in session.slots.values()) + " "
+                                        + session.statement)
 
     def _guardrail_default(self, session: Session) -> str:
         return "satisfaction (CSAT) of the same customers does not drop"

@@ -1,4 +1,5 @@
-"""Coaching one backlog row at a time, for the Workshop: the trap, the one question, and a draft when there is enough.
+"""Coaching one backlog row at a time, for the Workshop: the trap, the one question, and a draft when there is
+enough.
 
 A row gets a draft outcome only when it already holds who does what (or a real customer
 metric) and no trap that a draft would merely repeat; every other row "needs coaching",
@@ -21,19 +22,22 @@ from coach.models import OKR, Assumption, Classification, Kind, Metric, OutcomeC
 
 #: Traps a draft may carry: a missing guardrail is fixed by the draft itself.
 DRAFTABLE_TRAPS = {Trap.no_guardrail}
-_DELIVERY = re.compile(r"^(?:launch|ship|build|deliver|release|redesign|rebuild|add|create|integrate with|integrate|"
-                       r"implement|introduce|roll out|migrate(?:\s+(?:to|onto))?|move to|switch to|publish|run|make|improve|revamp|update|support)\s+", re.I)
-_PUSH = re.compile(r"^(?:increase|raise|grow|boost|lift|improve|double|triple|maximi[sz]e|get|drive|cut|reduce|lower|"
-                   r"decrease|halve|minimi[sz]e)\s+(?:the\s+)?", re.I)
-_SHARE = re.compile(r"^(?:the\s+)?(?:share|percentage|proportion|number|rate|count)\s+of\s+(?P<who>.+?)\s+(?:who|that)\s+"
-                    r"(?P<does>.+?)(?:\s+from\s+\d.*|\s+to\s+\d.*|\s+by\s+\d.*)?$", re.I)
+_DELIVERY = re.compile(r"^(?:launch|ship|build|deliver|release|redesign|rebuild|add|create|integrate with|"
+                       r"integrate|implement|introduce|roll out|migrate(?:\s+(?:to|onto))?|move to|switch to|"
+                       r"publish|run|make|improve|revamp|update|support)\s+", re.I)
+_PUSH = re.compile(r"^(?:increase|raise|grow|boost|lift|improve|double|triple|maximi[sz]e|get|drive|cut|"
+                   r"reduce|lower|decrease|halve|minimi[sz]e)\s+(?:the\s+)?", re.I)
+_SHARE = re.compile(r"^(?:the\s+)?(?:share|percentage|proportion|number|rate|"
+                    r"count)\s+of\s+(?P<who>.+?)\s+(?:who|that)\s+(?P<does>.+?)(?:\s+from\s+\d.*|"
+                    r"\s+to\s+\d.*|\s+by\s+\d.*)?$", re.I)
 _PER_WHO = re.compile(r"\b(?:per|by|among|for)\s+(?:each\s+|every\s+|new\s+)?(?P<who>[\w-]+s?)\b", re.I)
 _GUARD_CUT = re.compile(r",?\s+(?:without|while|as long as|so that|but not)\b|[;.]\s", re.I)
-_FUNCTION_WORDS = {"the", "a", "an", "more", "new", "our", "better", "faster", "dark", "offline", "all", "every", "each"}
+_FUNCTION_WORDS = {"the", "a", "an", "more", "new", "our", "better", "faster", "dark", "offline", "all",
+                   "every", "each"}
 _THIN_WORDS = re.compile(r"[A-Za-z][A-Za-z'-]+")
-_STOP = {"the", "a", "an", "and", "or", "of", "for", "to", "in", "on", "our", "q1", "q2", "q3", "q4", "stuff", "things",
-         "misc", "various", "etc", "tbd", "todo", "more", "new", "v2", "improvements", "improvement", "updates", "update",
-         "fixes", "work", "tasks"}
+_STOP = {"the", "a", "an", "and", "or", "of", "for", "to", "in", "on", "our", "q1", "q2", "q3", "q4", "stuff",
+         "things", "misc", "various", "etc", "tbd", "todo", "more", "new", "v2", "improvements",
+         "improvement", "updates", "update", "fixes", "work", "tasks"}
 # What the value moment usually is, for the step a wrong-moment metric counts.
 _LATER_MOMENT = [
     (re.compile(r"click|view|open|visit", re.I), "using what they opened to get something done"),
@@ -113,7 +117,8 @@ def _people(who: str) -> str:
 
 
 def _leading_who(text: str) -> tuple[str, str] | None:
-    """'(More) warehouse staff pick orders' -> ('warehouse staff', 'pick orders'): who acts, then what they do."""
+    """'(More) warehouse staff pick orders' -> ('warehouse staff', 'pick orders'): who acts, then what they
+    do."""
     words = text.split()
     start = 1 if words and words[0].lower() == "more" else 0
     for n in range(3, 0, -1):  # the longest group first: 'team admins', not 'team'
@@ -194,7 +199,8 @@ def _draft(reading: Reading, c: Classification) -> tuple[str, str, str, str]:
     if does:
         base = f"More {who} {does}"
         if not numbers.empty and numbers.baseline and numbers.target:
-            base += f" (from {numbers.baseline} to {numbers.target}{' ' + numbers.time_frame if numbers.time_frame else ''})"
+            base += (f" (from {numbers.baseline} to "
+                     f"{numbers.target}{' ' + numbers.time_frame if numbers.time_frame else ''})")
     else:
         base = cards.polished_statement(reading.main or reading.text).rstrip(".")
     return _with_guardrail(base, guardrail), who or "customers", does, ""
@@ -206,10 +212,11 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
     cues = reading.cues
     trap = c.traps[0] if c.traps else None
     if is_thin(statement):
-        return (f"\u201c{quoted}\u201d is too short to reframe: what should change for customers once it is done, "
-                "and for which customers?")
+        return (f"\u201c{quoted}\u201d is too short to reframe: what should change for customers once it is "
+                f"done, and for which customers?")
     if trap is Trap.multiple_outcomes:
-        parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*", reading.main or statement) if p.strip()]
+        parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*",
+                                             reading.main or statement) if p.strip()]
         listed = ", ".join(_people(p) for p in parts[:-1]) + f" or {_people(parts[-1])}" if len(parts) > 1 \
             else quoted
         return f"Which one matters most this quarter: {listed}?"
@@ -221,40 +228,49 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
         if _DELIVERY.match(statement):
             made = thing_of(reading.main or statement)
         elif len(made.split()) < 2 and not made.endswith("s"):  # 'sent': name the things, not the verb
-            made = re.sub(r"^(?:the\s+)?(?:number|count|amount)\s+of\s+", "", metric_phrase(statement), flags=re.I)
-        return f"Who gets value from each of the {_lower_first(made)}, and at what moment could you count that instead?"
+            made = re.sub(r"^(?:the\s+)?(?:number|count|amount)\s+of\s+", "", metric_phrase(statement),
+                          flags=re.I)
+        return (f"Who gets value from each of the {_lower_first(made)}, and at what moment could you count "
+                f"that instead?")
     if trap is Trap.traction_metric:
-        used = f"{actor} {does}" if actor else "they " + _lower_first(cues.get("feature") or reading.measured or quoted)
+        used = f"{actor} {does}" if actor else "they " \
+            + _lower_first(cues.get("feature") or reading.measured or quoted)
         return (f"What are people trying to get done when {used}, and how would you see they "
                 "managed it, whichever feature they use?")
     if trap is Trap.wrong_moment:
-        step = f"{actor} {does}" if actor else "the " + _lower_first(cues.get("moment") or reading.measured or quoted)
+        step = f"{actor} {does}" if actor else "the " \
+            + _lower_first(cues.get("moment") or reading.measured or quoted)
         later = next((m for p, m in _LATER_MOMENT if p.search(step)), "the moment they actually get value")
         return (f"What happens after {step} that shows customers got value (say, {later}), "
                 "and can you count that instead?")
     if trap is Trap.sentiment_only:
         score = reading.measured or cues.get("sentiment") or "the score"
-        return f"If {score} went up, what would customers be doing differently in the product that you could count?"
+        return (f"If {score} went up, what would customers be doing differently in the product that you "
+                f"could count?")
     if trap is Trap.vanity_metric:
         reach = cues.get("vanity") or reading.measured or quoted
-        return f"What action should the {_lower_first(reach)} lead to, that would show the attention was worth something?"
+        return (f"What action should the {_lower_first(reach)} lead to, that would show the attention was "
+                f"worth something?")
     if trap is Trap.no_guardrail:
         pushed = metric_phrase(statement) or reading.measured or quoted
-        return f"What must not get worse while you push {_lower_first(pushed)} up, and what limit would you set on it?"
+        return (f"What must not get worse while you push {_lower_first(pushed)} up, and what limit would you "
+                f"set on it?")
     if c.kind is Kind.output:
-        return (f"Once {thing_of(reading.main or statement)} is live, who will do what differently that they cannot "
-                "do today?")
+        return (f"Once {thing_of(reading.main or statement)} is live, who will do what differently that they "
+                f"cannot do today?")
     if c.kind is Kind.business_outcome:
         measured = reading.measured or quoted
         if re.search(r"churn|retention|renew|cancel", statement, re.I):
-            return "What do the customers who stay do in the product that those who leave do not, and how often?"
+            return ("What do the customers who stay do in the product that those who leave do not, and how "
+                    "often?")
         return f"Which customers would have to do what more often in the product for {measured} to move?"
     numbers, who = parse_numbers(statement), who or "customers"
     if not (numbers.baseline and numbers.target):
         doing = f"{who} {does}" if does else f"{who} show up in {_lower_first(metric_phrase(statement))}"
         return f"How many {doing} today, and what number by when would show a real change?"
     if does:
-        return f"Is it when {who} {does} that they get value, or later, and does the metric count that moment?"
+        return (f"Is it when {who} {does} that they get value, or later, and does the metric count that "
+                f"moment?")
     measured = metric_phrase(statement)
     measured = measured if re.match(r"(?i)(?:the|a|an)\b", measured) else "the " + measured
     return (f"Does {measured} end at the moment {who} get value, or before it, "
@@ -275,8 +291,9 @@ def advise(statement: str, classification: Classification) -> RowAdvice:
     draft, who, does, reason = _draft(reading, c)
     if is_thin(statement) and not draft:
         reason = "Too thin to draft from: it does not say who, or what they would do."
-    advice = RowAdvice(trap=trap, why=why[:1].upper() + why[1:], question=_question(statement, reading, c, who, does),
-                       draft=draft, reason=reason, traps=[t.value for t in c.traps])
+    advice = RowAdvice(trap=trap, why=why[:1].upper() + why[1:],
+                       question=_question(statement, reading, c, who, does), draft=draft, reason=reason,
+                       traps=[t.value for t in c.traps])
     if draft:
         advice.card = row_card(statement, draft, who, does, reading)
     return advice
@@ -287,14 +304,17 @@ def row_card(statement: str, draft: str, who: str, does: str, reading: Reading) 
     numbers = parse_numbers(statement)
     guardrail = guardrail_for(statement, who)
     measured = f"share of {who} who {does}" if does else metric_phrase(statement)
-    metric = Metric(name=_clip(measured, 14), definition=f"{measured}, counted {numbers.time_frame or 'each month'}",
-                    baseline=numbers.baseline or "unknown: instrument first", target=numbers.target or "to agree",
-                    time_frame=numbers.time_frame or "this quarter")
-    krs = [f"{metric.name} moves from {metric.baseline} to {metric.target}" if numbers.baseline and numbers.target
+    metric = Metric(name=_clip(measured, 14),
+                    definition=f"{measured}, counted {numbers.time_frame or 'each month'}",
+                    baseline=numbers.baseline or "unknown: instrument first",
+                    target=numbers.target or "to agree", time_frame=numbers.time_frame or "this quarter")
+    krs = [f"{metric.name} moves from {metric.baseline} to {metric.target}" if numbers.baseline
+           and numbers.target
            else f"Baseline of {metric.name} measured, and a target agreed",
            f"{guardrail[:1].upper() + guardrail[1:]}"]
     return OutcomeCard(
-        output=statement, product_outcome=draft, who=who, behavior=does or _clip(measured, 10), value_moment="",
+        output=statement, product_outcome=draft, who=who, behavior=does or _clip(measured, 10),
+        value_moment="",
         metric=metric, guardrail=guardrail, business_outcome=business_default(statement),
         outcome_type="performance" if numbers.baseline else "learning",
         okr=OKR(objective=f"Help {who} {does}" if does else cards.polished_statement(
@@ -308,7 +328,8 @@ def row_card(statement: str, draft: str, who: str, does: str, reading: Reading) 
 
 
 _NORMAL = re.compile(r"[^a-z0-9%]+")
-NEAR_DUPLICATE = 0.80  # MiniLM cosine; unrelated rows of one backlog stay below ~0.75, rewordings land above 0.85
+# MiniLM cosine; unrelated rows of one backlog stay below ~0.75, rewordings land above 0.85
+NEAR_DUPLICATE = 0.80
 
 
 def normalised(text: str) -> str:
@@ -316,8 +337,10 @@ def normalised(text: str) -> str:
     return " ".join(_NORMAL.sub(" ", text.lower()).split())
 
 
-def duplicates(texts: list[str], vectors=None, threshold: float = NEAR_DUPLICATE) -> dict[int, tuple[int, float]]:
-    """For each index that repeats an earlier row: (earlier index, similarity); 1.0 for the same normalised text.
+def duplicates(texts: list[str], vectors=None,
+               threshold: float = NEAR_DUPLICATE) -> dict[int, tuple[int, float]]:
+    """For each index that repeats an earlier row: (earlier index, similarity); 1.0 for the same normalised
+    text.
 
     `vectors` are unit embeddings of the texts (one row each) or None to compare normalised text only.
     """

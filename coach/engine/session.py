@@ -43,15 +43,23 @@ class Session(BaseModel):
     reasks: dict[str, int] = Field(default_factory=dict)
     countered: list[str] = Field(default_factory=list, description="'slot:trap' pairs already challenged.")
     unresolved_traps: dict[Slot, list[str]] = Field(default_factory=dict)
-    restart_requested: bool = Field(default=False, description="The user asked to start over; the next statement opens a new session.")
-    numbers: Numbers = Field(default_factory=Numbers, description="Baseline, target and time frame the user gave.")
-    reading_back: bool = Field(default=False, description="The last coach message read the outcome back to confirm.")
+    restart_requested: bool = Field(default=False,
+                                    description="The user asked to start over; the next statement opens a "
+                                                "new session.")
+    numbers: Numbers = Field(default_factory=Numbers,
+                             description="Baseline, target and time frame the user gave.")
+    reading_back: bool = Field(default=False,
+                               description="The last coach message read the outcome back to confirm.")
     read_back_done: bool = False
-    asking_kind: bool = Field(default=False, description="The coach asked whether the statement is built or done.")
+    asking_kind: bool = Field(default=False,
+                              description="The coach asked whether the statement is built or done.")
     snapshots: list[str] = Field(default_factory=list, description="The state before each answer, for undo.")
-    dropped: str = Field(default="", description="Numbers the user gave for a metric the coach moved away from.")
-    good_outcome: bool = Field(default=False, description="The statement was already a clean product outcome.")
-    outcome_text: str = Field(default="", description="The outcome in the user's own words, when they rewrote it.")
+    dropped: str = Field(default="",
+                         description="Numbers the user gave for a metric the coach moved away from.")
+    good_outcome: bool = Field(default=False,
+                               description="The statement was already a clean product outcome.")
+    outcome_text: str = Field(default="",
+                              description="The outcome in the user's own words, when they rewrote it.")
     engine: str = "offline"
     usage: Usage = Field(default_factory=Usage)
     created: datetime = Field(default_factory=utcnow)
@@ -69,14 +77,16 @@ class Session(BaseModel):
         fill = self.slots.get(slot)
         return fill.text if fill else ""
 
-    def fill(self, slot: Slot, text: str, origin: Literal["user", "statement", "inferred", "assumed"] = "user") -> None:
+    def fill(self, slot: Slot, text: str,
+             origin: Literal["user", "statement", "inferred", "assumed"] = "user") -> None:
         self.slots[slot] = SlotFill(text=text.strip(), origin=origin)
 
     def assumed_slots(self) -> list[Slot]:
         return [s for s, f in self.slots.items() if f.origin == "assumed"]
 
     def snapshot(self) -> None:
-        """Remember the state before an answer, so that answer can be undone (the transcript is cut, not stored)."""
+        """Remember the state before an answer, so that answer can be undone (the transcript is cut, not
+        stored)."""
         state = self.model_dump_json(exclude={"transcript", "snapshots"})
         self.snapshots = [*self.snapshots[-19:], f"{len(self.transcript)}|{state}"]
 

@@ -17,6 +17,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -67,9 +68,10 @@ class Data:
         return np.where(self.real_world, REAL_WORLD_WEIGHT, 1.0)
 
     def subset(self, rows: np.ndarray) -> Data:
-        return Data([self.statements[i] for i in rows], self.kinds[rows], self.traps[rows], self.embeddings[rows],
-                    self.rules[rows], [self.texts[i] for i in rows], [self.sources[i] for i in rows],
-                    self.alt_kinds[rows], self.alt_traps[rows], [self.groups[i] for i in rows])
+        return Data([self.statements[i] for i in rows], self.kinds[rows], self.traps[rows],
+                    self.embeddings[rows], self.rules[rows], [self.texts[i] for i in rows],
+                    [self.sources[i] for i in rows], self.alt_kinds[rows], self.alt_traps[rows],
+                    [self.groups[i] for i in rows])
 
     @property
     def soft_labels(self) -> np.ndarray:
@@ -98,7 +100,7 @@ def second_labels(files: list[Path]) -> dict[str, dict]:
     return labels
 
 
-def _items(data: object) -> list[dict]:
+def _items(data: Any) -> list[dict]:
     if isinstance(data, dict):  # a file may hold {"items": [...]} or a bare list
         data = data.get("items") or data.get("cases") or []
     return [d for d in data or [] if isinstance(d, dict)]
@@ -109,11 +111,13 @@ def load_examples(files: list[Path], second: dict[str, dict] | None = None) -> t
 
     `second` (item id -> {kind, traps}) adds another labeller's verdict as `second` on each example.
     """
-    examples, seen, skipped = [], set(), Counter()
+    examples: list[dict] = []
+    seen: set[str] = set()
+    skipped: Counter[str] = Counter()
     second = second if second is not None else second_labels(second_label_files())
     for path in files:
         for item in _items(yaml.safe_load(path.read_text(encoding="utf-8"))):
-            label = item.get("expect") if isinstance(item.get("expect"), dict) else item
+            label = expect if isinstance(expect := item.get("expect"), dict) else item
             statement, kind, traps = item.get("statement"), label.get("kind"), label.get("traps") or []
             if not isinstance(statement, str) or kind not in KINDS or not set(traps) <= set(TRAPS):
                 skipped["unlabelled or unknown label"] += 1
@@ -155,7 +159,8 @@ def vocabulary(statements: list[str]) -> dict[str, int]:
 def featurise(statements: list[str], speller: Speller | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Embeddings, rule features and lowercased canonical texts of the statements."""
     texts = [canonical(s, speller).lower() for s in statements]
-    rules = np.vstack([rule_features(t, read(t)) for t in texts]) if texts else np.zeros((0, len(FEATURE_NAMES)))
+    rules = np.vstack([rule_features(t, read(t)) for t in texts]) if texts \
+        else np.zeros((0, len(FEATURE_NAMES)))
     return encode(texts), rules, texts
 
 
@@ -166,8 +171,9 @@ def build_data(examples: list[dict], speller: Speller | None) -> Data:
     alt = [e.get("second") or e for e in examples]
     alt_kinds = np.array([KINDS.index(a["kind"]) for a in alt])
     alt_traps = np.array([[int(t in a["traps"]) for t in TRAPS] for a in alt]).reshape(-1, len(TRAPS))
-    return Data([e["statement"] for e in examples], kinds, traps, emb, rules, texts, [e["source"] for e in examples],
-                alt_kinds, alt_traps, [e.get("group", e["source"]) for e in examples])
+    return Data([e["statement"] for e in examples], kinds, traps, emb, rules, texts,
+                [e["source"] for e in examples], alt_kinds, alt_traps,
+                [e.get("group", e["source"]) for e in examples])
 
 
 def _linear(x: np.ndarray, y: np.ndarray, c: float, seed: int, weight: np.ndarray):
@@ -216,15 +222,16 @@ def _temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 
 def _untrained(data: Data, vocab: dict[str, int], weights: dict[str, float]) -> LearnedModel:
-    """A model holding the examples, n-gram vocabulary and weights of `data`, with no fitted coefficients yet."""
+    """A model holding the examples, n-gram vocabulary and weights of `data`, with no fitted coefficients
+    yet."""
     ngram_vocab, idf = fit_vocabulary(data.texts)
     examples = [{"statement": s, "kind": KINDS[k], "traps": [t for t, f in zip(TRAPS, row, strict=True) if f]}
                 for s, k, row in zip(data.statements, data.kinds, data.traps, strict=True)]
     combos = np.unique(np.column_stack([data.kinds, data.traps]).astype(int), axis=0)
     return LearnedModel(np.zeros((len(KINDS), 1)), np.zeros(len(KINDS)), 1.0, np.zeros((len(TRAPS), 1)),
-                        np.zeros(len(TRAPS)), np.tile([1.0, 0.0], (len(TRAPS), 1)), np.array([1.0, 0.0, 0.0]), combos,
-                        dict(weights), data.embeddings.astype(np.float32), data.soft_labels, examples, vocab,
-                        ngram_vocab, idf)
+                        np.zeros(len(TRAPS)), np.tile([1.0, 0.0], (len(TRAPS), 1)), np.array([1.0, 0.0, 0.0]),
+                        combos, dict(weights), data.embeddings.astype(np.float32), data.soft_labels, examples,
+                        vocab, ngram_vocab, idf)
 
 
 def _training_design(model: LearnedModel, data: Data) -> np.ndarray:
@@ -270,9 +277,10 @@ def fit(data: Data, vocab: dict[str, int], seed: int = SEED, c_kind: float = C_K
         chosen[held], on[held], joint[held] = decode(pk[held], pt[held], combos)
     joint = np.clip(joint, 1e-6, 1 - 1e-6)
     right = (chosen == data.kinds) & (on == data.traps.astype(bool)).all(axis=1)
-    if len(np.unique(right)) == 2:  # weighted like training, so real-world statements steer the calibration most
-        m = LogisticRegression(C=100.0).fit(np.column_stack([np.log(joint / (1 - joint)), oof_cos]), right.astype(int),
-                                            sample_weight=data.row_weight)
+    # weighted like training, so real-world statements steer the calibration most
+    if len(np.unique(right)) == 2:
+        m = LogisticRegression(C=100.0).fit(np.column_stack([np.log(joint / (1 - joint)), oof_cos]),
+                                            right.astype(int), sample_weight=data.row_weight)
         model.joint_calibration = np.array([m.coef_[0, 0], m.coef_[0, 1], m.intercept_[0]])
     model.kind_coef, model.kind_intercept, model.trap_coef, model.trap_intercept = _fit_raw(
         _training_design(model, data), data, seed, c_kind, c_trap)
@@ -297,7 +305,8 @@ def cross_validate(data: Data, vocab: dict[str, int], folds: int = FOLDS, seed: 
         verdicts = model.predict(data.embeddings[held], data.rules[held], [data.texts[i] for i in held])
         for i, v in zip(held, verdicts, strict=True):
             kind_ok[i] = KINDS.index(v.kind.value) == data.kinds[i]
-            traps_ok[i] = [t.value for t in v.traps] == [t for t, f in zip(TRAPS, data.traps[i], strict=True) if f]
+            traps_ok[i] = ([t.value for t in v.traps]
+                           == [t for t, f in zip(TRAPS, data.traps[i], strict=True) if f])
             conf[i] = v.confidence
             second = [t for t, f in zip(TRAPS, data.alt_traps[i], strict=True) if f]
             either_ok[i] = (kind_ok[i] and traps_ok[i]) or (
@@ -305,7 +314,8 @@ def cross_validate(data: Data, vocab: dict[str, int], folds: int = FOLDS, seed: 
     report = figures(kind_ok, traps_ok, conf)
     # Where a second labeller exists, a verdict matching either labeller is a defensible reading.
     high = conf >= 0.8
-    report["error_rate_at_0.8_vs_either_labeller"] = round(float(1 - either_ok[high].mean()), 4) if high.any() else None
+    report["error_rate_at_0.8_vs_either_labeller"] = round(float(1 - either_ok[high].mean()),
+                                                           4) if high.any() else None
     real = data.real_world
     if real.any():  # the figures that matter most: statements from real documents, judged out of their group
         report["real_world"] = {k: v for k, v in figures(kind_ok[real], traps_ok[real], conf[real]).items()}
@@ -313,7 +323,8 @@ def cross_validate(data: Data, vocab: dict[str, int], folds: int = FOLDS, seed: 
     if bank.any() and (~bank).any():
         report["bank_only"] = {k: v for k, v in figures(kind_ok[bank], traps_ok[bank], conf[bank]).items()
                                if k != "reliability"}
-        report["dev_and_spec"] = {k: v for k, v in figures(kind_ok[~bank], traps_ok[~bank], conf[~bank]).items()
+        report["dev_and_spec"] = {k: v for k, v in figures(kind_ok[~bank], traps_ok[~bank],
+                                                           conf[~bank]).items()
                                   if k != "reliability"}
     report["oof"] = {"kind_ok": kind_ok, "traps_ok": traps_ok, "confidence": conf}
     return report
@@ -339,7 +350,8 @@ def figures(kind_ok: np.ndarray, traps_ok: np.ndarray, conf: np.ndarray) -> dict
 
 def real_world_holdout(data: Data, vocab: dict[str, int], folds: int = 2, seed: int = SEED) -> dict:
     """Figures on the real-world statements, each judged by a model that never saw its document: the
-    documents split into `folds` groups, each held out in turn while the rest (bank, dev, other documents) trains."""
+    documents split into `folds` groups, each held out in turn while the rest (bank, dev, other documents)
+    trains."""
     from sklearn.model_selection import StratifiedGroupKFold
 
     real = np.flatnonzero(data.real_world)
@@ -352,14 +364,16 @@ def real_world_holdout(data: Data, vocab: dict[str, int], folds: int = 2, seed: 
         verdicts = model.predict(data.embeddings[held], data.rules[held], [data.texts[i] for i in held])
         for i, v in zip(held, verdicts, strict=True):
             kind_ok[i] = KINDS.index(v.kind.value) == data.kinds[i]
-            traps_ok[i] = [t.value for t in v.traps] == [t for t, f in zip(TRAPS, data.traps[i], strict=True) if f]
+            traps_ok[i] = ([t.value for t in v.traps]
+                           == [t for t, f in zip(TRAPS, data.traps[i], strict=True) if f])
             conf[i] = v.confidence
     return figures(kind_ok[real], traps_ok[real], conf[real])
 
 
 def score(path: Path, model: LearnedModel | None = None) -> dict:
     """The shipped model's figures on one labelled file, through the whole inference path (typo mending,
-    rules, embeddings, the cap on other languages): kind, trap set, and how far the confidence can be trusted."""
+    rules, embeddings, the cap on other languages): kind, trap set, and how far the confidence can be
+    trusted."""
     from coach.engine.learned import shipped_model
     from coach.engine.verdict import FOREIGN_CAP, language_of, predict
 
@@ -371,7 +385,8 @@ def score(path: Path, model: LearnedModel | None = None) -> dict:
         raise SystemExit(f"{path}: no labelled statements (each needs a kind and known traps)")
     verdicts = predict([e["statement"] for e in examples], model)
     kind_ok = np.array([v.kind.value == e["kind"] for v, e in zip(verdicts, examples, strict=True)])
-    traps_ok = np.array([[t.value for t in v.traps] == e["traps"] for v, e in zip(verdicts, examples, strict=True)])
+    traps_ok = np.array([[t.value for t in v.traps] == e["traps"]
+                         for v, e in zip(verdicts, examples, strict=True)])
     conf = np.array([min(v.confidence, FOREIGN_CAP) if language_of(e["statement"], model) else v.confidence
                      for v, e in zip(verdicts, examples, strict=True)])
     report = figures(kind_ok, traps_ok, conf)
@@ -385,7 +400,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cv", action="store_true", help="Skip the 5-fold cross-validation report.")
     parser.add_argument("--score", type=Path, help="Only score the shipped model on this labelled file.")
     parser.add_argument("--holdout-real-world", action="store_true",
-                        help="Only report the real-world figures with each document held out (writes no model).")
+                        help="Only report the real-world figures with each document held out (writes no "
+                             "model).")
     args = parser.parse_args(argv)
     if args.score:
         if not args.score.is_file():
@@ -401,12 +417,15 @@ def main(argv: list[str] | None = None) -> int:
     doubly = [e for e in examples if "second" in e]
     agreement = None
     if doubly:
-        agree = sum(e["second"]["kind"] == e["kind"] and set(e["second"]["traps"]) == set(e["traps"]) for e in doubly)
+        agree = sum(e["second"]["kind"] == e["kind"] and set(e["second"]["traps"]) == set(e["traps"])
+                    for e in doubly)
         agreement = {"statements": len(doubly), "same_verdict": round(agree / len(doubly), 4)}
-        print(f"{len(doubly)} statements labelled twice; the labellers agree on {agree / len(doubly):.3f} of verdicts",
+        print(f"{len(doubly)} statements labelled twice; the labellers agree on {agree / len(doubly):.3f} of "
+              f"verdicts",
               file=sys.stderr)
     counts = Counter(e["source"].split("_")[0].removesuffix(".yaml") for e in examples)
-    print(f"{len(examples)} labelled statements from {len(files)} files ({dict(counts)}); skipped {dict(skipped)}",
+    print(f"{len(examples)} labelled statements from {len(files)} files ({dict(counts)}); skipped "
+          f"{dict(skipped)}",
           file=sys.stderr)
     if args.holdout_real_world:
         print(json.dumps(real_world_holdout(data, vocab), indent=2))

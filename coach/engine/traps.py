@@ -21,15 +21,18 @@ TRAP_NAMES: dict[Trap, str] = {
 
 #: One sentence per trap: what a statement caught by it does.
 TRAP_DEFINITIONS: dict[Trap, str] = {
-    Trap.output_in_disguise: "Reads like a metric but counts things made (reviews written, features shipped), "
-                             "which can grow while nobody is better off.",
-    Trap.traction_metric: "Counts use of one particular feature, not whether customers got done what they came for.",
+    Trap.output_in_disguise: "Reads like a metric but counts things made (reviews written, features "
+                             "shipped), which can grow while nobody is better off.",
+    Trap.traction_metric: "Counts use of one particular feature, not whether customers got done what they "
+                          "came for.",
     Trap.wrong_moment: "Measures a step before customers get value: sign-ups instead of first value, "
                        "applications instead of hires.",
     Trap.sentiment_only: "Rests on a score of how people feel (NPS, CSAT) with no behaviour to steer by.",
-    Trap.vanity_metric: "Counts reach or volume (views, followers, downloads) that need not lead to any action.",
+    Trap.vanity_metric: "Counts reach or volume (views, followers, downloads) that need not lead to any "
+                        "action.",
     Trap.no_guardrail: "Pushes usage or growth with nothing that says what must not get worse.",
-    Trap.multiple_outcomes: "Packs several unrelated goals into one, so the team cannot tell which one to move.",
+    Trap.multiple_outcomes: "Packs several unrelated goals into one, so the team cannot tell which one to "
+                            "move.",
 }
 
 #: What a row with no trap is, by kind, in plain words.

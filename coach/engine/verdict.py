@@ -73,16 +73,19 @@ def _question(verdict: Verdict, templates: dict) -> str:
 def _explanation(statement: str, verdict: Verdict, confidence: float, language: str | None) -> str:
     templates = load_offline("classify")["learned"]
     if language:
-        return templates["foreign"].format(language=language, verdict=_label(verdict.kind, verdict.traps)).strip()
+        return templates["foreign"].format(language=language,
+                                           verdict=_label(verdict.kind, verdict.traps)).strip()
     reading = read(canonical(statement))
     # Where the rules read another kind, their "measured" phrase is often wrong; quote the whole claim.
     measured = reading.measured if reading.kind == verdict.kind else reading.main
     parts = [explain(replace(reading, kind=verdict.kind, traps=verdict.traps, measured=measured))]
     if verdict.similar:
         nearest = verdict.similar[0]
-        parts.append(templates["nearest"].format(example=nearest["statement"], label=_label(nearest["kind"], nearest["traps"])))
+        parts.append(templates["nearest"].format(example=nearest["statement"],
+                                                 label=_label(nearest["kind"], nearest["traps"])))
     if (reading.kind, reading.traps) == (verdict.kind, verdict.traps):
-        cues = [reading.cues[_CUE_OF_TRAP[t.value]] for t in verdict.traps if _CUE_OF_TRAP.get(t.value) in reading.cues]
+        cues = [reading.cues[_CUE_OF_TRAP[t.value]] for t in verdict.traps
+                if _CUE_OF_TRAP.get(t.value) in reading.cues]
         parts.append(templates["rules_agree"].format(cue=f' (cue: "{cues[0]}")' if cues else ""))
     else:
         parts.append(templates["rules_differ"].format(rules=_label(reading.kind, reading.traps)))
@@ -105,7 +108,8 @@ def _learned(statement: str, model: LearnedModel) -> Classification:
 def rule_classification(statement: str) -> Classification:
     """The hand-written rules' verdict alone (no confidence, no examples)."""
     r = read(statement)
-    return Classification(kind=r.kind, traps=r.traps, explanation=explain(r), sources=sources_for(r.kind, r.traps))
+    return Classification(kind=r.kind, traps=r.traps, explanation=explain(r),
+                          sources=sources_for(r.kind, r.traps))
 
 
 def classify_statement(statement: str, model: LearnedModel | None = None) -> Classification:

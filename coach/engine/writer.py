@@ -18,7 +18,8 @@ from coach.engine.understand import valid_segment
 from coach.models import Kind, OutcomeCard, Passage, Slot, Trap
 from coach.prompts import load_offline
 
-Act = Literal["ask", "ladder", "counter", "dont_know", "evasive", "bad_input", "explain", "rephrase", "vague", "unclear"]
+Act = Literal["ask", "ladder", "counter", "dont_know", "evasive", "bad_input", "explain", "rephrase", "vague",
+              "unclear"]
 
 
 class Move(BaseModel):
@@ -29,7 +30,8 @@ class Move(BaseModel):
     trap: Trap | None = None
     answer: str = Field(default="", description="The user's last answer, when the move reacts to it.")
     opening: bool = Field(default=False, description="True for the first message of a session.")
-    variant: str = Field(default="", description="A question family other than the slot's own, e.g. behavior_business.")
+    variant: str = Field(default="",
+                         description="A question family other than the slot's own, e.g. behavior_business.")
 
 
 class Writer(Protocol):
@@ -49,7 +51,8 @@ def _pick(options: list[str] | str, seed: str) -> str:
 
 
 def slot_words(session: Session) -> dict[str, str]:
-    """What a question may quote: the statement, the thing it names and the clean segment; never a raw answer."""
+    """What a question may quote: the statement, the thing it names and the clean segment; never a raw
+    answer."""
     from coach.engine.card import output_object
 
     s = session.filled
@@ -113,7 +116,8 @@ class OfflineWriter:
             return opening["multiple"].format(**words)
         if c.kind is Kind.product_outcome and c.traps:
             return opening["product_outcome_trapped"].format(trap_plain=self.bank["explain"][c.traps[0].value]
-                                                             .replace("The catch: ", "").capitalize(), **words)
+                                                             .replace("The catch: ", "").capitalize(),
+                                                             **words)
         if c.kind is Kind.product_outcome and session.good_outcome:
             return opening["product_outcome_good"].format(**words)
         return opening[c.kind.value].format(**words)
@@ -123,7 +127,8 @@ class OfflineWriter:
         intro = _pick(bank["card_intro"], session.id)
         assumed = card.assumed_slots
         names = bank["slot_names"]
-        note = " " + bank["card_assumed"].format(slots=", ".join(names[s.value] for s in assumed)) if assumed else ""
+        note = " " + bank["card_assumed"].format(slots=", ".join(names[s.value] for s in assumed)) \
+            if assumed else ""
         if session.read_back_done or session.outcome_text:
             return f"{intro} **Outcome:** {card.product_outcome}{note} {bank['card_done']}"
         read_back = bank["read_back_card"].format(sentence=card.product_outcome)

@@ -155,7 +155,8 @@ def run_eval(cases: list[CaseDict], settings: Settings, baseline: Classifier | N
         kind = case_type(case)
         row: dict[str, Any] = {"id": case["id"], "type": kind, "file": case.get("_file", "")}
         if kind == "retrieval" and case.get("covered") is False:
-            continue  # an off-library question has no note to find; evals/tools/ask_table.py scores "not covered"
+            # an off-library question has no note to find; evals/tools/ask_table.py scores "not covered"
+            continue
         if kind == "retrieval":
             passages = library_search(knowledge_base(settings), case["question"], k=settings.top_k)
             scored = retrieval_hit(passages, case)

@@ -53,16 +53,21 @@ IN_SHORT_LABEL = "In short:"
 #: Split after . ! or ? (keeping a closing quote or bracket with its sentence) before a capital or digit.
 _SPLIT = re.compile(r"(?:(?<=[.!?][\"')\]])|(?<=[.!?]))\s+(?=[\"'(\[]*[A-Z0-9])")
 _MARKUP = re.compile(r"^\s*(?:[-*+]|\d+[.)]|>|#+)\s*")
-#: snake_case names (`business_link`, `value_moment`, `output_in_disguise`) are the engine's, not the reader's.
+# : snake_case names (`business_link`, `value_moment`, `output_in_disguise`) are the engine's, not the
+# reader's.
 INTERNAL_NAME = re.compile(r"\b[a-z]+_[a-z_]+\b")
-_FOLLOW_UP_CUE = re.compile(r"^\s*(?:and|but|so|also|then|what about|how about|what if|same|does (?:that|this|it)|"
-                            r"is (?:that|this|it)|(?:and )?(?:for|in|with) (?:a|an|the|my|our)\b)", re.IGNORECASE)
+_FOLLOW_UP_CUE = re.compile(r"^\s*(?:and|but|so|also|then|what about|how about|what if|same|does (?:that|"
+                            r"this|it)|is (?:that|this|it)|(?:and )?(?:for|in|with) (?:a|an|the|my|our)\b)",
+                            re.IGNORECASE)
 
-_LEANS_BACK = re.compile(r"^[\"'(]*(?:this|that|these|those|it|its|they|them|their|both|each|either|neither|such|"
-                         r"here|there|first|second|third|then|also|but|so|still|yet|now|instead|otherwise|however|"
-                         r"even|again|another|the same|in each case|two things)\b", re.IGNORECASE)
-_ELLIPTIC_END = re.compile(r"\b(?:does|do|did|is|are|was|were|can|will|would|should|has|have) not\.?$|\bthat door\b")
-_SELF_CONTAINED = re.compile(r"^\s*(?:what|how|why|when|who|which|is|are|can|should|do|does)\b", re.IGNORECASE)
+_LEANS_BACK = re.compile(r"^[\"'(]*(?:this|that|these|those|it|its|they|them|their|both|each|either|neither|"
+                         r"such|here|there|first|second|third|then|also|but|so|still|yet|now|instead|"
+                         r"otherwise|however|even|again|another|the same|in each case|two "
+                         r"things)\b", re.IGNORECASE)
+_ELLIPTIC_END = re.compile(r"\b(?:does|do|did|is|are|was|were|can|will|would|should|has|have) not\.?$|\bthat "
+                           r"door\b")
+_SELF_CONTAINED = re.compile(r"^\s*(?:what|how|why|when|who|which|is|are|can|should|do|does)\b",
+                             re.IGNORECASE)
 
 
 class Searcher(Protocol):
@@ -83,7 +88,8 @@ class _Candidate:
 
 
 def sentences(text: str) -> list[str]:
-    """Plain sentences of a passage: heading and "In short" lines dropped, markdown bullets and emphasis removed."""
+    """Plain sentences of a passage: heading and "In short" lines dropped, markdown bullets and emphasis
+    removed."""
     _, body = split_passage(text)
     out: list[str] = []
     for para in re.split(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+[.)])\s)", body):
@@ -119,7 +125,8 @@ def is_follow_up(question: str, context: str) -> bool:
     if not context.strip():
         return False
     words = len(tokenize(question))
-    return bool(_FOLLOW_UP_CUE.match(question)) or (words <= FOLLOW_UP_WORDS and not _SELF_CONTAINED.match(question))
+    return bool(_FOLLOW_UP_CUE.match(question)) \
+            or (words <= FOLLOW_UP_WORDS and not _SELF_CONTAINED.match(question))
 
 
 def resolve(question: str, context: str = "") -> tuple[str, str]:
@@ -159,7 +166,8 @@ def _candidates(weights: dict[str, float], passages: list[Passage]) -> list[_Can
 def stands_alone(sentence: str) -> bool:
     """A sentence that reads on its own: it does not open by pointing back ("This...", "Both...")
     and does not end on an ellipsis of the sentence before ("...does not.")."""
-    return (not _LEANS_BACK.match(sentence) and not _ELLIPTIC_END.search(sentence) and len(sentence.split()) >= 8
+    return (not _LEANS_BACK.match(sentence) and not _ELLIPTIC_END.search(sentence)
+            and len(sentence.split()) >= 8
             and sentence.lstrip("\"'(")[:1].isupper() and sentence.rstrip()[-1:] in ".!\"'")
 
 
@@ -185,7 +193,8 @@ def _overlap(weights: dict[str, float], text: str) -> float:
 
 def _lead(passages: list[Passage], weights: dict[str, float]) -> list[str]:
     """The direct answer, first sentence first: the top note's curated "In short"; but when one sentence
-    of that note matches the question far better ("how are OKRs scored?"), that sentence, then the "In short"."""
+    of that note matches the question far better ("how are OKRs scored?"), that sentence, then the "In
+    short"."""
     top = passages[0]
     in_short, _ = split_passage(top.text)
     best = _candidates(weights, [top])
@@ -229,7 +238,8 @@ def coverage_score(kb: Any, query: str) -> float | None:
     return max(similarity(part) for part in asked_parts(query))
 
 
-def coverage(kb: Any, query: str, passages: list[Passage] | None = None, min_similarity: float | None = None) -> bool:
+def coverage(kb: Any, query: str, passages: list[Passage] | None = None,
+             min_similarity: float | None = None) -> bool:
     """Whether the library answers a query. With a calibrated embedder (`coverage_threshold`), its coverage
     score must reach the threshold; otherwise (or with `min_similarity=0`) the query must share a word with
     the passages found for it."""
@@ -261,12 +271,14 @@ def answer_offline(kb: Searcher, question: str, k: int = 3, context: str = "",
         return answer
     if follows:
         passages = _with_own_words(kb, question, follows, passages)
-    weights = _weights(kb, query, " ".join(set(tokenize(question)) - set(tokenize(follows))) if follows else "")
+    weights = _weights(kb, query,
+                       " ".join(set(tokenize(question)) - set(tokenize(follows))) if follows else "")
     leads, lead_id = _lead(passages, weights), passages[0].id
     picked: list[_Candidate] = []
     total = sum(weights.values()) or 1.0
     for cand in _candidates(weights, passages):
-        if any(_similar(cand.sentence, s) for s in leads) or any(_similar(cand.sentence, c.sentence) for c in picked):
+        if any(_similar(cand.sentence, s) for s in leads) \
+                or any(_similar(cand.sentence, c.sentence) for c in picked):
             continue
         # Up to two facts from the answering note; one more from another note if it matches the question well.
         own = cand.note_id == lead_id
@@ -295,7 +307,8 @@ def _with_own_words(kb: Any, question: str, context: str, passages: list[Passage
     if not new_words or not passages:
         return passages
     for found in kb.search(f"{question} {passages[0].title}", k=POOL):
-        if not any(new_words & set(tokenize(s)) for s in sentences(found.text) if quotable(s) and stands_alone(s)):
+        if not any(new_words & set(tokenize(s)) for s in sentences(found.text) if quotable(s)
+                   and stands_alone(s)):
             continue
         if any(p.chunk_id == found.chunk_id for p in passages):
             return passages

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 from langchain_core.embeddings import Embeddings as LangChainEmbeddings
 
@@ -68,7 +68,7 @@ class _DualInterface:
     def embed(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def default_space(self) -> str:
+    def default_space(self) -> Space:
         """Vectors are L2-normalised, so cosine distance is the natural space."""
         return "cosine"
 
@@ -77,7 +77,8 @@ class _DualInterface:
 class MiniLMEmbedder(_DualInterface, EmbeddingFunction[Documents]):
     """all-MiniLM-L6-v2 (int8 ONNX): mean-pooled, L2-normalised 384-d sentence vectors."""
 
-    def __init__(self, model_path: str | Path | None = None, tokenizer_path: str | Path | None = None) -> None:
+    def __init__(self, model_path: str | Path | None = None,
+                 tokenizer_path: str | Path | None = None) -> None:
         self.model_path = Path(model_path) if model_path else default_model_path()
         self.tokenizer_path = Path(tokenizer_path) if tokenizer_path else default_tokenizer_path()
         self._explicit = {"model_path": str(model_path) if model_path else None,

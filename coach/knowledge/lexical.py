@@ -16,7 +16,8 @@ from bm25s.stopwords import STOPWORDS_EN
 from coach.knowledge.notes import Chunk
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-STOPWORDS = frozenset(STOPWORDS_EN) | {"s", "t", "us", "we", "our", "i", "my", "me", "can", "how", "what", "why"}
+STOPWORDS = frozenset(STOPWORDS_EN) | {"s", "t", "us", "we", "our", "i", "my", "me", "can", "how", "what",
+                                       "why"}
 # Longest suffix first; each keeps a stem of at least three letters.
 _SUFFIXES = (("ational", "ate"), ("ization", "ize"), ("iveness", "ive"), ("fulness", "ful"),
              ("ements", "e"), ("ement", "e"), ("ments", ""), ("ment", ""), ("ities", "ity"), ("ings", ""),
@@ -42,7 +43,8 @@ def stem(word: str) -> str:
 
 
 # British and American spellings meet in one token: the notes say "behaviour", users type "behavior".
-_SPELLING = ((re.compile(r"(?<=[a-z])(iour|vour|lour|bour|mour|nour)"), lambda m: m.group(1).replace("our", "or")),
+_SPELLING = ((re.compile(r"(?<=[a-z])(iour|vour|lour|bour|mour|nour)"),
+              lambda m: m.group(1).replace("our", "or")),
              (re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations)$"), lambda m: "iz" + m.group(1)),
              (re.compile(r"(?<=[a-z]{2})tre$"), lambda m: "ter"))
 

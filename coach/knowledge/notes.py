@@ -74,7 +74,8 @@ class Note:
         return self.body
 
     def chunks(self) -> list[Chunk]:
-        """The note split by `## ` section, each chunk prefixed with the title, plus its curated answer chunks."""
+        """The note split by `## ` section, each chunk prefixed with the title, plus its curated answer
+        chunks."""
         chunks = chunk_sections(self.id, self.title, self.body, source="corpus", doc_hash=self.hash)
         return chunks + answer_chunks(self)
 
@@ -83,8 +84,8 @@ def answer_chunks(note: Note) -> list[Chunk]:
     """The "In short" chunk (the curated answer) and one chunk per question the note answers."""
     if not note.in_short:
         return []
-    out = [Chunk(f"{note.id}#in-short", note.id, note.title, IN_SHORT, f"{note.title} - {IN_SHORT}\n{note.in_short}",
-                 "corpus", note.hash)]
+    out = [Chunk(f"{note.id}#in-short", note.id, note.title, IN_SHORT,
+                 f"{note.title} - {IN_SHORT}\n{note.in_short}", "corpus", note.hash)]
     for n, question in enumerate(note.questions, start=1):
         out.append(Chunk(f"{note.id}#question-{n}", note.id, note.title, QUESTION, f"{QUESTION}: {question}",
                          "corpus", note.hash))
@@ -107,7 +108,8 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(f"{CHUNKER_VERSION}\n{text}".encode()).hexdigest()[:16]
 
 
-def group_paragraphs(text: str, min_words: int = MIN_CHUNK_WORDS, max_words: int = MAX_CHUNK_WORDS) -> list[str]:
+def group_paragraphs(text: str, min_words: int = MIN_CHUNK_WORDS,
+                     max_words: int = MAX_CHUNK_WORDS) -> list[str]:
     """Join paragraphs into groups of about min..max words; a huge paragraph is split by words."""
     groups: list[str] = []
     current: list[str] = []
@@ -144,7 +146,8 @@ def _sections(body: str) -> list[tuple[str, str]]:
     return [(heading, text) for heading, text in parts if text]
 
 
-def chunk_sections(doc_id: str, title: str, body: str, source: str = "corpus", doc_hash: str = "") -> list[Chunk]:
+def chunk_sections(doc_id: str, title: str, body: str, source: str = "corpus",
+                   doc_hash: str = "") -> list[Chunk]:
     """Chunk a markdown body by `## ` section, with stable, unique chunk ids."""
     chunks: list[Chunk] = []
     seen: set[str] = set()
@@ -157,7 +160,8 @@ def chunk_sections(doc_id: str, title: str, body: str, source: str = "corpus", d
                 slug = f"{slug}-x"
             seen.add(slug)
             label = "Summary" if heading == SUMMARY else heading
-            chunks.append(Chunk(f"{doc_id}#{slug}", doc_id, title, label, f"{title} - {label}\n{piece}", source, doc_hash))
+            chunks.append(Chunk(f"{doc_id}#{slug}", doc_id, title, label, f"{title} - {label}\n{piece}",
+                                source, doc_hash))
     return chunks
 
 

@@ -118,8 +118,8 @@ def _passages(ranked: list[tuple[str, float]], chunks: dict[str, Chunk], k: int)
         if chunk is None or chunk.doc_id in seen:
             continue
         seen.add(chunk.doc_id)
-        out.append(Passage(id=chunk.doc_id, title=chunk.title, section=chunk.section, text=passage_text(chunk, chunks),
-                           score=round(score, 6), chunk_id=chunk.chunk_id,
+        out.append(Passage(id=chunk.doc_id, title=chunk.title, section=chunk.section,
+                           text=passage_text(chunk, chunks), score=round(score, 6), chunk_id=chunk.chunk_id,
                            source="user" if chunk.source == "user" else "corpus"))
         if len(out) == k:
             break
@@ -169,7 +169,8 @@ class KnowledgeBase:
             docs = self.user_docs.load()
             user = {d.doc_id: (d.hash, d.chunks(self.user_docs.text(d))) for d in docs}
             try:
-                embedded = self.store.sync(CORPUS, corpus, force=force) + self.store.sync(USER_DOCS, user, force=force)
+                embedded = self.store.sync(CORPUS, corpus,
+                                           force=force) + self.store.sync(USER_DOCS, user, force=force)
                 self._reload()
             except EmbedderUnavailable:
                 raise
@@ -177,7 +178,8 @@ class KnowledgeBase:
                 if self.settings.chroma_host:
                     raise
                 self.store.reset(f"failed while syncing ({exc.__class__.__name__}: {exc})")
-                embedded = self.store.sync(CORPUS, corpus, force=True) + self.store.sync(USER_DOCS, user, force=True)
+                embedded = self.store.sync(CORPUS, corpus,
+                                           force=True) + self.store.sync(USER_DOCS, user, force=True)
                 self._reload()
             chunks = len(self._index[0]) if self._index else 0
             return BuildReport(notes=len(self._notes), chunks=chunks, embedded=embedded, user_docs=len(docs),
@@ -253,7 +255,8 @@ class KnowledgeBase:
         return None
 
     def term_weights(self, text: str) -> dict[str, float]:
-        """Inverse document frequency (over the indexed chunks) of each word of a text: rare words weigh more."""
+        """Inverse document frequency (over the indexed chunks) of each word of a text: rare words weigh
+        more."""
         chunks, _ = self._ensure_ready()
         with self._lock:
             if self._df is None or self._df[0] is not chunks:

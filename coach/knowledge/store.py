@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import chromadb
 import numpy as np
@@ -50,7 +50,8 @@ def make_client(settings: Settings) -> ClientAPI:
     """An HttpClient when `chroma_host` is set, else a PersistentClient under data_dir/chroma."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                   settings=chroma_settings)
     path = chroma_path(settings)
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
@@ -87,7 +88,8 @@ class IndexStore:
         except Exception as exc:
             if self.settings.chroma_host:
                 raise RuntimeError(
-                    f"Cannot reach the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}: {exc}"
+                    f"Cannot reach the Chroma server at "
+                    f"{self.settings.chroma_host}:{self.settings.chroma_port}: {exc}"
                 ) from exc
             self._wipe(f"could not be opened ({exc.__class__.__name__})")
             client = make_client(self.settings)
@@ -117,7 +119,8 @@ class IndexStore:
         signature = embedder_signature(self.embedder)
         metadata = {"embedder": signature, "hnsw:space": "cosine"}
         try:
-            coll = self.client.get_or_create_collection(name, embedding_function=self.embedder, metadata=metadata)
+            coll = self.client.get_or_create_collection(name, embedding_function=self.embedder,
+                                                        metadata=metadata)
             stale = (coll.metadata or {}).get("embedder") != signature
         except ValueError as exc:  # persisted under another embedding function name
             log.info("collection %s: %s", name, exc)
@@ -156,7 +159,8 @@ class IndexStore:
         indexed = {} if force else self.indexed(name)
         # A document is stale when gone, changed, or only partly indexed (e.g. an interrupted build).
         stale = {doc_id for doc_id, (hashes, ids) in indexed.items()
-                 if doc_id not in docs or hashes != {docs[doc_id][0]} or ids != {c.chunk_id for c in docs[doc_id][1]}}
+                 if doc_id not in docs or hashes != {docs[doc_id][0]}
+                 or ids != {c.chunk_id for c in docs[doc_id][1]}}
         for doc_id in stale:
             self._delete_where(coll, doc_id)
         fresh = [chunk for doc_id, (_, chunks) in docs.items() if doc_id in stale or doc_id not in indexed
@@ -193,8 +197,8 @@ class IndexStore:
     def chunks(self, name: str) -> list[Chunk]:
         """Every chunk stored in a collection, in a stable order."""
         got = self.collection(name).get(include=["documents", "metadatas"])
-        found = [_chunk(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [],
-                                                                 strict=False)]
+        found = [_chunk(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"] or [],
+                                                                  got["metadatas"] or [], strict=False)]
         return sorted(found, key=lambda c: c.chunk_id)
 
     def dense(self, vector: Iterable[float], n: int) -> list[DenseHit]:
@@ -204,8 +208,12 @@ class IndexStore:
             size = self.count(name)
             if not size:
                 continue
-            res = self.collection(name).query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=min(n, size), include=["distances"])
-            hits.extend(DenseHit(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=False))
+            query: Any = [np.asarray(vector, dtype=np.float32)]  # chromadb's union type wants int32 too
+            res = self.collection(name).query(query_embeddings=query, n_results=min(n, size),
+                                              include=["distances"])
+            distances = cast(list[list[float]], res["distances"])  # asked for in `include`
+            hits.extend(DenseHit(cid, 1.0 - float(d))
+                        for cid, d in zip(res["ids"][0], distances[0], strict=False))
         return sorted(hits, key=lambda h: -h.score)[:n]
 
     def close(self) -> None:
@@ -233,7 +241,7 @@ def _metadata(chunk: Chunk, order: int) -> dict[str, Any]:
             "source": chunk.source, "doc_hash": chunk.doc_hash, "order": order}
 
 
-def _chunk(chunk_id: str, document: str | None, meta: dict[str, Any] | None) -> Chunk:
+def _chunk(chunk_id: str, document: str | None, meta: Mapping[str, Any] | None) -> Chunk:
     meta = meta or {}
     return Chunk(chunk_id, str(meta.get("doc_id", chunk_id.split("#")[0])), str(meta.get("title", "")),
                  str(meta.get("section", "")), document or "", str(meta.get("source", "corpus")),

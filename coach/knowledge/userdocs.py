@@ -74,8 +74,8 @@ class UserDoc:
 
     def chunks(self, text: str) -> list[Chunk]:
         """Paragraph groups of ~150-250 words, each prefixed with the title."""
-        return [Chunk(f"{self.doc_id}#p{n}", self.doc_id, self.title, f"Part {n}", f"{self.title} - Part {n}\n{piece}",
-                      "user", self.hash)
+        return [Chunk(f"{self.doc_id}#p{n}", self.doc_id, self.title, f"Part {n}",
+                      f"{self.title} - Part {n}\n{piece}", "user", self.hash)
                 for n, piece in enumerate(group_paragraphs(text), start=1)]
 
 
@@ -94,7 +94,8 @@ class UserDocStore:
             rows = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return []
-        docs = [UserDoc(**row) for row in rows if isinstance(row, dict) and set(row) == {"doc_id", "title", "path", "hash"}]
+        docs = [UserDoc(**row) for row in rows if isinstance(row, dict)
+                and set(row) == {"doc_id", "title", "path", "hash"}]
         return [d for d in docs if self.copy_path(d).is_file()]
 
     def save(self, docs: list[UserDoc]) -> None:
@@ -189,7 +190,8 @@ def _ingest_one(index: IndexStore, store: UserDocStore, docs: list[UserDoc], fil
     digest = content_hash(text)
     same = next((d for d in docs if d.hash == digest), None)
     if same is not None:
-        return FileResult(str(file), "skipped", f"duplicate: same content as {same.doc_id} ({same.path})", same.doc_id)
+        return FileResult(str(file), "skipped", f"duplicate: same content as {same.doc_id} ({same.path})",
+                          same.doc_id)
     previous = next((d for d in docs if d.path == str(file.resolve())), None)
     doc = describe(file, text, {d.doc_id for d in docs if d is not previous})
     if previous is not None:
@@ -209,5 +211,7 @@ def _ingest_one(index: IndexStore, store: UserDocStore, docs: list[UserDoc], fil
     store.save(docs)
     status: Status = "updated" if previous is not None else "ingested"
     words = len(text.split())
-    return FileResult(str(file), status, f"{words} words in {len(chunks)} chunk{'s' if len(chunks) != 1 else ''} as '{doc.doc_id}'", doc.doc_id,
+    return FileResult(str(file), status,
+                      f"{words} words in {len(chunks)} chunk{'s' if len(chunks) != 1 else ''} as "
+                      f"'{doc.doc_id}'", doc.doc_id,
                       len(chunks))

@@ -49,11 +49,12 @@ ACT_RULE: dict[str, str] = {
                  "then ask about the target slot",
     "evasive": "the last answer was too vague to use; ask again, more concretely, with a hint",
     "bad_input": "the last input could not be read; ask again simply",
-    "explain": "they asked what the catch is; explain the trap below in plain words, then ask about the target slot",
+    "explain": "they asked what the catch is; explain the trap below in plain words, then ask about the "
+               "target slot",
     "rephrase": "ask about the target slot again, in other words than before",
     "vague": "the last answer said who wanted it, not what it does for them; ask what it lets them do",
-    "unclear": "the last answer could not go on the card as said: the problem today, talk about the work, or not "
-               "an action; ask for it again in a few plain words",
+    "unclear": "the last answer could not go on the card as said: the problem today, talk about the work, or "
+               "not an action; ask for it again in a few plain words",
 }
 
 

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
@@ -62,7 +62,8 @@ def parse_url(url: str) -> URL:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
         raise StoreError("COACH_DATABASE_URL is not a database URL; expected e.g. "
-                         "postgresql://user:password@host:5432/coach or sqlite:///path/to/sessions.db.") from None
+                         "postgresql://user:password@host:5432/coach or "
+                         "sqlite:///path/to/sessions.db.") from None
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise StoreError(f"COACH_DATABASE_URL names the database '{backend}'; only sqlite and postgresql are "
@@ -173,7 +174,8 @@ def migrate(engine: Engine) -> str:
 
 
 def open_engine(url: str, busy_timeout: float = 10.0) -> Engine:
-    """Parse, connect, check and migrate; any failure is one StoreError line naming the (password-free) URL."""
+    """Parse, connect, check and migrate; any failure is one StoreError line naming the (password-free)
+    URL."""
     parsed = parse_url(url)
     engine = make_engine(parsed, busy_timeout)
     try:
@@ -187,7 +189,8 @@ def open_engine(url: str, busy_timeout: float = 10.0) -> Engine:
         engine.dispose()
         if is_damage(err):
             raise
-        raise StoreError(f"The database at {safe_url(parsed)} cannot be reached or opened: {first_line(err)}") from None
+        raise StoreError(f"The database at {safe_url(parsed)} cannot be reached or opened: "
+                         f"{first_line(err)}") from None
     except SQLAlchemyError as err:
         engine.dispose()
         raise StoreError(f"The database at {safe_url(parsed)} cannot be used: {first_line(err)}") from None
@@ -196,11 +199,12 @@ def open_engine(url: str, busy_timeout: float = 10.0) -> Engine:
 
 def _check_sqlite(engine: Engine) -> None:
     """WAL mode and a quick integrity check; damage raises the driver's error for the caller to report."""
-    Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+    Path(cast(str, engine.url.database)).parent.mkdir(parents=True, exist_ok=True)
     raw = engine.raw_connection()  # outside any transaction: journal_mode cannot change inside one
     try:
-        raw.driver_connection.execute("PRAGMA journal_mode = WAL")  # persistent: set once per file
-        check = raw.driver_connection.execute("PRAGMA quick_check").fetchone()
+        driver = cast(sqlite3.Connection, raw.driver_connection)
+        driver.execute("PRAGMA journal_mode = WAL")  # persistent: set once per file
+        check = driver.execute("PRAGMA quick_check").fetchone()
         if not check or check[0] != "ok":
             raise sqlite3.DatabaseError(f"database disk image is malformed ({check[0] if check else '?'})")
     finally:

@@ -45,8 +45,8 @@ class RoomsMixin:
             room = Room(code=new_code(), name=name, facilitator=facilitator, created=self.clock().isoformat())
             try:
                 with self._db(write=True) as db:
-                    db.execute(t.rooms.insert().values(code=room.code, name=room.name, facilitator=facilitator,
-                                                       created=room.created))
+                    db.execute(t.rooms.insert().values(code=room.code, name=room.name,
+                                                       facilitator=facilitator, created=room.created))
                     db.execute(update(t.users).where(t.users.c.id == facilitator).values(role="facilitator"))
                 return room
             except StoreError as err:  # a taken code is drawn again; anything else is reported
@@ -74,7 +74,8 @@ class RoomsMixin:
         """Close a room to new trainees (its results stay); only its facilitator can."""
         with self._db(write=True) as db:
             done = db.execute(update(t.rooms).where(t.rooms.c.code == normalize_code(code),
-                                                    t.rooms.c.facilitator == facilitator, t.rooms.c.closed.is_(None))
+                                                    t.rooms.c.facilitator == facilitator,
+                                                    t.rooms.c.closed.is_(None))
                               .values(closed=self.clock().isoformat()))
             return done.rowcount > 0
 
@@ -82,10 +83,12 @@ class RoomsMixin:
         """Join the room with this code (joining again just makes it the current room)."""
         room = self.room(code)
         if room is None:
-            raise StoreError(f"There is no room with the code '{code.strip()[:20]}'. Check it with your facilitator.")
+            raise StoreError(f"There is no room with the code '{code.strip()[:20]}'. Check it with your "
+                             f"facilitator.")
         if room.closed:
             raise StoreError(f"Room {room.code} is closed.")
-        stmt = self._upsert(t.room_members, {"room": room.code, "member": member, "joined": self.clock().isoformat()},
+        stmt = self._upsert(t.room_members,
+                            {"room": room.code, "member": member, "joined": self.clock().isoformat()},
                             ["room", "member"], lambda ex: {"joined": ex.joined})
         with self._db(write=True) as db:
             db.execute(stmt)
@@ -113,7 +116,8 @@ class RoomsMixin:
             return None
         m, u, p, s = t.room_members.c, t.users.c, t.room_practice.c, t.sessions.c
         with self._db() as db:
-            members = db.execute(select(m.member, func.coalesce(u.name, m.member)).outerjoin(t.users, u.id == m.member)
+            members = db.execute(select(m.member, func.coalesce(u.name, m.member))
+                                 .outerjoin(t.users, u.id == m.member)
                                  .where(m.room == room.code).order_by(m.joined)).all()
             scores = {r[0]: (r[1], r[2]) for r in db.execute(
                 select(p.learner, p.drills, p.correct).where(p.room == room.code))}
@@ -129,8 +133,9 @@ class RoomsMixin:
                 card = (json.loads(raw).get("card") or {})
                 if card.get("product_outcome"):
                     cards[owner].append(str(card["product_outcome"]))
-        rows = [TraineeRow(member=mid, name=name, drills=scores.get(mid, (0, 0))[0], correct=scores.get(mid, (0, 0))[1],
-                           cards=cards.get(mid, []), sessions=counts.get(mid, 0)) for mid, name in members]
+        rows = [TraineeRow(member=mid, name=name, drills=scores.get(mid, (0, 0))[0],
+                           correct=scores.get(mid, (0, 0))[1], cards=cards.get(mid, []),
+                           sessions=counts.get(mid, 0)) for mid, name in members]
         by_trap: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
         for _learner, trap, attempts, misses in traps:
             agg = by_trap[trap]

@@ -108,7 +108,8 @@ def _write_lock(path: Path | None) -> threading.Lock:
 
 
 def owned(column: Any, owner: Any, include_unowned: bool = False) -> Any:
-    """The WHERE clause for `owner` (ANY: no filter); `include_unowned` adds rows saved before users existed."""
+    """The WHERE clause for `owner` (ANY: no filter); `include_unowned` adds rows saved before users
+    existed."""
     if owner is ANY:
         return True
     clause = column == owner
@@ -129,15 +130,16 @@ class SessionStore(RoomsMixin):
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             url = f"sqlite:///{self.path.resolve()}"
+        assert url is not None  # given, or made from the path above
         self.url = url
         self.clock = clock
         try:
-            self.engine = open_engine(url, busy_timeout)  # type: ignore[arg-type]
+            self.engine = open_engine(url, busy_timeout)
         except (DBAPIError, sqlite3.DatabaseError, OSError) as err:
             if self.path is not None and is_damage(err):
                 raise self._damaged(err) from None
-            raise StoreError(f"The sessions database at {safe_url(url)} cannot be opened ({first_line(err)}).") \
-                from None
+            raise StoreError(f"The sessions database at {safe_url(url)} cannot be opened "
+                             f"({first_line(err)}).") from None
         self.dialect = self.engine.dialect.name
 
     @classmethod
@@ -177,14 +179,16 @@ class SessionStore(RoomsMixin):
             except DBAPIError as err:
                 raise self._error(err) from None
             except SQLAlchemyError as err:
-                raise StoreError(f"The sessions database failed ({first_line(err)}); please try again.") from None
+                raise StoreError(f"The sessions database failed ({first_line(err)}); "
+                                 "please try again.") from None
             finally:
                 conn.close()
 
     def _error(self, err: DBAPIError) -> StoreError:
         if self.path is not None and is_damage(err):
             return self._damaged(err)
-        return StoreError(f"The sessions database is busy or unavailable ({first_line(err)}); please try again.")
+        return StoreError(f"The sessions database is busy or unavailable ({first_line(err)}); please try "
+                          f"again.")
 
     def _damaged(self, err: Exception) -> StoreError:
         """Keep a copy of the damaged file and explain; the original is left where it is."""
@@ -207,7 +211,7 @@ class SessionStore(RoomsMixin):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         return cls(path, **kwargs), copy
 
-    def _upsert(self, table: Any, values: dict[str, Any], keys: list[str], set_: Callable[[Any], dict]) -> Any:
+    def _upsert(self, table: Any, values: dict[str, Any], keys: list[str], set_: Callable[..., dict]) -> Any:
         insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         stmt = insert(table).values(**values)
         return stmt.on_conflict_do_update(index_elements=keys, set_=set_(stmt.excluded))
@@ -224,7 +228,8 @@ class SessionStore(RoomsMixin):
                   "owner": owner, "room": room}
         stmt = self._upsert(t.sessions, values, ["id"], lambda ex: {
             "title": ex.title, "statement": ex.statement, "status": ex.status, "updated": ex.updated,
-            "json": ex.json, "owner": func.coalesce(c.owner, ex.owner), "room": func.coalesce(c.room, ex.room)})
+            "json": ex.json, "owner": func.coalesce(c.owner, ex.owner),
+            "room": func.coalesce(c.room, ex.room)})
         with self._db(write=True) as db:
             db.execute(stmt)
 
@@ -232,7 +237,8 @@ class SessionStore(RoomsMixin):
         """The saved session, exactly as saved; None when there is none with this id for this owner."""
         c = t.sessions.c
         with self._db() as db:
-            row = db.execute(select(c.json).where(c.id == session_id, owned(c.owner, owner, include_unowned))).first()
+            row = db.execute(select(c.json)
+                             .where(c.id == session_id, owned(c.owner, owner, include_unowned))).first()
         if row is None:
             return None
         try:
@@ -240,8 +246,8 @@ class SessionStore(RoomsMixin):
         except ValidationError:
             raise StoreError(f"The saved session {session_id} cannot be read; it is kept as it is.") from None
 
-    def list(self, limit: int = 200, owner: Any = ANY, include_unowned: bool = False, search: str | None = None,
-             room: str | None = None) -> list[SessionSummary]:
+    def list(self, limit: int = 200, owner: Any = ANY, include_unowned: bool = False,
+             search: str | None = None, room: str | None = None) -> list[SessionSummary]:
         """Saved sessions, most recently updated first; `search` matches the title, name or statement."""
         c = t.sessions.c
         query = select(func.coalesce(c.label, c.title), c.id, c.statement, c.status, c.created, c.updated,
@@ -258,11 +264,13 @@ class SessionStore(RoomsMixin):
                                owner=r[6], room=r[7]) for r in rows]
 
     def rename(self, session_id: str, title: str, owner: Any = ANY, include_unowned: bool = False) -> bool:
-        """Give a session its own name in the list (an empty name restores the statement); True when renamed."""
+        """Give a session its own name in the list (an empty name restores the statement); True when
+        renamed."""
         c = t.sessions.c
         name = " ".join(title.split())[:120] or None
         with self._db(write=True) as db:
-            done = db.execute(update(t.sessions).where(c.id == session_id, owned(c.owner, owner, include_unowned))
+            done = db.execute(update(t.sessions)
+                              .where(c.id == session_id, owned(c.owner, owner, include_unowned))
                               .values(label=name))
             return done.rowcount > 0
 
@@ -270,7 +278,8 @@ class SessionStore(RoomsMixin):
         """Delete a session of this owner; True when there was one."""
         c = t.sessions.c
         with self._db(write=True) as db:
-            done = db.execute(delete(t.sessions).where(c.id == session_id, owned(c.owner, owner, include_unowned)))
+            done = db.execute(delete(t.sessions)
+                              .where(c.id == session_id, owned(c.owner, owner, include_unowned)))
             return done.rowcount > 0
 
     def export_json(self, session_id: str, owner: Any = ANY, include_unowned: bool = False) -> str:
@@ -290,7 +299,8 @@ class SessionStore(RoomsMixin):
             if row is None:
                 raise StoreError(f"There is no saved session {session_id}.")
             session = Session.model_validate_json(row[0])
-            if not 0 <= turn_index < len(session.transcript) or session.transcript[turn_index].role is not Role.coach:
+            if not 0 <= turn_index < len(session.transcript) \
+                    or session.transcript[turn_index].role is not Role.coach:
                 raise StoreError("Feedback can only be given on a coach message.")
             turn = session.transcript[turn_index]
             turn.feedback = feedback
@@ -323,7 +333,8 @@ class SessionStore(RoomsMixin):
                 stmts.append(self._upsert(table, keys | {"trap": trap} | counts, [*keys, "trap"],
                                           lambda ex, tb=table: {"attempts": tb.c.attempts + 1,
                                                                 "misses": tb.c.misses + ex.misses,
-                                                                "false_alarms": tb.c.false_alarms + ex.false_alarms}))
+                                                                "false_alarms": tb.c.false_alarms
+                                                                + ex.false_alarms}))
         with self._db(write=True) as db:
             for stmt in stmts:
                 db.execute(stmt)

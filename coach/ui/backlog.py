@@ -26,7 +26,8 @@ MAX_ROWS = 500
 MAX_BYTES = 2 * 1024 * 1024
 COLUMN_NAMES = ("statement", "item", "title", "feature")
 _BULLET = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,3}[.)])\s+")
-#: Writes a row's draft with a model: (statement, verdict, offline advice) -> advice; returns the offline one on failure.
+# : Writes a row's draft with a model: (statement, verdict, offline advice) -> advice; returns the offline one
+# on failure.
 RowDrafter = Callable[[str, Classification, RowAdvice], RowAdvice]
 
 
@@ -41,7 +42,8 @@ class Backlog:
 
 @dataclass
 class Row:
-    """One reviewed statement: its labels, advice and draft card (drafted rows only), or the problem that stopped it."""
+    """One reviewed statement: its labels, advice and draft card (drafted rows only), or the problem that
+    stopped it."""
 
     line: int
     statement: str
@@ -171,7 +173,8 @@ def from_csv(data: bytes) -> Backlog:
 
 
 def _embeddings(texts: list[str]):  # noqa: ANN202 - numpy array or None
-    """MiniLM vectors of the statements, or None when the encoder is not installed (then exact repeats only)."""
+    """MiniLM vectors of the statements, or None when the encoder is not installed (then exact repeats
+    only)."""
     try:
         from coach.minilm import encode
 
@@ -185,7 +188,8 @@ def flag_duplicates(rows: list[Row]) -> None:
     """Mark rows that repeat an earlier one (same normalised text, or a rewording by embedding similarity)."""
     good = [r for r in rows if r.advice is not None]
     texts = [r.statement for r in good]
-    for index, (earlier, similarity) in duplicates(texts, _embeddings(texts) if len(texts) > 1 else None).items():
+    for index, (earlier, similarity) in duplicates(texts,
+                                                   _embeddings(texts) if len(texts) > 1 else None).items():
         row, first = good[index], good[earlier]
         advice = row.advice
         assert advice is not None
@@ -196,7 +200,7 @@ def flag_duplicates(rows: list[Row]) -> None:
             advice.reason = f"Duplicate of line {first.line}."
 
 
-def review(backlog: Backlog, coach: Coach | None = None, progress: Callable[[int, int], None] | None = None,
+def review(backlog: Backlog, coach: Coach | None = None, progress: Callable[[int, int], object] | None = None,
            drafter: RowDrafter | None = None) -> list[Row]:
     """Kind, traps, the question and a draft where there is enough, per statement; duplicates flagged.
 

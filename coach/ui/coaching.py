@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import cast
 
 import streamlit as st
 
 from coach.engine.session import SLOT_ORDER, Session
 from coach.identity import User
-from coach.models import Role, Turn
+from coach.models import OutcomeCard, Role, Turn
 from coach.settings import MAX_INPUT_CHARS
-from coach.store import ANY, SessionStore, StoreError
+from coach.store import ANY, Feedback, SessionStore, StoreError
 from coach.textinput import InputError
 from coach.ui import identity, services
 from coach.ui.export import card_json, card_markdown
@@ -35,7 +36,7 @@ log = logging.getLogger("coach.ui")
 
 PARAM = "session"
 _VALID_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_THUMBS = {0: "down", 1: "up"}
+_THUMBS: dict[int | None, Feedback] = {0: "down", 1: "up"}
 
 
 def remember(session_id: str | None) -> None:
@@ -84,7 +85,8 @@ def _start(store: SessionStore, text: str, user: User) -> Session | None:
                 session.transcript[-1].notice = notice
             store.save(session, owner=user.id if user.named else None, room=room.code if room else None)
             cited = len({p.id for t in session.transcript for p in t.evidence})
-            status.update(label=f"Library searched: {cited} note{'s' if cited != 1 else ''} cited", state="complete")
+            status.update(label=f"Library searched: {cited} note{'s' if cited != 1 else ''} cited",
+                          state="complete")
     except InputError as err:
         st.error(str(err))
         return None
@@ -146,12 +148,12 @@ def show_transcript(store: SessionStore, session: Session) -> None:
 
 EDITABLE = [("product_outcome", "Product outcome"), ("who", "Who"), ("behavior", "Behaviour"),
             ("value_moment", "Value moment"), ("metric_name", "Metric"), ("definition", "Definition"),
-            ("baseline", "Baseline"), ("target", "Target"), ("time_frame", "Time frame"), ("guardrail", "Guardrail"),
-            ("business_outcome", "Business outcome")]
+            ("baseline", "Baseline"), ("target", "Target"), ("time_frame", "Time frame"),
+            ("guardrail", "Guardrail"), ("business_outcome", "Business outcome")]
 
 
 def _card_value(session: Session, key: str) -> str:
-    card = session.card
+    card = cast(OutcomeCard, session.card)  # the form shows only with a card
     metric = {"metric_name": "name", "definition": "definition", "baseline": "baseline", "target": "target",
               "time_frame": "time_frame"}
     return getattr(card.metric, metric[key]) if key in metric else getattr(card, key)
@@ -159,11 +161,12 @@ def _card_value(session: Session, key: str) -> str:
 
 def edit_card_form(store: SessionStore, session: Session) -> None:
     """Every card field editable by hand; the self-checks run again on the new wording."""
+    card = cast(OutcomeCard, session.card)  # the form shows only with a card
     with st.expander("Edit the card"), st.form(f"edit-{session.id}"):
         values = {key: st.text_area(label, value=_card_value(session, key), max_chars=MAX_INPUT_CHARS,
                                     key=f"edit-{key}", height=68) for key, label in EDITABLE}
         values["outcome_type"] = st.selectbox("Outcome type", ["learning", "performance"],
-                                              index=0 if session.card.outcome_type == "learning" else 1,
+                                              index=0 if card.outcome_type == "learning" else 1,
                                               key="edit-outcome_type")
         if not st.form_submit_button("Save changes"):
             return
@@ -185,7 +188,8 @@ def show_card_panel(store: SessionStore, session: Session) -> None:
         st.subheader("What we know so far")
         known = [(SLOT_LABELS[s], session.slots[s]) for s in SLOT_ORDER if s in session.slots]
         if known:
-            st.markdown("\n".join(f"- **{label}** ({ORIGIN_LABELS.get(fill.origin, fill.origin)}): {plain(fill.text)}"
+            st.markdown("\n".join(f"- **{label}** ({ORIGIN_LABELS.get(fill.origin, fill.origin)}): "
+                                  f"{plain(fill.text)}"
                                   for label, fill in known))
         else:
             st.caption("The card fills in as you answer.")
@@ -198,8 +202,9 @@ def show_card_panel(store: SessionStore, session: Session) -> None:
     st.graphviz_chart(value_ladder_dot(session), alt="Value ladder from the output to the business outcome")
     if card is not None:
         left, right = st.columns(2)
-        left.download_button("Download Markdown", card_markdown(card), file_name=f"outcome-card-{session.id}.md",
-                             mime="text/markdown", on_click="ignore", key="dl-md")
+        left.download_button("Download Markdown", card_markdown(card),
+                             file_name=f"outcome-card-{session.id}.md", mime="text/markdown",
+                             on_click="ignore", key="dl-md")
         right.download_button("Download JSON", card_json(card), file_name=f"outcome-card-{session.id}.json",
                               mime="application/json", on_click="ignore", key="dl-json")
 
@@ -245,7 +250,8 @@ def _start_over() -> None:
 
 
 def _stash() -> None:
-    """Chat callback: keep the text for the page body, which handles it before drawing anything that depends on it."""
+    """Chat callback: keep the text for the page body, which handles it before drawing anything that depends
+    on it."""
     st.session_state["chat_text"] = st.session_state.get("chat")
 
 
@@ -275,7 +281,8 @@ def page() -> None:
         st.info("There is no answer to undo yet.")
     text = st.session_state.pop("chat_text", None)
     if text and len(text) > MAX_INPUT_CHARS:
-        st.warning(f"That message has {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}. Nothing was sent. "
+        st.warning(f"That message has {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}. Nothing "
+                   f"was sent. "
                    "Shorten it and send it again; here it is to copy from:")
         st.code(text, language=None, wrap_lines=True)
         text = None
@@ -287,13 +294,16 @@ def page() -> None:
             st.info("Type the next statement to start a new session; the last one is kept under Sessions.")
             session = None
     # Drawn after the turn is handled, so its placeholder fits the new state (it stays pinned at the bottom).
-    st.chat_input("Your answer" if session else "A goal, roadmap item or metric, e.g. 'Deliver an Android app'",
+    st.chat_input("Your answer" if session else "A goal, roadmap item or metric, e.g. 'Deliver an Android "
+                                                "app'",
                   key="chat", on_submit=_stash)
     with toolbar:
         left, middle, right, _ = st.columns([1, 1, 1, 1])
-        left.button("Draft the card now", key="draft", on_click=_draft_now, args=(store, session.id if session else ""),
+        left.button("Draft the card now", key="draft", on_click=_draft_now,
+                    args=(store, session.id if session else ""),
                     disabled=session is None or session.status == "done")
-        middle.button("Undo my last answer", key="undo", on_click=_undo, args=(store, session.id if session else ""),
+        middle.button("Undo my last answer", key="undo", on_click=_undo,
+                      args=(store, session.id if session else ""),
                       disabled=session is None or not session.snapshots)
         right.button("Start over", key="restart", on_click=_start_over, disabled=session is None)
     if session is None:

@@ -56,7 +56,8 @@ def load_drills(folder: Path = DEV_DIR) -> tuple[Drill, ...]:
     for case in cases:
         expect = case.get("expect") or {}
         if "statement" in case and "kind" in expect:
-            drills.append(Drill(id=str(case["id"]), statement=str(case["statement"]), kind=Kind(expect["kind"]),
+            drills.append(Drill(id=str(case["id"]), statement=str(case["statement"]),
+                                kind=Kind(expect["kind"]),
                                 traps=frozenset(Trap(t) for t in expect.get("traps") or []),
                                 note=str(case.get("note") or "")))
     return tuple(drills)

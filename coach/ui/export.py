@@ -17,8 +17,8 @@ from coach.ui.backlog import Row
 
 __all__ = ["card_json", "card_markdown", "rows_csv", "rows_markdown", "session_markdown"]
 
-CSV_COLUMNS = ["line", "statement", "kind", "traps", "trap", "question", "draft", "duplicate_of", "product_outcome",
-               "metric", "guardrail", "business_outcome", "outcome_type", "problem"]
+CSV_COLUMNS = ["line", "statement", "kind", "traps", "trap", "question", "draft", "duplicate_of",
+               "product_outcome", "metric", "guardrail", "business_outcome", "outcome_type", "problem"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -76,11 +76,13 @@ def rows_csv(rows: Sequence[Row]) -> bytes:
 
 
 def rows_markdown(rows: Sequence[Row]) -> str:
-    """The reviewed backlog: one section per row (trap, question, draft and card), problems listed at the end."""
+    """The reviewed backlog: one section per row (trap, question, draft and card), problems listed at the
+    end."""
     good = [r for r in rows if r.advice is not None]
     bad = [r for r in rows if r.advice is None]
     drafted = sum(1 for r in good if r.card is not None)
-    lines = ["# Backlog review", "", f"{len(good)} statements reviewed ({drafted} drafted, {len(good) - drafted} "
+    lines = ["# Backlog review", "",
+             f"{len(good)} statements reviewed ({drafted} drafted, {len(good) - drafted} "
              f"need coaching), {len(bad)} skipped.", ""]
     for row in good:
         advice = row.advice

@@ -79,7 +79,8 @@ def opportunity_tree_dot(card: OutcomeCard) -> str:
         dot += f"  outcome -> s{i};\n"
     parent = "s0" if card.alternatives else "outcome"
     for i, item in enumerate(card.assumptions):
-        text = dot_label(f"Assumption: {item.assumption}", 30)[:-1] + "\\n" + dot_label(f"Test: {item.test}", 30)[1:]
+        text = dot_label(f"Assumption: {item.assumption}",
+                         30)[:-1] + "\\n" + dot_label(f"Test: {item.test}", 30)[1:]
         dot += _node(f"a{i}", text, fill="#fdf1e1")
         dot += f"  {parent} -> a{i} [style=dashed];\n"
     return dot + "}\n"

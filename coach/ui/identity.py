@@ -90,7 +90,8 @@ def _set_cookie(value: str) -> None:
     age = _YEAR if value else 0
     quoted = json.dumps(value).replace("<", "\\u003c")
     st.html(f"<script>document.cookie = '{COOKIE}=' + encodeURIComponent({quoted}) + "
-            f"'; path=/; max-age={age}; SameSite=Lax';</script>", unsafe_allow_javascript=True, width="content")
+            f"'; path=/; max-age={age}; SameSite=Lax';</script>", unsafe_allow_javascript=True,
+            width="content")
 
 
 def register(store: object, user: User) -> None:
@@ -112,7 +113,8 @@ def require_user(why: str = "to keep your work") -> User | None:
 
 def name_form(label: str = "Your name", key: str = "pick-name") -> None:
     """A text box to pick a name (Enter to apply); a valid name reruns the page as that user."""
-    typed = st.text_input(label, key=key, max_chars=60, placeholder="Your sessions and scores are kept under it")
+    typed = st.text_input(label, key=key, max_chars=60,
+                          placeholder="Your sessions and scores are kept under it")
     if not typed:
         return
     try:

@@ -103,20 +103,22 @@ def _show_turn(index: int, turn: dict) -> None:
             st.caption(plain(f"Read as a follow-up to: {answer.follow_up_of}"))
         st.markdown(_answer_markdown(answer.answer))
         titles = {p.id: p.title for p in [*answer.sources, *answer.nearest]}
-        cited = [i for i in dict.fromkeys(_CITED.findall(answer.answer)) if i in titles] or [p.id for p in answer.nearest]
+        cited = [i for i in dict.fromkeys(_CITED.findall(answer.answer)) if i in titles] \
+            or [p.id for p in answer.nearest]
         label = "Sources" if answer.covered else "Nearest notes"
         if cited:
             st.caption(f"{label}: open a note to read it whole.")
             for note_id in cited:
-                st.button(f"{titles[note_id]} ({note_id})", key=f"cite-{index}-{note_id}", icon=":material/description:",
-                          on_click=open_note, args=(note_id,))
+                st.button(f"{titles[note_id]} ({note_id})", key=f"cite-{index}-{note_id}",
+                          icon=":material/description:", on_click=open_note, args=(note_id,))
         for passage in answer.sources:
             with st.expander(plain(f"{passage.title} ({passage.id})")):
                 show_passage(passage)
 
 
 def ask_section() -> None:
-    """A conversation with the library: every question and answer kept, follow-ups read with the last question."""
+    """A conversation with the library: every question and answer kept, follow-ups read with the last
+    question."""
     note_view()
     history: list[dict] = st.session_state.setdefault(HISTORY, [])
     conversation = st.container()

@@ -97,7 +97,8 @@ def page() -> None:
     drill = drills[pos % len(drills)]
     st.markdown(f"**Statement {pos + 1}**")
     st.info(plain(drill.statement))
-    checked: dict[tuple[str, int], tuple[Kind | None, set[Trap]]] = st.session_state.setdefault("drills_checked", {})
+    checked: dict[tuple[str, int],
+                  tuple[Kind | None, set[Trap]]] = st.session_state.setdefault("drills_checked", {})
     done = (learner, pos) in checked
     kind = st.radio("What kind is it?", list(Kind), index=None, horizontal=True, format_func=label,
                     key=f"kind-{learner}-{pos}", disabled=done)

@@ -23,7 +23,8 @@ def _join(store: SessionStore, user: User) -> None:
     st.subheader("Join a room")
     current = store.current_room(user.id)
     if current is not None:
-        st.success(f"You are in room **{current.code}** ({plain(current.name)}). Your practice drills and new "
+        st.success(f"You are in room **{current.code}** ({plain(current.name)}). Your practice drills and "
+                   f"new "
                    "coaching sessions count for it.")
         if st.button("Leave the room", key="leave-room"):
             store.leave_room(current.code, user.id)
@@ -71,8 +72,8 @@ def _show_report(report: RoomReport) -> None:
     left, right, _ = st.columns([1, 1, 2])
     left.download_button("Export Markdown", report_markdown(report), file_name=f"room-{room.code}.md",
                          mime="text/markdown", on_click="ignore", key=f"room-md-{room.code}")
-    right.download_button("Export CSV", report_csv(report), file_name=f"room-{room.code}.csv", mime="text/csv",
-                          on_click="ignore", key=f"room-csv-{room.code}")
+    right.download_button("Export CSV", report_csv(report), file_name=f"room-{room.code}.csv",
+                          mime="text/csv", on_click="ignore", key=f"room-csv-{room.code}")
 
 
 @st.fragment(run_every=REFRESH_S)
@@ -105,7 +106,7 @@ def _facilitate(store: SessionStore, user: User) -> None:
     if st.session_state.get("room-pick") not in codes:
         st.session_state["room-pick"] = codes[0]
     names = {r.code: f"{r.code} - {r.name}" + (" (closed)" if r.closed else "") for r in rooms}
-    code = st.selectbox("Your rooms", codes, format_func=names.get, key="room-pick")
+    code: str = st.selectbox("Your rooms", codes, format_func=names.__getitem__, key="room-pick")
     _live_view(code, user.id)
     room = next(r for r in rooms if r.code == code)
     if not room.closed and st.button("Close this room to new trainees", key=f"close-{code}"):

@@ -1,4 +1,5 @@
-"""The LLM engine's drafter for Workshop rows: a model draft per row, validated for meaning, offline on any failure.
+"""The LLM engine's drafter for Workshop rows: a model draft per row, validated for meaning, offline on any
+failure.
 
 A model draft is used only when it reads as a clean product outcome (the classifier finds
 no trap in it that a draft must avoid), names customers and a behaviour the row itself
@@ -25,7 +26,8 @@ class RowDraft(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    enough: bool = Field(description="Does the row itself name who and what they do (or a real customer metric)?")
+    enough: bool = Field(description="Does the row itself name who and what they do (or a real customer "
+                                     "metric)?")
     who: str = Field(description="The customers, in the row's words; '' when not enough.")
     behavior: str = Field(description="What they do, in the row's words; '' when not enough.")
     product_outcome: str = Field(description="One sentence: who does what differently, with a guardrail; ''.")
@@ -100,7 +102,8 @@ def llm_drafter(settings: Settings, chat=None, guard=None, breaker=None) -> RowD
         sentence = reply.product_outcome.strip()
         seen.add(sentence.lower())
         offline.draft, offline.reason, offline.notice = sentence, "", ""
-        offline.card = row_card(statement, sentence, reply.who.strip(), reply.behavior.strip(), read(statement))
+        offline.card = row_card(statement, sentence, reply.who.strip(), reply.behavior.strip(),
+                                read(statement))
         return offline
 
     return draft

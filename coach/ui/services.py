@@ -96,7 +96,8 @@ def drafting_coach() -> Coach:
 
 
 def ask(cfg: Settings, question: str, context: str = "") -> tuple[Answer, str]:
-    """An answer with cited passages, and a notice (e.g. an LLM fallback); `context` is the earlier question."""
+    """An answer with cited passages, and a notice (e.g. an LLM fallback); `context` is the earlier
+    question."""
     from coach import service
 
     _library(cfg)

@@ -33,10 +33,10 @@ def _exports(store: SessionStore, summary: SessionSummary, user: User) -> None:
         return session_markdown(session) if session else ""
 
     left, right = st.columns(2)
-    left.download_button("Export JSON", as_json, file_name=f"session-{summary.id}.json", mime="application/json",
-                         on_click="ignore", key=f"json-{summary.id}")
-    right.download_button("Export Markdown", as_markdown, file_name=f"session-{summary.id}.md", mime="text/markdown",
-                          on_click="ignore", key=f"md-{summary.id}")
+    left.download_button("Export JSON", as_json, file_name=f"session-{summary.id}.json",
+                         mime="application/json", on_click="ignore", key=f"json-{summary.id}")
+    right.download_button("Export Markdown", as_markdown, file_name=f"session-{summary.id}.md",
+                          mime="text/markdown", on_click="ignore", key=f"md-{summary.id}")
 
 
 def _rename(store: SessionStore, summary: SessionSummary, user: User) -> None:
@@ -104,7 +104,8 @@ def page() -> None:
         st.info(f"No session matches '{plain(search.strip())}'." if search.strip()
                 else "No saved sessions yet. Start one on the Coach page.")
         return
-    st.caption(f"{whose} sessions: {len(summaries)}{' matching' if search.strip() else ''}, most recent first.")
+    st.caption(f"{whose} sessions: {len(summaries)}{' matching' if search.strip() else ''}, most recent "
+               f"first.")
     for summary in summaries:
         try:
             _row(store, summary, user)

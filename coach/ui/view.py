@@ -29,7 +29,8 @@ SLOT_LABELS: dict[Slot, str] = {
     Slot.business_link: "Business outcome it leads",
     Slot.confidence: "Learning or performance",
 }
-ORIGIN_LABELS = {"user": "from you", "statement": "from your statement", "inferred": "inferred", "assumed": "assumed"}
+ORIGIN_LABELS = {"user": "from you", "statement": "from your statement", "inferred": "inferred",
+                 "assumed": "assumed"}
 CHECK_LABELS = {
     "behavior_change": "Measures a behaviour change",
     "needs_customer_value": "Cannot be hit without helping customers",
@@ -41,7 +42,8 @@ PASS, FAIL = ":green[:material/check_circle:] **Pass** -", ":red[:material/cance
 GENERIC_ERROR = ("Something went wrong on this page. Your saved sessions are safe; "
                  "reload the page to continue.")
 
-# Streamlit keeps a button label on one line and cuts it with an ellipsis in a narrow column; let it wrap instead.
+# Streamlit keeps a button label on one line and cuts it with an ellipsis in a narrow column; let it wrap
+# instead.
 BUTTON_LABELS_WRAP = """<style>
 button[data-testid^="stBaseButton"] { height: auto; min-height: 2.5rem; }
 button[data-testid^="stBaseButton"] * { white-space: normal !important; text-overflow: clip !important;
@@ -79,8 +81,9 @@ def show_card(card: OutcomeCard) -> None:
     """The finished outcome card, every field rendered as plain text."""
     st.markdown(f"**Product outcome**  \n{plain(card.product_outcome)}")
     m = card.metric
-    rows = [("Who", card.who), ("Behaviour", card.behavior), ("Value moment", card.value_moment or "to confirm"),
-            ("Metric", m.name), ("Definition", m.definition), ("Baseline", m.baseline), ("Target", m.target),
+    rows = [("Who", card.who), ("Behaviour", card.behavior),
+            ("Value moment", card.value_moment or "to confirm"), ("Metric", m.name),
+            ("Definition", m.definition), ("Baseline", m.baseline), ("Target", m.target),
             ("Time frame", m.time_frame), ("Guardrail", card.guardrail),
             ("Business outcome", card.business_outcome), ("Outcome type", card.outcome_type)]
     st.markdown("\n".join(f"- **{label}:** {plain(value)}" for label, value in rows))

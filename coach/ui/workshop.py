@@ -27,7 +27,8 @@ def _drafter():  # noqa: ANN202 - a RowDrafter or None
         from coach.ui.rowllm import llm_drafter
 
         return llm_drafter(services.settings())
-    except Exception:  # noqa: BLE001 - no LLM layer or bad settings: the offline advice is complete on its own
+    # noqa: BLE001 - no LLM layer or bad settings: the offline advice is complete on its own
+    except Exception:
         return None
 
 
@@ -36,7 +37,8 @@ def _run(backlog: Backlog) -> None:
     rows = []
     if backlog.statements:
         bar = st.progress(0.0, text="Reading each row...")
-        rows = review(backlog, progress=lambda done, total: bar.progress(done / total, text=f"Read {done} of {total}"),
+        rows = review(backlog, progress=lambda done, total: bar.progress(done / total,
+                                                                         text=f"Read {done} of {total}"),
                       drafter=_drafter())
         bar.empty()
     st.session_state["workshop"] = (backlog, rows)
@@ -81,7 +83,8 @@ def _row(row: Row) -> None:
         line.markdown(f"**{row.line}**")
         statement.markdown(plain(row.statement))
         if advice.duplicate_of is not None:
-            what = "Duplicate" if advice.similarity >= 1.0 else f"Near-duplicate ({advice.similarity:.0%} alike)"
+            what = "Duplicate" if advice.similarity >= 1.0 \
+                else f"Near-duplicate ({advice.similarity:.0%} alike)"
             statement.warning(f"{what} of line {advice.duplicate_of}", icon=":material/content_copy:")
         trap.markdown(f"**{plain(advice.trap)}**" + (" (unsure)" if row.unsure else ""))
         trap.caption(plain(advice.why))
@@ -105,7 +108,8 @@ def _grid(rows: list[Row]) -> None:
     if len(rows) > PAGE_ROWS:
         starts = list(range(0, len(rows), PAGE_ROWS))
         start = st.selectbox("Rows", starts, key="workshop_from",
-                             format_func=lambda s: f"{s + 1} to {min(s + PAGE_ROWS, len(rows))} of {len(rows)}")
+                             format_func=lambda s: f"{s + 1} to {min(s + PAGE_ROWS, len(rows))} of "
+                                                   f"{len(rows)}")
     else:
         start = 0
     _header()
@@ -127,23 +131,26 @@ def _results() -> None:
     good = [r for r in rows if r.advice is not None]
     drafted = [r for r in good if r.advice.draft]
     repeats = [r for r in good if r.advice.duplicate_of is not None]
-    for column, (label, value) in zip(st.columns(5), [("Statements reviewed", len(good)), ("Drafted", len(drafted)),
-                                                      ("Need coaching", len(good) - len(drafted)),
-                                                      ("Duplicates", len(repeats)), ("Skipped", len(bad))], strict=True):
+    for column, (label, value) in zip(st.columns(5),
+                                      [("Statements reviewed", len(good)), ("Drafted", len(drafted)),
+                                       ("Need coaching", len(good) - len(drafted)),
+                                       ("Duplicates", len(repeats)), ("Skipped", len(bad))],
+                                                      strict=True):
         column.metric(label, value)
     if bad:
-        with st.expander(f"{len(bad)} line{'s' if len(bad) > 1 else ''} could not be reviewed", expanded=True):
+        with st.expander(f"{len(bad)} line{'s' if len(bad) > 1 else ''} could not be reviewed",
+                         expanded=True):
             st.markdown("\n".join(f"- Line {r.line}: {plain(r.problem)}" for r in bad))
     if not good:
         return
     _grid(good)
     with st.expander("The whole table (sortable)"):
         st.dataframe([row_record(r) for r in good], hide_index=True, width="stretch",
-                     column_config={"line": "Line", "statement": "Statement", "kind": "Kind", "traps": "Traps",
-                                    "trap": "Trap", "question": "Question", "draft": "Draft outcome",
-                                    "duplicate_of": "Duplicate of", "product_outcome": None, "metric": "Metric",
-                                    "guardrail": "Guardrail", "business_outcome": None, "outcome_type": None,
-                                    "problem": None})
+                     column_config={"line": "Line", "statement": "Statement", "kind": "Kind",
+                                    "traps": "Traps", "trap": "Trap", "question": "Question",
+                                    "draft": "Draft outcome", "duplicate_of": "Duplicate of",
+                                    "product_outcome": None, "metric": "Metric", "guardrail": "Guardrail",
+                                    "business_outcome": None, "outcome_type": None, "problem": None})
     left, right, _ = st.columns([1, 1, 2])
     left.download_button("Download CSV", rows_csv(rows), file_name="backlog-review.csv", mime="text/csv",
                          on_click="ignore")

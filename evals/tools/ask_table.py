@@ -47,7 +47,8 @@ def offered(record: dict[str, Any], k: int = 3) -> list[str]:
 
 def score(cases: list[dict[str, Any]], records: list[dict[str, Any]]) -> dict[str, Any]:
     """hit@3 over labelled covered questions; covered accuracy over all, and per side."""
-    labelled = [(c, r) for c, r in zip(cases, records, strict=True) if c.get("covered", True) and c.get("expect_ids_any")]
+    labelled = [(c, r) for c, r in zip(cases, records, strict=True) if c.get("covered", True)
+                and c.get("expect_ids_any")]
     hits = [any(i in c["expect_ids_any"] for i in offered(r)) for c, r in labelled]
     firsts = [offered(r, 1)[:1] != [] and offered(r, 1)[0] in c["expect_ids_any"] for c, r in labelled]
     right = [bool(r["covered"]) == bool(c.get("covered", True)) for c, r in zip(cases, records, strict=True)]
@@ -106,8 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         want = "covered" if case.get("covered", True) else "not covered"
         said = "covered" if record["covered"] else "not covered"
         expect = case.get("expect_ids_any") or []
-        hit = "" if not expect or not case.get("covered",
-                                               True) else ("yes" if set(offered(record)) & set(expect) else "NO")
+        hit = "" if not expect or not case.get("covered", True) \
+                                                   else ("yes" if set(offered(record)) & set(expect)
+                                                         else "NO")
         flag = "" if want == said else " (wrong)"
         score_cell = f" {record['coverage_score']} |" if args.scores else ""
         print(f"| {case.get('id', '')} | {want} | {said}{flag} | {', '.join(offered(record))} | {hit} |"

@@ -1,4 +1,5 @@
-"""Alembic environment: runs on the connection `coach.store.db.migrate` hands over, else on COACH_DATABASE_URL."""
+"""Alembic environment: runs on the connection `coach.store.db.migrate` hands over, else on
+COACH_DATABASE_URL."""
 
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table("meta", sa.Column("key", sa.Text, primary_key=True), sa.Column("value", sa.Text, nullable=False))
+    op.create_table("meta", sa.Column("key", sa.Text, primary_key=True),
+                    sa.Column("value", sa.Text, nullable=False))
     op.create_table(
         "sessions",
         sa.Column("id", sa.Text, primary_key=True),

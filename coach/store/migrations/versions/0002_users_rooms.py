@@ -1,4 +1,5 @@
-"""Users, rooms and per-room practice; sessions get an owner, a room and a label (existing sessions keep NULL)."""
+"""Users, rooms and per-room practice; sessions get an owner, a room and a label (existing sessions keep
+NULL)."""
 
 import sqlalchemy as sa
 from alembic import op
