@@ -291,8 +291,8 @@ def _verdict(r: Reading, starts_delivery: bool) -> tuple[Kind, list[Trap]]:
     sentiment = lx.SENTIMENT.search(main)
     if business_head \
             or (lx.BUSINESS.search(main) and not behaviour and not sentiment and not lx.VANITY.search(main)):
-        r.cues["business"] = cast(re.Match[str],
-                                  lx.BUSINESS.search(main) or lx.BUSINESS.search(measured)).group(0)
+        cue = lx.BUSINESS.search(main) or lx.BUSINESS.search(measured) or lx.CURRENCY.search(measured)
+        r.cues["business"] = cue.group(0) if cue else measured  # a currency alone ('$2M') is the cue too
         return Kind.business_outcome, []
 
     looks_outcome = has_change or lx.METRIC_START.match(main) or _has_behavior(main) or sentiment \
