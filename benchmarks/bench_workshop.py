@@ -15,7 +15,7 @@ from pathlib import Path
 from coach.engine.protocol import Coach
 from coach.ui.backlog import from_csv, review
 
-DEFAULT = Path(__file__).resolve().parents[2] / "tests" / "data" / "workshop_backlog.csv"
+DEFAULT = Path(__file__).resolve().parents[1] / "tests" / "data" / "workshop_backlog.csv"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from coach.engine import card as cards
 from coach.engine import lexicon as lx
 from coach.engine.classifier import Reading, read
-from coach.engine.compose import business_default, guard_phrase
+from coach.engine.compose import SHARE_OF, business_default, guard_phrase, lower_first
 from coach.engine.numbers import parse_numbers
 from coach.engine.traps import KIND_VERDICTS, TRAP_DEFINITIONS, TRAP_NAMES
 from coach.models import OKR, Assumption, Classification, Kind, Metric, OutcomeCard, Slot, Trap
@@ -27,9 +27,6 @@ _DELIVERY = re.compile(r"^(?:launch|ship|build|deliver|release|redesign|rebuild|
                        r"publish|run|make|improve|revamp|update|support)\s+", re.I)
 _PUSH = re.compile(r"^(?:increase|raise|grow|boost|lift|improve|double|triple|maximi[sz]e|get|drive|cut|"
                    r"reduce|lower|decrease|halve|minimi[sz]e)\s+(?:the\s+)?", re.I)
-_SHARE = re.compile(r"^(?:the\s+)?(?:share|percentage|proportion|number|rate|"
-                    r"count)\s+of\s+(?P<who>.+?)\s+(?:who|that)\s+(?P<does>.+?)(?:\s+from\s+\d.*|"
-                    r"\s+to\s+\d.*|\s+by\s+\d.*)?$", re.I)
 _PER_WHO = re.compile(r"\b(?:per|by|among|for)\s+(?:each\s+|every\s+|new\s+)?(?P<who>[\w-]+s?)\b", re.I)
 _GUARD_CUT = re.compile(r",?\s+(?:without|while|as long as|so that|but not)\b|[;.]\s", re.I)
 _FUNCTION_WORDS = {"the", "a", "an", "more", "new", "our", "better", "faster", "dark", "offline", "all",
@@ -106,14 +103,9 @@ def who_and_behaviour(reading: Reading) -> tuple[str, str]:
         text = (text or "").strip().rstrip(".!?")
         if found := _leading_who(text):
             return found
-        if m := _SHARE.match(_PUSH.sub("", text, count=1)):
-            return _people(m.group("who")), m.group("does")
+        if m := SHARE_OF.match(_PUSH.sub("", text, count=1)):
+            return lower_first(m.group(1)), m.group(2)
     return "", ""
-
-
-def _people(who: str) -> str:
-    """'Patients' at the start of a sentence -> 'patients'; acronyms and names inside stay as written."""
-    return who[:1].lower() + who[1:] if who[:1].isupper() and who[1:2].islower() else who
 
 
 def _leading_who(text: str) -> tuple[str, str] | None:
@@ -132,7 +124,7 @@ def _leading_who(text: str) -> tuple[str, str] | None:
         if lx.ACTOR.fullmatch(last) or plural_after_more:
             does = " ".join(words[end:])
             if lx.BEHAVIOR.search(does) or start or re.match(r"^[a-z]+s?\b", does):
-                return _people(" ".join(words[start:end])), does
+                return lower_first(" ".join(words[start:end])), does
     return None
 
 
@@ -152,7 +144,7 @@ def customer_of(reading: Reading) -> str:
     found = [m.group(0) for m in lx.ACTOR.finditer(main)]
     if not found:
         return ""
-    who = _people(found[-1])
+    who = lower_first(found[-1])
     return who if who.endswith("s") or who in ("staff", "people") else who + "s"
 
 
@@ -217,8 +209,8 @@ def _question(statement: str, reading: Reading, c: Classification, who: str, doe
     if trap is Trap.multiple_outcomes:
         parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*",
                                              reading.main or statement) if p.strip()]
-        listed = ", ".join(_people(p) for p in parts[:-1]) + f" or {_people(parts[-1])}" if len(parts) > 1 \
-            else quoted
+        listed = (", ".join(lower_first(p) for p in parts[:-1]) + f" or {lower_first(parts[-1])}"
+                  if len(parts) > 1 else quoted)
         return f"Which one matters most this quarter: {listed}?"
     actor, does = who_and_behaviour(reading)
     if trap is Trap.output_in_disguise:
